@@ -1,0 +1,18 @@
+// Pinned versions of every binary the test suite and `npm start` use. Bump here only.
+
+/** PocketBase releases pb-ops is tested against: the newest v0.40.x the Go module proxy serves and
+ * v0.31.0, the version the DigitalOcean App Platform template ships (the oldest supported). */
+export const POCKETBASE_VERSIONS = Object.freeze(["v0.40.4", "v0.31.0"]);
+export const POCKETBASE_NEWEST = POCKETBASE_VERSIONS[0];
+
+/** Go toolchain a module needs when it is newer than the machine's Go (fetched by the go command
+ * from the module proxy). PocketBase v0.40.x requires Go 1.27. */
+export const GO_TOOLCHAIN_FOR = Object.freeze({ "v0.40.4": "go1.27.3" });
+
+export const BINARIES = Object.freeze({
+  pocketbase: (version) => ({
+    name: `pocketbase-${version}`,
+    pkg: `github.com/pocketbase/pocketbase/examples/base@${version}`,
+    toolchain: GO_TOOLCHAIN_FOR[version],
+  }),
+});

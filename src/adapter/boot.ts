@@ -1,0 +1,22 @@
+// Runs at the top level of pb_ops.pb.js, in PocketBase's loader VM, before the app serves (and for
+// every CLI command). A bad PB_* value must stop PocketBase here, with one line, not at the first
+// request.
+import { ConfigError } from "../config/load";
+import { getConfig } from "./config";
+
+const STARTED_AT_KEY = "pbOps.startedAt";
+
+export function boot(): void {
+  try {
+    getConfig();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(err.message);
+    $os.exit(1);
+  }
+  $app.store().set(STARTED_AT_KEY, Date.now());
+}
+
+export function startedAtMs(): number {
+  return $app.store().getOrSet(STARTED_AT_KEY, () => Date.now()) as number;
+}

@@ -1,0 +1,35 @@
+// Real PocketBase, both versions: a bad PB_* value stops boot with a non-zero exit and exactly one
+// line naming the variable, the value and the accepted form.
+import { describe, expect, it } from "vitest";
+import { POCKETBASE_VERSIONS, runPocketBase } from "./harness/pocketbase";
+
+const BAD_VALUES: [string, string, RegExp][] = [
+  ["PB_LOG_LEVEL", "loud", /expected one of debug\|info\|warn\|error/],
+  ["PB_LOG_LEVEL", "", /set but empty/],
+  ["PB_LOG_FORMAT", "xml", /expected one of json\|text/],
+  ["PB_LOG_ACCESS", "maybe", /expected a boolean/],
+  ["PB_LOG_SAMPLE", "2", /out of range 0\.\.1; expected a number from 0 to 1/],
+  ["PB_LOG_SAMPLE", "half", /not a number/],
+  ["PB_LOG_REDACT", "x-api-key,,session", /empty item/],
+  ["PB_LOG_REDACT", "bad name!", /bad name/],
+  ["PB_LOG_MIRROR", "sometimes", /expected one of off\|events\|all/],
+  ["PB_LOG_LEVL", "warn", /did you mean PB_LOG_LEVEL/],
+];
+
+describe.each(POCKETBASE_VERSIONS)("PocketBase %s", (version: string) => {
+  it.each(BAD_VALUES)("%s=%j stops boot with one line", (name, value, accepted) => {
+    const res = runPocketBase(version, ["serve", "--http", "127.0.0.1:0"], { env: { [name]: value } });
+    expect(res.status).toBe(1);
+    const lines = (res.stdout + res.stderr).split("\n").filter((l) => l.trim() !== "");
+    expect(lines).toHaveLength(1);
+    const line = lines[0]!;
+    expect(line).toContain(`invalid ${name}=${JSON.stringify(value)}`);
+    expect(line).toMatch(accepted);
+    expect(line).toMatch(/expected /);
+  });
+
+  it("a good value boots (control for the cases above)", () => {
+    const res = runPocketBase(version, ["migrate", "history-sync"], { env: { PB_LOG_LEVEL: "warn" } });
+    expect(res.status).toBe(0);
+  });
+});
