@@ -2,4 +2,6 @@
 // handlers in src/hooks/*.pb.ts call exactly one of these per handler.
 export { boot } from "./adapter/boot";
 export { health } from "./adapter/health";
+export { handleRequest } from "./adapter/pipeline";
+export { log } from "./adapter/log";
 export { VERSION } from "./version";

@@ -3,6 +3,7 @@
 // request.
 import { ConfigError } from "../config/load";
 import { getConfig } from "./config";
+import { onServe } from "./serve";
 
 const STARTED_AT_KEY = "pbOps.startedAt";
 
@@ -15,6 +16,9 @@ export function boot(): void {
     $os.exit(1);
   }
   $app.store().set(STARTED_AT_KEY, Date.now());
+  $app.onServe().bindFunc((e: core.ServeEvent) => {
+    onServe(e);
+  });
 }
 
 export function startedAtMs(): number {

@@ -1,9 +1,16 @@
-// The one early request middleware (registered at priority -1050, before PocketBase's CORS,
-// activity logger and rate limiter). It runs the enabled stages in order, then the rest of the
+// The one pb-ops request middleware. It runs the enabled stages in order, then the rest of the
 // chain, then the post stages. Stages are chosen once per VM from the config, so a disabled
 // feature costs nothing per request.
+//
+// Priority -1016: after PocketBase's pbLoadAuthToken (-1020), so stages see `e.auth` (superuser
+// exemptions, per-user keys, audiences), and before pbSuperuserIPsWhitelist (-1015),
+// pbSecurityHeaders (-1010) and the built-in rate limiter (-1000). pbCors (-1041) runs earlier and
+// answers preflights itself; a stage that must own CORS unbinds it at serve time.
 import type { Config } from "../config/schema";
+import { assignRequestId, writeAccessLine } from "./access-log";
 import { getConfig } from "./config";
+
+export const PIPELINE_PRIORITY = -1016;
 
 /** Per-request state shared by the stages; `fields` end up on the access log line. */
 export interface RequestState {
@@ -27,9 +34,10 @@ export interface Stages {
 }
 
 /** Each concern adds its stage here, in the order requests should meet them. */
-function buildStages(_config: Config): Stages {
-  const pre: PreStage[] = [];
+function buildStages(config: Config): Stages {
+  const pre: PreStage[] = [assignRequestId];
   const post: PostStage[] = [];
+  if (config.log.access) post.push(writeAccessLine);
   return { pre, post };
 }
 

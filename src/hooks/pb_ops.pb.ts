@@ -2,8 +2,13 @@
 // pb-ops registration. PocketBase recompiles each handler below from its own source text, so each
 // one only requires the library bundle and calls one function (checked by build.mjs).
 
-// Top level: runs once per command in the loader VM. A bad PB_* value stops PocketBase here.
+// Top level: runs once per command in the loader VM. A bad PB_* value stops PocketBase here; it
+// also binds pb-ops's serve-time set-up (see src/adapter/serve.ts).
 require(`${__hooks}/pb_ops/index.js`).boot();
+
+// The one request middleware; the priority is PIPELINE_PRIORITY in src/adapter/pipeline.ts
+// (after PocketBase loads the auth token, before its security headers and rate limiter).
+routerUse(new Middleware((e) => require(`${__hooks}/pb_ops/index.js`).handleRequest(e), -1016, "pbOps"));
 
 routerAdd("GET", "/api/ops/health", (e) => {
   return require(`${__hooks}/pb_ops/index.js`).health(e);

@@ -1,0 +1,50 @@
+// pb-ops's logger: one line per record on stdout (see stdout.ts), filtered by PB_LOG_LEVEL,
+// formatted per PB_LOG_FORMAT, and mirrored to PocketBase's own log store per PB_LOG_MIRROR.
+import type { LogLevel } from "../log/config";
+import { formatJson, formatText, levelEnabled, type LogRecord } from "../log/format";
+import { makeRedactor, type Redactor } from "../log/redact";
+import { getConfig } from "./config";
+import { writeLine } from "./stdout";
+
+export type Fields = Record<string, unknown>;
+
+let redactor: Redactor | undefined;
+
+export function getRedactor(): Redactor {
+  if (!redactor) redactor = makeRedactor(getConfig().log.redact);
+  return redactor;
+}
+
+/** Writes one record if its level passes; `kind` decides whether it is mirrored. */
+export function emit(level: LogLevel, msg: string, fields: Fields | undefined, kind: "event" | "access"): void {
+  const cfg = getConfig().log;
+  if (!levelEnabled(cfg.level, level)) return;
+  const safe = fields ? getRedactor().fields(fields) : undefined;
+  const rec: LogRecord = { timeMs: Date.now(), level, msg, fields: safe };
+  writeLine(cfg.format === "json" ? formatJson(rec) : formatText(rec));
+  if (cfg.mirror === "all" || (cfg.mirror === "events" && kind === "event")) mirror(level, msg, safe);
+}
+
+function mirror(level: LogLevel, msg: string, fields: Fields | undefined): void {
+  try {
+    const args: unknown[] = [];
+    if (fields) for (const k of Object.keys(fields)) args.push(k, fields[k]);
+    const logger = $app.logger() as unknown as Record<LogLevel, (msg: string, ...args: unknown[]) => void>;
+    logger[level](msg, ...args);
+  } catch {
+    // PocketBase's log store is a convenience copy; stdout already has the line.
+  }
+}
+
+/** A pb-ops event (boot summary, rate-limit rejection, gate denial, backup status change...). */
+export function logEvent(level: LogLevel, msg: string, fields?: Fields, state?: { requestId: string }): void {
+  emit(level, msg, state?.requestId ? { ...fields, requestId: state.requestId } : fields, "event");
+}
+
+/** The logger app teams use inside their own hooks: `log.info("msg", { fields })`. */
+export const log = {
+  debug: (msg: string, fields?: Fields) => logEvent("debug", msg, fields),
+  info: (msg: string, fields?: Fields) => logEvent("info", msg, fields),
+  warn: (msg: string, fields?: Fields) => logEvent("warn", msg, fields),
+  error: (msg: string, fields?: Fields) => logEvent("error", msg, fields),
+};

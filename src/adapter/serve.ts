@@ -1,0 +1,17 @@
+// Serve-time set-up. JSVM hook files cannot register onServe (PocketBase excludes it from the JS
+// hooks), so boot() binds this through $app.onServe() from the loader VM; it runs once, when
+// PocketBase starts serving, with the router in hand (e.g. to unbind a built-in middleware that
+// pb-ops replaces).
+import { configSummary } from "../config/summary";
+import { schema } from "../config/schema";
+import { VERSION } from "../version";
+import { logEvent } from "./log";
+
+/** Each concern that needs the router at serve time adds its set-up here. */
+const SERVE_SETUPS: Array<(e: core.ServeEvent) => void> = [];
+
+export function onServe(e: core.ServeEvent): void {
+  for (const setup of SERVE_SETUPS) setup(e);
+  logEvent("info", "pb-ops started", { version: VERSION, config: configSummary(schema, process.env) });
+  e.next();
+}

@@ -1,0 +1,13 @@
+// What the boot line shows of the config: every variable's effective raw value, secrets redacted,
+// and whether it was set or defaulted. Pure, so the redaction is unit-tested.
+import { allVars, type Env, type Schema } from "./load";
+
+export function configSummary(schema: Schema, env: Env): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const v of allVars(schema)) {
+    const raw = env[v.name];
+    if (raw === undefined) out[v.name] = `${v.secret ? (v.default ? "[redacted]" : "") : v.default} (default)`;
+    else out[v.name] = v.secret ? "[redacted]" : raw;
+  }
+  return out;
+}

@@ -1,0 +1,66 @@
+// The access line for one request, from plain request facts. The adapter gathers the facts from
+// PocketBase's request event; everything here is pure.
+import type { LogLevel } from "./config";
+import type { Redactor } from "./redact";
+
+export interface RequestFacts {
+  method: string;
+  /** Path plus `?query` as received. */
+  uri: string;
+  status: number;
+  durationMs: number;
+  ip: string;
+  requestId: string;
+  userAgent: string;
+  authCollection?: string;
+  authId?: string;
+  errorMessage?: string;
+  extra?: Readonly<Record<string, unknown>>;
+}
+
+export function accessLevel(status: number): LogLevel {
+  return status >= 500 ? "error" : status >= 400 ? "warn" : "info";
+}
+
+/** Sampling keeps every error and 4xx; only successful lines are thinned. `rand` in [0, 1). */
+export function keepAccessLine(status: number, sample: number, rand: number): boolean {
+  return status >= 400 || sample >= 1 || rand < sample;
+}
+
+export function accessFields(f: RequestFacts, redactor: Redactor): Record<string, unknown> {
+  return {
+    method: f.method,
+    path: redactor.path(f.uri),
+    status: f.status,
+    durationMs: Math.round(f.durationMs * 100) / 100,
+    ip: f.ip,
+    requestId: f.requestId,
+    userAgent: f.userAgent || undefined,
+    authCollection: f.authCollection,
+    authId: f.authId,
+    error: f.errorMessage,
+    ...f.extra,
+  };
+}
+
+/**
+ * Status PocketBase will answer for an error that escaped the handler chain, mirroring
+ * tools/router/error.go ToApiError: an ApiError keeps its status; "not found" errors are 404;
+ * anything else becomes 400. `err` is whatever JS caught: a PocketBase ApiError object, a GoError
+ * wrapper ({value}), or a plain JS Error.
+ */
+export function statusOfError(err: unknown): number {
+  const e = err as { status?: unknown; value?: { status?: unknown; error?: () => string } ; message?: unknown } | null;
+  const direct = typeof e?.status === "number" ? e.status : typeof e?.value?.status === "number" ? e.value.status : undefined;
+  if (direct !== undefined && direct >= 100 && direct <= 599) return direct;
+  const msg = messageOfError(err);
+  if (/no rows in result set|file does not exist/.test(msg)) return 404;
+  return 400;
+}
+
+export function messageOfError(err: unknown): string {
+  const e = err as { message?: unknown; value?: { message?: unknown } } | null;
+  if (typeof e?.value?.message === "string" && e.value.message) return e.value.message;
+  if (typeof e?.message === "string") return e.message;
+  return String(err);
+}

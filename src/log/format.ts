@@ -1,0 +1,53 @@
+// One log record -> one line. JSON follows Go slog's JSONHandler shape (`time`, `level`, `msg`,
+// then fields) so pb-ops lines read like PocketBase's own structured logs; text is for humans.
+import type { LogLevel } from "./config";
+
+export interface LogRecord {
+  timeMs: number;
+  level: LogLevel;
+  msg: string;
+  fields?: Readonly<Record<string, unknown>>;
+}
+
+const RESERVED = new Set(["time", "level", "msg"]);
+
+export function formatJson(rec: LogRecord): string {
+  const out: Record<string, unknown> = { time: new Date(rec.timeMs).toISOString(), level: rec.level.toUpperCase(), msg: rec.msg };
+  if (rec.fields) {
+    for (const k of Object.keys(rec.fields)) {
+      const v = rec.fields[k];
+      if (v === undefined) continue;
+      // Fields never overwrite the three slog keys; they move aside instead of being lost.
+      out[RESERVED.has(k) ? `field.${k}` : k] = v;
+    }
+  }
+  return safeStringify(out);
+}
+
+export function formatText(rec: LogRecord): string {
+  let line = `${new Date(rec.timeMs).toISOString()} ${rec.level.toUpperCase().padEnd(5)} ${rec.msg}`;
+  if (rec.fields) {
+    for (const k of Object.keys(rec.fields)) {
+      const v = rec.fields[k];
+      if (v === undefined) continue;
+      const s = typeof v === "string" ? v : safeStringify(v);
+      line += ` ${k}=${/[\s"=]/.test(s) || s === "" ? JSON.stringify(s) : s}`;
+    }
+  }
+  return line.replace(/[\r\n]+/g, " ");
+}
+
+/** JSON.stringify that never throws (cycles, BigInt) and never emits a raw newline. */
+function safeStringify(v: unknown): string {
+  try {
+    return JSON.stringify(v, (_k, val) => (typeof val === "bigint" ? val.toString() : val)) ?? "null";
+  } catch {
+    return JSON.stringify(String(v));
+  }
+}
+
+const ORDER: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
+
+export function levelEnabled(min: LogLevel, level: LogLevel): boolean {
+  return ORDER[level] >= ORDER[min];
+}
