@@ -11,6 +11,8 @@ const started = Date.now();
 ensureNodeModules();
 const { ensureAllPocketBase } = await import("./binaries.mjs");
 await ensureAllPocketBase();
+const { ensureChromium } = await import("./chromium.mjs");
+ensureChromium();
 const { ensureTypings } = await import("./typings.mjs");
 await ensureTypings();
 await build();
