@@ -4,4 +4,5 @@ export { boot } from "./adapter/boot";
 export { health } from "./adapter/health";
 export { handleRequest } from "./adapter/pipeline";
 export { log } from "./adapter/log";
+export { rateLimit } from "./adapter/ratelimit";
 export { VERSION } from "./version";

@@ -9,6 +9,7 @@
 import type { Config } from "../config/schema";
 import { assignRequestId, writeAccessLine } from "./access-log";
 import { getConfig } from "./config";
+import { rateLimitEnabled, rateLimitStage } from "./ratelimit";
 
 export const PIPELINE_PRIORITY = -1016;
 
@@ -36,6 +37,7 @@ export interface Stages {
 /** Each concern adds its stage here, in the order requests should meet them. */
 function buildStages(config: Config): Stages {
   const pre: PreStage[] = [assignRequestId];
+  if (rateLimitEnabled()) pre.push(rateLimitStage);
   const post: PostStage[] = [];
   if (config.log.access) post.push(writeAccessLine);
   return { pre, post };

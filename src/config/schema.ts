@@ -2,10 +2,12 @@
 // src/<concern>/config.ts; adding a section here is all it takes to validate it at boot and to
 // list it in docs/config.md.
 import { logVars } from "../log/config";
+import { rateLimitVars } from "../ratelimit/config";
 import type { ConfigOf } from "./load";
 
 export const schema = {
   log: logVars,
+  rateLimit: rateLimitVars,
 };
 
 export type Config = ConfigOf<typeof schema>;

@@ -1,0 +1,169 @@
+// Token-bucket rate limiting in the pbOps pipeline, shared by every VM through $app.store().
+//
+// Cost per limited request: rule matching on precomputed rules, e.realIP(), and ONE store
+// operation: setFunc on the client's shard, which reads, updates and writes the bucket under the
+// store's write lock (atomic across VMs; nothing inside the callback touches the store). The shard
+// is a Go map reached through goja's live wrapper, so only the one bucket is converted, never the map.
+import { allowN, type BucketState } from "../ratelimit/bucket";
+import { rateLimitHeader, retryAfterSeconds } from "../ratelimit/headers";
+import { bucketKey, buildPlan, isExemptIp, shardOf, type Plan } from "../ratelimit/plan";
+import { firstMatch, parseRateWords, policyHeaderOf, segmentsOf, type RateSpec } from "../ratelimit/rules";
+import { takeFromShard, type Shard, type TakeResult } from "../ratelimit/table";
+import { getConfig } from "./config";
+import { logEvent } from "./log";
+import type { PreStage, RequestState } from "./pipeline";
+
+const SHARD_KEY_PREFIX = "pbOps.rateLimit.";
+
+let plan: Plan | undefined;
+
+function getPlan(): Plan {
+  if (!plan) plan = buildPlan(getConfig().rateLimit);
+  return plan;
+}
+
+export function rateLimitEnabled(): boolean {
+  return getPlan().enabled;
+}
+
+function take(p: Plan, key: string, spec: RateSpec, cost: number): TakeResult {
+  const nowMs = Date.now();
+  let result: TakeResult | undefined;
+  $app.store().setFunc(SHARD_KEY_PREFIX + shardOf(key), (old: unknown) => {
+    result = takeFromShard(old as Shard | null, key, spec.limit, nowMs, cost, p.shardCap);
+    return result.shard;
+  });
+  return result!;
+}
+
+function isExempt(e: core.RequestEvent, p: Plan, ip: string): boolean {
+  return (p.exemptSuperusers && e.hasSuperuserAuth()) || isExemptIp(p, ip);
+}
+
+function authRef(e: core.RequestEvent): string | undefined {
+  const a = e.auth;
+  return a ? `${a.collection().id}:${a.id}` : undefined;
+}
+
+// Rejections are logged, but at most a few per second per VM (a flood of 429s must not become a
+// flood of log lines); the next logged line says how many were left out.
+let logBucket: BucketState | undefined;
+let suppressed = 0;
+const LOG_LIMIT = { rate: 1, burst: 5 };
+
+/** Behind a proxy that PocketBase does not trust, every client shares the proxy's bucket. */
+function proxyHint(e: core.RequestEvent): string | undefined {
+  if ($app.settings().trustedProxy.headers.length > 0) return undefined;
+  for (const h of ["X-Forwarded-For", "Do-Connecting-Ip", "X-Real-Ip", "Cf-Connecting-Ip", "Fly-Client-Ip"]) {
+    if (e.request!.header.get(h)) return `request has ${h} but PocketBase trusts no proxy header, so clients behind that proxy share one bucket; set Settings > Trusted proxy`;
+  }
+  return undefined;
+}
+
+function logRejection(e: core.RequestEvent, state: RequestState, rule: string, key: string, retryAfter: number): void {
+  const d = allowN(LOG_LIMIT, logBucket, Date.now(), 1);
+  logBucket = d.state;
+  if (!d.allowed) {
+    suppressed++;
+    return;
+  }
+  const req = e.request!;
+  logEvent(
+    "warn",
+    "rate limited",
+    { rule, key, method: req.method, path: req.url!.path, retryAfterS: retryAfter, suppressedBefore: suppressed || undefined, hint: proxyHint(e) },
+    state,
+  );
+  suppressed = 0;
+}
+
+/**
+ * Takes `cost` tokens for `key` and sets the headers; throws PocketBase's 429 (JSON error shape)
+ * with Retry-After when the bucket is short. `add` appends header lines, so a route's own limit
+ * sits next to the middleware's (structured-field lists combine).
+ */
+function enforce(e: core.RequestEvent, state: RequestState | undefined, p: Plan, name: string, policyHeader: string, spec: RateSpec, key: string, cost: number, add: boolean, logKey = key): TakeResult {
+  const r = take(p, key, spec, cost);
+  const h = e.response.header();
+  const put = add ? h.add.bind(h) : h.set.bind(h);
+  put("RateLimit-Policy", policyHeader);
+  put("RateLimit", rateLimitHeader(name, spec.limit, r.decision.tokens));
+  if (state) {
+    state.fields.rateLimit = r.decision.allowed ? "allowed" : "limited";
+    state.fields.rateLimitRule = name;
+  }
+  if (r.evicted > 0) logEvent("info", "rate limit table at cap: evicted buckets", { evicted: r.evicted, shard: shardOf(key) });
+  if (!r.decision.allowed) {
+    const retryAfter = retryAfterSeconds(spec.limit, r.decision.tokens, cost);
+    h.set("Retry-After", String(retryAfter));
+    logRejection(e, state ?? { requestId: "", startedAtMs: 0, fields: {} }, name, logKey, retryAfter);
+    throw new TooManyRequestsError("Too Many Requests.", {});
+  }
+  return r;
+}
+
+/** The pipeline stage (added by buildStages only when the limiter is enabled). */
+export const rateLimitStage: PreStage = (e, state) => {
+  const p = getPlan();
+  const req = e.request!;
+  const rule = firstMatch(p.rules, { method: req.method, segments: segmentsOf(req.url!.path), authenticated: e.auth != null });
+  if (!rule) return;
+  const ip = e.realIP();
+  if (isExempt(e, p, ip)) {
+    state.fields.rateLimit = "exempt";
+    return;
+  }
+  const key = bucketKey(rule.name, rule.key, ip, rule.key === "auth" ? authRef(e) : undefined, p.ipv6Prefix);
+  enforce(e, state, p, rule.name, rule.policyHeader, rule, key, rule.cost, false);
+};
+
+export interface RateLimitOptions {
+  /** Tokens this call takes (default: the spec's cost=, else 1). */
+  cost?: number;
+  /** Bucket key instead of the client address / auth record, e.g. a phone number or an email. */
+  key?: string;
+}
+
+export interface RateLimitResult {
+  /** Whole tokens left after this call. */
+  remaining: number;
+  /** True when the caller is exempt (superuser or PB_RATE_LIMIT_EXEMPT) and nothing was taken. */
+  exempt: boolean;
+}
+
+const specCache: Record<string, RateSpec & { policyHeader: string }> = {};
+const APP_NAME = /^[a-z0-9][a-z0-9_-]{0,31}$/;
+
+/**
+ * For app teams, inside their own routes: takes a token from the named bucket for this client and
+ * throws PocketBase's 429 (with Retry-After and RateLimit headers) when it is empty.
+ *
+ *   rateLimit(e, "sms", "3/10m")                        per client address
+ *   rateLimit(e, "export", "10/1h key=auth")            per signed-in record
+ *   rateLimit(e, "otp-to", "5/1h", { key: email })      per anything you name
+ *
+ * `spec` is the rate grammar of PB_RATE_LIMIT (COUNT/WINDOW [burst=N] [cost=N] [key=ip|auth]).
+ * Works whether or not the middleware limiter is enabled; exemptions (superusers, PB_RATE_LIMIT_EXEMPT)
+ * and PB_RATE_LIMIT_MAX_KEYS apply. A name is one bucket family: use one spec per name.
+ */
+export function rateLimit(e: core.RequestEvent, name: string, spec: string, options: RateLimitOptions = {}): RateLimitResult {
+  if (!APP_NAME.test(name)) throw new Error(`pb-ops rateLimit: bad name ${JSON.stringify(name)} (lower-case letters, digits, - and _)`);
+  const cacheKey = `${name} ${spec}`;
+  let parsed = specCache[cacheKey];
+  if (!parsed) {
+    const s = parseRateWords(spec.trim().split(/\s+/), true);
+    if (s.name !== undefined) throw new Error("pb-ops rateLimit: name= belongs in the first argument");
+    parsed = specCache[cacheKey] = { ...s, policyHeader: policyHeaderOf(name, s.count, s.windowS) };
+  }
+  const cost = options.cost ?? parsed.cost;
+  if (!Number.isInteger(cost) || cost < 0) throw new Error(`pb-ops rateLimit: cost must be a whole number >= 0`);
+  const p = getPlan();
+  const ip = e.realIP();
+  if (isExempt(e, p, ip)) return { remaining: parsed.limit.burst, exempt: true };
+  const bucket = `app:${name}`;
+  const key = options.key !== undefined ? `${bucket}|key:${options.key}` : bucketKey(bucket, parsed.key, ip, parsed.key === "auth" ? authRef(e) : undefined, p.ipv6Prefix);
+  // A caller-chosen key may be personal data (an email, a phone number): logs show it as [custom].
+  const logKey = options.key !== undefined ? `${bucket}|key:[custom]` : key;
+  const r = enforce(e, undefined, p, name, parsed.policyHeader, parsed, key, cost, true, logKey);
+  return { remaining: Math.max(0, Math.floor(r.decision.tokens)), exempt: false };
+}

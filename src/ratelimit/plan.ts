@@ -1,0 +1,81 @@
+// The limiter as configured: the ordered rule table and the exemptions, built once per VM from the
+// parsed PB_RATE_LIMIT* values. Pure.
+import type { Cidr } from "./ip";
+import { cidrContains, clientKeyOf, parseIp } from "./ip";
+import { parseRules, type Rule } from "./rules";
+
+/**
+ * Built-in auth rules, in the same grammar users write (docs/ratelimit.md shows them). Superuser
+ * sign-in comes first because `*` would match `_superusers` too. Each rule is one bucket per client
+ * address across all its paths, so an attacker cannot spread guesses over endpoints.
+ */
+export const BUILTIN_AUTH_RULES = [
+  "POST /api/collections/_superusers/auth-with-password|/api/collections/_superusers/auth-with-otp|/api/collections/_superusers/request-otp|/api/collections/_superusers/request-password-reset|/api/collections/_superusers/confirm-password-reset 5/60s name=superuser-auth",
+  "POST /api/collections/*/auth-with-password|/api/collections/*/auth-with-otp|/api/collections/*/auth-with-oauth2 10/60s name=auth",
+  "POST /api/collections/*/request-otp|/api/collections/*/request-password-reset|/api/collections/*/confirm-password-reset|/api/collections/*/request-verification|/api/collections/*/confirm-verification|/api/collections/*/request-email-change|/api/collections/*/confirm-email-change 5/60s name=auth-email",
+].join(";");
+
+const builtinAuthRules: readonly Rule[] = parseRules(BUILTIN_AUTH_RULES, ["default"]);
+
+export interface RateLimitSettings {
+  readonly rate: Rule | undefined;
+  readonly rules: readonly Rule[];
+  readonly auth: "on" | "off";
+  readonly exempt: readonly Cidr[];
+  readonly superusers: "exempt" | "limit";
+  readonly maxKeys: number;
+  readonly ipv6Prefix: number;
+}
+
+/** Store shards: each is one $app.store() entry; a sweep at the cap only walks one shard. */
+export const SHARDS = 16;
+
+export interface Plan {
+  /** False when neither PB_RATE_LIMIT nor PB_RATE_LIMIT_RULES is set: no stage, no cost. */
+  readonly enabled: boolean;
+  readonly rules: readonly Rule[];
+  readonly exempt: readonly Cidr[];
+  readonly exemptSuperusers: boolean;
+  readonly ipv6Prefix: number;
+  readonly shardCap: number;
+}
+
+export function buildPlan(s: RateLimitSettings): Plan {
+  const enabled = s.rate !== undefined || s.rules.length > 0;
+  const rules = [...s.rules, ...(s.auth === "on" ? builtinAuthRules : []), ...(s.rate ? [s.rate] : [])];
+  return Object.freeze({
+    enabled,
+    rules: Object.freeze(rules),
+    exempt: s.exempt,
+    exemptSuperusers: s.superusers === "exempt",
+    ipv6Prefix: s.ipv6Prefix,
+    shardCap: Math.ceil(s.maxKeys / SHARDS),
+  });
+}
+
+export function isExemptIp(plan: Plan, ip: string): boolean {
+  if (plan.exempt.length === 0) return false;
+  const b = parseIp(ip);
+  if (!b) return false;
+  for (const c of plan.exempt) if (cidrContains(c, b)) return true;
+  return false;
+}
+
+/**
+ * The bucket key: rule (or app limit) name and the client, as `name|client`. `key=auth` rules use
+ * the auth record when there is one (`auth:<collectionId>:<id>`) and the address otherwise.
+ */
+export function bucketKey(ruleName: string, keyKind: "ip" | "auth", ip: string, authRef: string | undefined, ipv6Prefix: number): string {
+  if (keyKind === "auth" && authRef !== undefined) return `${ruleName}|auth:${authRef}`;
+  return `${ruleName}|${clientKeyOf(ip, ipv6Prefix)}`;
+}
+
+/** FNV-1a over the key's UTF-16 units: cheap, stable across VMs, spreads keys over the shards. */
+export function shardOf(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    h ^= key.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) % SHARDS;
+}

@@ -1,0 +1,71 @@
+// The bounded bucket table. One shard is a plain string-keyed object: in PocketBase it is a Go map
+// held in $app.store() and reached through goja's live map wrapper, so reads, writes and deletes
+// here go straight to the shared map while the store's write lock is held (setFunc). Pure: the same
+// code runs on a plain object in Node tests.
+//
+// Entry: [tokens, lastMs, fullAtMs] (BucketState plus when it would be full again if unused).
+// "#" holds the entry count, because counting a Go map's keys from JS would walk all of them.
+import { allowN, fullAtMs, type Decision, type Limit } from "./bucket";
+
+export type Shard = Record<string, unknown>;
+const COUNT = "#";
+
+/** After a sweep at the cap, at most this share of the cap stays, so sweeps are rare (amortised). */
+export const LOW_WATER = 0.9;
+
+export interface TakeResult {
+  readonly shard: Shard;
+  readonly decision: Decision;
+  /** Buckets dropped by a sweep during this call. */
+  readonly evicted: number;
+}
+
+/** The body of the store's setFunc: one atomic read-modify-write of one bucket. */
+export function takeFromShard(old: Shard | null | undefined, key: string, limit: Limit, nowMs: number, cost: number, cap: number): TakeResult {
+  const shard: Shard = old ?? { [COUNT]: 0 };
+  const raw = shard[key] as ArrayLike<number> | undefined;
+  const state = raw ? { tokens: raw[0]!, lastMs: raw[1]! } : undefined;
+  const decision = allowN(limit, state, nowMs, cost);
+  let evicted = 0;
+  if (decision.allowed) {
+    if (!raw) {
+      let count = shard[COUNT] as number;
+      if (count >= cap) {
+        evicted = sweep(shard, nowMs, Math.floor(cap * LOW_WATER));
+        count -= evicted;
+      }
+      shard[COUNT] = count + 1;
+    }
+    const s = decision.state!;
+    shard[key] = [s.tokens, s.lastMs, fullAtMs(limit, s)];
+  }
+  return { shard, decision, evicted };
+}
+
+/**
+ * Drops every bucket that is full by now (a full bucket equals a fresh one: nothing is lost), then,
+ * if still above `keep`, those that would be full soonest: they hold the least that a fresh bucket
+ * would give back, and a client being limited right now (empty bucket, far fullAt) goes last.
+ */
+export function sweep(shard: Shard, nowMs: number, keep: number): number {
+  const live: [string, number][] = [];
+  let evicted = 0;
+  for (const k in shard) {
+    if (k === COUNT) continue;
+    const fullAt = (shard[k] as ArrayLike<number>)[2]!;
+    if (fullAt <= nowMs) {
+      delete shard[k];
+      evicted++;
+    } else live.push([k, fullAt]);
+  }
+  if (live.length > keep) {
+    live.sort((a, b) => a[1] - b[1]);
+    for (let i = 0; i < live.length - keep; i++) delete shard[live[i]![0]];
+    evicted += live.length - keep;
+  }
+  return evicted;
+}
+
+export function entryCount(shard: Shard | null | undefined): number {
+  return shard ? (shard[COUNT] as number) : 0;
+}
