@@ -8,18 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fetchJson } from "./harness/http";
 import { accessLines, parseStdout, waitFor } from "./harness/logs";
 import { POCKETBASE_VERSIONS, startPocketBase, type RunningPocketBase } from "./harness/pocketbase";
+import { TEST_ROUTES } from "./harness/test-routes";
 
-export const TEST_ROUTES = `
-routerAdd("GET", "/test/ok", (e) => e.json(200, { ok: true }));
-routerAdd("GET", "/test/bad", (e) => { throw new BadRequestError("bad input"); });
-routerAdd("GET", "/test/limited", (e) => { throw new TooManyRequestsError("slow down"); });
-routerAdd("GET", "/test/boom", (e) => { throw new InternalServerError("kaboom"); });
-routerAdd("GET", "/test/jserror", (e) => { throw new Error("plain js error"); });
-routerAdd("GET", "/test/custom-log", (e) => {
-  require(\`\${__hooks}/pb_ops/index.js\`).log.forRequest(e).info("custom event", { orderId: 42 });
-  return e.json(200, { logged: true });
-});
-`;
 
 const KINDS = [
   ["/test/ok", 200],
