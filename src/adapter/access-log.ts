@@ -2,12 +2,10 @@
 import { acceptRequestId } from "../log/request-id";
 import { accessFields, accessLevel, keepAccessLine, messageOfError, statusOfError } from "../log/access";
 import { getConfig } from "./config";
-import { emit, getRedactor } from "./log";
+import { emit, getRedactor, REQUEST_ID_KEY } from "./log";
 import type { PostStage, PreStage } from "./pipeline";
 
 export const REQUEST_ID_HEADER = "X-Request-Id";
-/** Key under which app handlers find the id: `e.get("pbOpsRequestId")`. */
-export const REQUEST_ID_KEY = "pbOpsRequestId";
 
 export const assignRequestId: PreStage = (e, state) => {
   const id = acceptRequestId(e.request!.header.get(REQUEST_ID_HEADER)) ?? $security.randomString(20);

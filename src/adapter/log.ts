@@ -6,6 +6,9 @@ import { makeRedactor, type Redactor } from "../log/redact";
 import { getConfig } from "./config";
 import { writeLine } from "./stdout";
 
+/** Key under which handlers find the request id: `e.get("pbOpsRequestId")`. */
+export const REQUEST_ID_KEY = "pbOpsRequestId";
+
 export type Fields = Record<string, unknown>;
 
 let redactor: Redactor | undefined;
@@ -41,10 +44,24 @@ export function logEvent(level: LogLevel, msg: string, fields?: Fields, state?: 
   emit(level, msg, state?.requestId ? { ...fields, requestId: state.requestId } : fields, "event");
 }
 
+export interface Logger {
+  debug(msg: string, fields?: Fields): void;
+  info(msg: string, fields?: Fields): void;
+  warn(msg: string, fields?: Fields): void;
+  error(msg: string, fields?: Fields): void;
+  /** The same logger with the request's id on every line (`log.forRequest(e).info(...)`). */
+  forRequest(e: core.RequestEvent): Logger;
+}
+
+function makeLogger(state?: { requestId: string }): Logger {
+  return {
+    debug: (msg, fields) => logEvent("debug", msg, fields, state),
+    info: (msg, fields) => logEvent("info", msg, fields, state),
+    warn: (msg, fields) => logEvent("warn", msg, fields, state),
+    error: (msg, fields) => logEvent("error", msg, fields, state),
+    forRequest: (e) => makeLogger({ requestId: String(e.get(REQUEST_ID_KEY) ?? "") }),
+  };
+}
+
 /** The logger app teams use inside their own hooks: `log.info("msg", { fields })`. */
-export const log = {
-  debug: (msg: string, fields?: Fields) => logEvent("debug", msg, fields),
-  info: (msg: string, fields?: Fields) => logEvent("info", msg, fields),
-  warn: (msg: string, fields?: Fields) => logEvent("warn", msg, fields),
-  error: (msg: string, fields?: Fields) => logEvent("error", msg, fields),
-};
+export const log: Logger = makeLogger();

@@ -26,6 +26,8 @@ export interface StartOptions {
   serveArgs?: string[];
   /** Reuse an existing data dir (e.g. to restart on the same data). */
   dataDir?: string;
+  /** A file descriptor for PocketBase's stdout (e.g. a file opened for appending) instead of a pipe. */
+  stdoutFd?: number;
 }
 
 export interface RunningPocketBase {
@@ -103,11 +105,11 @@ export async function startPocketBase(opts: StartOptions): Promise<RunningPocket
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(bin, ["serve", "--http", `127.0.0.1:${port}`, "--dir", dataDir, "--hooksDir", hooksDir, ...(opts.serveArgs ?? [])], {
     env,
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: ["ignore", opts.stdoutFd ?? "pipe", "pipe"],
   });
   let out = "";
   let err = "";
-  child.stdout!.on("data", (b) => (out += b.toString()));
+  child.stdout?.on("data", (b) => (out += b.toString()));
   child.stderr!.on("data", (b) => (err += b.toString()));
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
 
