@@ -53,6 +53,14 @@ async function stdoutMatching(pb: RunningPocketBase, re: RegExp, timeoutMs = 300
   return pb.stdout();
 }
 
+/**
+ * Rejection events are themselves rate limited (1/s, burst 5, per VM); earlier tests may have used
+ * that up, so a test that looks for one event first gives every VM a second's worth back.
+ */
+function logThrottleRefilled(): Promise<void> {
+  return new Promise((r) => setTimeout(r, 1100));
+}
+
 async function burst(base: string, path: string, n: number, opts: Parameters<typeof hit>[2] = {}): Promise<Reply[]> {
   const out: Reply[] = [];
   for (let i = 0; i < n; i++) out.push(await hit(base, path, opts));
@@ -111,6 +119,7 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s with PB_RATE_LIMIT=5/10s", (ve
   });
 
   it("logs each rejection as a pb-ops event and tags the access line", async () => {
+    await logThrottleRefilled();
     await burst(pb.url, "/api/health", 6, { from: "127.0.0.13" });
     const out = await stdoutMatching(pb, /"status":429,[^\n]*"ip":"127\.0\.0\.13"/);
     const lines = out.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
@@ -173,6 +182,7 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s with PB_RATE_LIMIT=5/10s", (ve
   it("X-Forwarded-For is ignored until PocketBase trusts it; then it keys the bucket (IPv6 by /64)", async () => {
     const from = "127.0.0.21";
     await burst(pb.url, "/api/health", 5, { from });
+    await logThrottleRefilled();
     const spoofed = await hit(pb.url, "/api/health", { from, headers: { "X-Forwarded-For": "198.51.100.1" } });
     expect(spoofed.status).toBe(429);
     // Behind an untrusted proxy the rejection log says why everyone may share one bucket.
