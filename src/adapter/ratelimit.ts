@@ -27,10 +27,12 @@ export function rateLimitEnabled(): boolean {
 }
 
 function take(p: Plan, key: string, spec: RateSpec, cost: number): TakeResult {
-  const nowMs = Date.now();
   let result: TakeResult | undefined;
   $app.store().setFunc(SHARD_KEY_PREFIX + shardOf(key), (old: unknown) => {
-    result = takeFromShard(old as Shard | null, key, spec.limit, nowMs, cost, p.shardCap);
+    // The clock is read under the store lock: a VM that waited for the lock must not apply an
+    // older time after a newer one (tests/ratelimit-concurrency.integration.test.ts caught 65%
+    // over-admission that way).
+    result = takeFromShard(old as Shard | null, key, spec.limit, Date.now(), cost, p.shardCap);
     return result.shard;
   });
   return result!;

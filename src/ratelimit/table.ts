@@ -20,11 +20,18 @@ export interface TakeResult {
   readonly evicted: number;
 }
 
-/** The body of the store's setFunc: one atomic read-modify-write of one bucket. */
+/**
+ * The body of the store's setFunc: one atomic read-modify-write of one bucket. `nowMs` should be
+ * read under the same lock (inside the setFunc callback), so time order follows lock order.
+ */
 export function takeFromShard(old: Shard | null | undefined, key: string, limit: Limit, nowMs: number, cost: number, cap: number): TakeResult {
   const shard: Shard = old ?? { [COUNT]: 0 };
   const raw = shard[key] as ArrayLike<number> | undefined;
   const state = raw ? { tokens: raw[0]!, lastMs: raw[1]! } : undefined;
+  // x/time/rate moves `last` back when asked about an earlier time, and then counts the same
+  // refill twice. One limiter has one clock; a bucket shared by many VMs meets several clocks a
+  // millisecond apart, so here a bucket's time never goes backwards.
+  if (state && nowMs < state.lastMs) nowMs = state.lastMs;
   const decision = allowN(limit, state, nowMs, cost);
   let evicted = 0;
   if (decision.allowed) {
