@@ -1,7 +1,7 @@
 // The bounded bucket table (one store shard) and the header values.
 import { describe, expect, it } from "vitest";
-import { rateLimitHeader, retryAfterSeconds } from "../src/ratelimit/headers";
-import { entryCount, sweep, takeFromShard, type Shard } from "../src/ratelimit/table";
+import { rateLimitHeader, retryAfterSeconds, withMember } from "../src/ratelimit/headers";
+import { decodeEntry, encodeEntry, entryCount, sweep, takeFromShard, type Shard } from "../src/ratelimit/table";
 
 const LIMIT = { rate: 0.5, burst: 5 }; // 5/10s
 const T0 = 1_700_000_000_000;
@@ -38,6 +38,14 @@ describe("bucket table shard", () => {
     expect(takeFromShard(r.shard, "live", LIMIT, T0 + 3000, 2, cap).decision.allowed).toBe(false);
   });
 
+  it("a bucket's time never goes backwards (VMs' clocks a millisecond apart must not refill twice)", () => {
+    let shard = takeFromShard(undefined, "k", LIMIT, T0 + 10_000, 5, 100).shard; // emptied at T0+10s
+    // A VM that read an older clock: x/time/rate would move `last` back to T0 ...
+    shard = takeFromShard(shard, "k", LIMIT, T0, 0, 100).shard;
+    // ... and at T0+12s count 12 s of refill (6 tokens, capped at 5). The bucket counts 2 s: 1 token.
+    expect(takeFromShard(shard, "k", LIMIT, T0 + 12_000, 2, 100).decision).toMatchObject({ allowed: false, tokens: 1 });
+  });
+
   it("never grows past the cap, however many distinct keys arrive", () => {
     const cap = 200;
     let shard: Shard | undefined;
@@ -46,8 +54,17 @@ describe("bucket table shard", () => {
     expect(entryCount(shard)).toBe(Object.keys(shard!).length - 1);
   });
 
+  it("entries are short strings that give back the exact state (tokens bit for bit)", () => {
+    for (const tokens of [5, 0, 1 / 3, 0.9999999999999999, -1.1102230246251565e-16, 4.000000000000001]) {
+      const raw = encodeEntry(tokens, T0 + 123, T0 + 123 + 2000.4);
+      expect(decodeEntry(raw)).toEqual({ tokens, lastMs: T0 + 123, fullAtMs: T0 + 123 + 2001 });
+    }
+    expect(encodeEntry(4.5, T0, T0 + 1000).length).toBeLessThanOrEqual(16);
+    expect(decodeEntry(encodeEntry(0, T0, Infinity)).fullAtMs).toBe(Infinity);
+  });
+
   it("sweep keeps the buckets that would be full last", () => {
-    const shard: Shard = { "#": 3, a: [4, T0, T0 + 2000], b: [0, T0, T0 + 10_000], c: [3, T0, T0 + 4000] };
+    const shard: Shard = { "#": 3, a: encodeEntry(4, T0, T0 + 2000), b: encodeEntry(0, T0, T0 + 10_000), c: encodeEntry(3, T0, T0 + 4000) };
     expect(sweep(shard, T0 + 1, 1)).toBe(2);
     expect(Object.keys(shard)).toEqual(["#", "b"]);
   });
@@ -62,5 +79,12 @@ describe("headers", () => {
     expect(retryAfterSeconds(LIMIT, 0.9, 1)).toBe(1);
     expect(retryAfterSeconds(LIMIT, 0.999, 1)).toBe(1);
     expect(retryAfterSeconds(LIMIT, 0, 3)).toBe(6);
+  });
+
+  it("withMember joins policies into one list and replaces a policy's earlier member", () => {
+    expect(withMember("", "sms", '"sms";r=1;t=30')).toBe('"sms";r=1;t=30');
+    const both = withMember('"default";r=4;t=2', "sms", '"sms";r=1;t=30');
+    expect(both).toBe('"default";r=4;t=2, "sms";r=1;t=30');
+    expect(withMember(both, "sms", '"sms";r=0;t=60')).toBe('"default";r=4;t=2, "sms";r=0;t=60');
   });
 });

@@ -75,6 +75,11 @@ const APP_HOOK = `routerAdd("POST", "/hello/sms", (e) => {
   rateLimit(e, "sms", "2/60s", to ? { key: String(to) } : {});
   return e.json(200, { sent: true });
 });
+routerAdd("GET", "/api/hello/quota", (e) => {
+  const { rateLimit } = require(\`\${__hooks}/pb_ops/index.js\`);
+  const left = rateLimit(e, "quota", "3/60s");
+  return e.json(200, left);
+});
 `;
 
 describe.each(POCKETBASE_VERSIONS)("PocketBase %s with PB_RATE_LIMIT=5/10s", (version: string) => {
@@ -176,6 +181,14 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s with PB_RATE_LIMIT=5/10s", (ve
     ];
     expect(k.map((r) => r.status)).toEqual([200, 200, 429]);
     expect(pb.stdout()).not.toContain("+15550100");
+  });
+
+  it("rateLimit() under /api/: the route's policy joins the default rule's in one list per header", async () => {
+    const r = await hit(pb.url, "/api/hello/quota", { from: "127.0.0.22" });
+    expect(r.status).toBe(200);
+    expect(r.body).toEqual({ remaining: 2, exempt: false });
+    expect(r.headers["ratelimit-policy"]).toBe('"default";q=5;w=10, "quota";q=3;w=60');
+    expect(r.headers["ratelimit"]).toBe('"default";r=4;t=2, "quota";r=2;t=20');
   });
 
   // Last: it changes PocketBase's trusted-proxy settings.

@@ -5,7 +5,7 @@
 // store's write lock (atomic across VMs; nothing inside the callback touches the store). The shard
 // is a Go map reached through goja's live wrapper, so only the one bucket is converted, never the map.
 import { allowN, type BucketState } from "../ratelimit/bucket";
-import { rateLimitHeader, retryAfterSeconds } from "../ratelimit/headers";
+import { rateLimitHeader, retryAfterSeconds, withMember } from "../ratelimit/headers";
 import { bucketKey, buildPlan, isExemptIp, shardOf, type Plan } from "../ratelimit/plan";
 import { firstMatch, parseRateWords, policyHeaderOf, segmentsOf, type RateSpec } from "../ratelimit/rules";
 import { takeFromShard, type Shard, type TakeResult } from "../ratelimit/table";
@@ -81,15 +81,21 @@ function logRejection(e: core.RequestEvent, state: RequestState, rule: string, k
 
 /**
  * Takes `cost` tokens for `key` and sets the headers; throws PocketBase's 429 (JSON error shape)
- * with Retry-After when the bucket is short. `add` appends header lines, so a route's own limit
- * sits next to the middleware's (structured-field lists combine).
+ * with Retry-After when the bucket is short. With `merge`, the policy joins the header's list
+ * (replacing an earlier member of the same name), so a route's own limit sits next to the
+ * middleware's.
  */
-function enforce(e: core.RequestEvent, state: RequestState | undefined, p: Plan, name: string, policyHeader: string, spec: RateSpec, key: string, cost: number, add: boolean, logKey = key): TakeResult {
+function enforce(e: core.RequestEvent, state: RequestState | undefined, p: Plan, name: string, policyHeader: string, spec: RateSpec, key: string, cost: number, merge: boolean, logKey = key): TakeResult {
   const r = take(p, key, spec, cost);
   const h = e.response.header();
-  const put = add ? h.add.bind(h) : h.set.bind(h);
-  put("RateLimit-Policy", policyHeader);
-  put("RateLimit", rateLimitHeader(name, spec.limit, r.decision.tokens));
+  const limitValue = rateLimitHeader(name, spec.limit, r.decision.tokens);
+  if (merge) {
+    h.set("RateLimit-Policy", withMember(h.get("RateLimit-Policy"), name, policyHeader));
+    h.set("RateLimit", withMember(h.get("RateLimit"), name, limitValue));
+  } else {
+    h.set("RateLimit-Policy", policyHeader);
+    h.set("RateLimit", limitValue);
+  }
   if (state) {
     state.fields.rateLimit = r.decision.allowed ? "allowed" : "limited";
     state.fields.rateLimitRule = name;

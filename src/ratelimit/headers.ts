@@ -18,3 +18,16 @@ export function retryAfterSeconds(limit: Limit, tokens: number, cost: number): n
   if (!Number.isFinite(ms)) return 86_400; // a bucket that never refills: tell clients to go away for a day
   return Math.max(1, Math.ceil(ms / 1000));
 }
+
+/**
+ * Puts one policy's member into a structured-field list header value, replacing an earlier member
+ * of the same name: a route that calls rateLimit() twice for one name, or alongside the
+ * middleware's rule, still sends one member per policy.
+ */
+export function withMember(existing: string, name: string, member: string): string {
+  if (!existing) return member;
+  const prefix = `"${name}";`;
+  const kept = existing.split(/,\s*/).filter((m) => m !== "" && !m.startsWith(prefix));
+  kept.push(member);
+  return kept.join(", ");
+}

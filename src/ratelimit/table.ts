@@ -3,7 +3,10 @@
 // here go straight to the shared map while the store's write lock is held (setFunc). Pure: the same
 // code runs on a plain object in Node tests.
 //
-// Entry: [tokens, lastMs, fullAtMs] (BucketState plus when it would be full again if unused).
+// Entry: one short string "tokens|lastMs|fullAfterMs" (see encode): the bucket state plus when it
+// would be full again if unused. A string is the most compact value goja hands to Go (one
+// allocation; an array becomes []interface{} with every number boxed): measured in real PocketBase,
+// 100,000 entries cost about 35 MB of RSS as strings and 49 MB as 3-number arrays.
 // "#" holds the entry count, because counting a Go map's keys from JS would walk all of them.
 import { allowN, fullAtMs, type Decision, type Limit } from "./bucket";
 
@@ -12,6 +15,29 @@ const COUNT = "#";
 
 /** After a sweep at the cap, at most this share of the cap stays, so sweeps are rare (amortised). */
 export const LOW_WATER = 0.9;
+
+interface Entry {
+  readonly tokens: number;
+  readonly lastMs: number;
+  readonly fullAtMs: number;
+}
+
+/**
+ * `tokens` in shortest round-trip decimal (Number(String(x)) === x, so the state stays bit-exact);
+ * lastMs (integer ms) in base 36; the time until full as whole ms (rounded up) in base 36.
+ */
+export function encodeEntry(tokens: number, lastMs: number, fullAtMs: number): string {
+  const fullAfter = fullAtMs === Infinity ? "z" : Math.max(0, Math.ceil(fullAtMs - lastMs)).toString(36);
+  return `${tokens}|${lastMs.toString(36)}|${fullAfter}`;
+}
+
+export function decodeEntry(raw: string): Entry {
+  const a = raw.indexOf("|");
+  const b = raw.indexOf("|", a + 1);
+  const lastMs = parseInt(raw.slice(a + 1, b), 36);
+  const after = raw.slice(b + 1);
+  return { tokens: Number(raw.slice(0, a)), lastMs, fullAtMs: after === "z" ? Infinity : lastMs + parseInt(after, 36) };
+}
 
 export interface TakeResult {
   readonly shard: Shard;
@@ -22,12 +48,13 @@ export interface TakeResult {
 
 /**
  * The body of the store's setFunc: one atomic read-modify-write of one bucket. `nowMs` should be
- * read under the same lock (inside the setFunc callback), so time order follows lock order.
+ * read under the same lock (inside the setFunc callback), so time order follows lock order, and be
+ * whole milliseconds (Date.now()).
  */
 export function takeFromShard(old: Shard | null | undefined, key: string, limit: Limit, nowMs: number, cost: number, cap: number): TakeResult {
   const shard: Shard = old ?? { [COUNT]: 0 };
-  const raw = shard[key] as ArrayLike<number> | undefined;
-  const state = raw ? { tokens: raw[0]!, lastMs: raw[1]! } : undefined;
+  const raw = shard[key] as string | undefined;
+  const state = raw !== undefined ? decodeEntry(raw) : undefined;
   // x/time/rate moves `last` back when asked about an earlier time, and then counts the same
   // refill twice. One limiter has one clock; a bucket shared by many VMs meets several clocks a
   // millisecond apart, so here a bucket's time never goes backwards.
@@ -35,7 +62,7 @@ export function takeFromShard(old: Shard | null | undefined, key: string, limit:
   const decision = allowN(limit, state, nowMs, cost);
   let evicted = 0;
   if (decision.allowed) {
-    if (!raw) {
+    if (raw === undefined) {
       let count = shard[COUNT] as number;
       if (count >= cap) {
         evicted = sweep(shard, nowMs, Math.floor(cap * LOW_WATER));
@@ -44,7 +71,7 @@ export function takeFromShard(old: Shard | null | undefined, key: string, limit:
       shard[COUNT] = count + 1;
     }
     const s = decision.state!;
-    shard[key] = [s.tokens, s.lastMs, fullAtMs(limit, s)];
+    shard[key] = encodeEntry(s.tokens, s.lastMs, fullAtMs(limit, s));
   }
   return { shard, decision, evicted };
 }
@@ -59,7 +86,7 @@ export function sweep(shard: Shard, nowMs: number, keep: number): number {
   let evicted = 0;
   for (const k in shard) {
     if (k === COUNT) continue;
-    const fullAt = (shard[k] as ArrayLike<number>)[2]!;
+    const fullAt = decodeEntry(shard[k] as string).fullAtMs;
     if (fullAt <= nowMs) {
       delete shard[k];
       evicted++;
