@@ -70,12 +70,13 @@ export function bucketKey(ruleName: string, keyKind: "ip" | "auth", ip: string, 
   return `${ruleName}|${clientKeyOf(ip, ipv6Prefix)}`;
 }
 
-/** FNV-1a over the key's UTF-16 units: cheap, stable across VMs, spreads keys over the shards. */
+/**
+ * A multiplicative string hash (h * 31 + c) over the key: stable across VMs, spreads keys over the
+ * shards. Not FNV: Math.imul is a function call per character in goja, and measured there FNV cost
+ * about 24 us per key against a few for this.
+ */
 export function shardOf(key: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) {
-    h ^= key.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
+  let h = 0;
+  for (let i = 0; i < key.length; i++) h = (h * 31 + key.charCodeAt(i)) | 0;
   return (h >>> 0) % SHARDS;
 }

@@ -3,10 +3,11 @@
 // here go straight to the shared map while the store's write lock is held (setFunc). Pure: the same
 // code runs on a plain object in Node tests.
 //
-// Entry: one short string "tokens|lastMs|fullAfterMs" (see encode): the bucket state plus when it
-// would be full again if unused. A string is the most compact value goja hands to Go (one
+// Entry: one short string "fullAtMs|lastMs|tokens" (see encodeEntry): the bucket state plus when
+// it would be full again if unused. A string is the most compact value goja hands to Go (one
 // allocation; an array becomes []interface{} with every number boxed): measured in real PocketBase,
-// 100,000 entries cost about 35 MB of RSS as strings and 49 MB as 3-number arrays.
+// 100,000 entries cost about 35 MB of RSS as strings and 49 MB as 3-number arrays. fullAtMs comes
+// first so a sweep reads it with one parseInt (which stops at the first "|").
 // "#" holds the entry count, because counting a Go map's keys from JS would walk all of them.
 import { allowN, fullAtMs, type Decision, type Limit } from "./bucket";
 
@@ -23,20 +24,25 @@ interface Entry {
 }
 
 /**
- * `tokens` in shortest round-trip decimal (Number(String(x)) === x, so the state stays bit-exact);
- * lastMs (integer ms) in base 36; the time until full as whole ms (rounded up) in base 36.
+ * fullAtMs (rounded up to whole ms) and lastMs (integer ms) in base 36, then `tokens` in shortest
+ * round-trip decimal (Number(String(x)) === x, so the state stays bit-exact). A bucket that never
+ * refills is never full: its fullAtMs is written "z" and read back as Infinity.
  */
 export function encodeEntry(tokens: number, lastMs: number, fullAtMs: number): string {
-  const fullAfter = fullAtMs === Infinity ? "z" : Math.max(0, Math.ceil(fullAtMs - lastMs)).toString(36);
-  return `${tokens}|${lastMs.toString(36)}|${fullAfter}`;
+  const fullAt = fullAtMs === Infinity ? "z" : Math.ceil(fullAtMs).toString(36);
+  return `${fullAt}|${lastMs.toString(36)}|${tokens}`;
 }
 
 export function decodeEntry(raw: string): Entry {
   const a = raw.indexOf("|");
   const b = raw.indexOf("|", a + 1);
-  const lastMs = parseInt(raw.slice(a + 1, b), 36);
-  const after = raw.slice(b + 1);
-  return { tokens: Number(raw.slice(0, a)), lastMs, fullAtMs: after === "z" ? Infinity : lastMs + parseInt(after, 36) };
+  const head = raw.slice(0, a);
+  return { fullAtMs: head === "z" ? Infinity : parseInt(head, 36), lastMs: parseInt(raw.slice(a + 1, b), 36), tokens: Number(raw.slice(b + 1)) };
+}
+
+/** The sweep's only question, answered with one parse. */
+function fullAtOf(raw: string): number {
+  return raw.charCodeAt(0) === 122 /* z */ && raw.charCodeAt(1) === 124 /* | */ ? Infinity : parseInt(raw, 36);
 }
 
 export interface TakeResult {
@@ -86,7 +92,7 @@ export function sweep(shard: Shard, nowMs: number, keep: number): number {
   let evicted = 0;
   for (const k in shard) {
     if (k === COUNT) continue;
-    const fullAt = decodeEntry(shard[k] as string).fullAtMs;
+    const fullAt = fullAtOf(shard[k] as string);
     if (fullAt <= nowMs) {
       delete shard[k];
       evicted++;
