@@ -53,6 +53,21 @@ let logBucket: BucketState | undefined;
 let suppressed = 0;
 const LOG_LIMIT = { rate: 1, burst: 5 };
 
+// Reaching PB_RATE_LIMIT_MAX_KEYS (many distinct clients, e.g. address rotation) is worth one line a
+// minute per VM, not one per sweep.
+let evictionLogBucket: BucketState | undefined;
+let evictedSinceLog = 0;
+const EVICTION_LOG_LIMIT = { rate: 1 / 60, burst: 1 };
+
+function logEviction(evicted: number): void {
+  evictedSinceLog += evicted;
+  const d = allowN(EVICTION_LOG_LIMIT, evictionLogBucket, Date.now(), 1);
+  evictionLogBucket = d.state;
+  if (!d.allowed) return;
+  logEvent("warn", "rate limit table at PB_RATE_LIMIT_MAX_KEYS: evicting the buckets closest to full", { evicted: evictedSinceLog });
+  evictedSinceLog = 0;
+}
+
 /** Behind a proxy that PocketBase does not trust, every client shares the proxy's bucket. */
 function proxyHint(e: core.RequestEvent): string | undefined {
   if ($app.settings().trustedProxy.headers.length > 0) return undefined;
@@ -100,7 +115,7 @@ function enforce(e: core.RequestEvent, state: RequestState | undefined, p: Plan,
     state.fields.rateLimit = r.decision.allowed ? "allowed" : "limited";
     state.fields.rateLimitRule = name;
   }
-  if (r.evicted > 0) logEvent("info", "rate limit table at cap: evicted buckets", { evicted: r.evicted, shard: shardOf(key) });
+  if (r.evicted > 0) logEviction(r.evicted);
   if (!r.decision.allowed) {
     const retryAfter = retryAfterSeconds(spec.limit, r.decision.tokens, cost);
     h.set("Retry-After", String(retryAfter));
