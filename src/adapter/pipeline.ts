@@ -7,6 +7,7 @@
 // pbSecurityHeaders (-1010) and the built-in rate limiter (-1000). pbCors (-1041) runs earlier and
 // answers preflights itself; a stage that must own CORS unbinds it at serve time.
 import type { Config } from "../config/schema";
+import { adminGate } from "./admin";
 import { assignRequestId, writeAccessLine } from "./access-log";
 import { getConfig } from "./config";
 
@@ -17,6 +18,9 @@ export interface RequestState {
   readonly startedAtMs: number;
   requestId: string;
   fields: Record<string, unknown>;
+  /** Set by a pre stage when this request is pb-ops's own re-dispatch of another request (the
+   * admin gate's unknown-path answer): the outer request runs the post stages, this one must not. */
+  suppressPost?: boolean;
 }
 
 /**
@@ -36,6 +40,9 @@ export interface Stages {
 /** Each concern adds its stage here, in the order requests should meet them. */
 function buildStages(config: Config): Stages {
   const pre: PreStage[] = [assignRequestId];
+  // Right after the request id and before every other stage: a refused admin request is answered
+  // by re-dispatching it as an unknown path, which runs all the other stages once, as for any miss.
+  if (config.admin.path !== null || config.admin.allowIps !== null) pre.push(adminGate);
   const post: PostStage[] = [];
   if (config.log.access) post.push(writeAccessLine);
   return { pre, post };
@@ -54,6 +61,6 @@ export function handleRequest(e: core.RequestEvent): void {
     error = err;
     throw err;
   } finally {
-    for (const stage of stages.post) stage(e, state, error);
+    if (!state.suppressPost) for (const stage of stages.post) stage(e, state, error);
   }
 }

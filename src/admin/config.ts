@@ -1,0 +1,66 @@
+import { defineVar, durationIn, InvalidValue, listOf, parseBool } from "../config/vars";
+import { parseCidr, type Cidr } from "./cidr";
+import { parseAdminPath } from "./secret-path";
+
+export const MIN_SECRET_CHARS = 32;
+
+function parseServerSecret(raw: string): string {
+  if (raw.length < MIN_SECRET_CHARS) throw new InvalidValue(`too short: ${raw.length} characters, need at least ${MIN_SECRET_CHARS}`);
+  if (new Set(raw).size < 8) throw new InvalidValue("too repetitive: fewer than 8 distinct characters");
+  return raw;
+}
+
+/** Unset means off: every variable here defaults to "" and parses that to null. */
+const unsetOr =
+  <T>(parse: (raw: string) => T) =>
+  (raw: string): T | null =>
+    raw === "" ? null : parse(raw);
+
+export const adminVars = {
+  path: defineVar({
+    name: "PB_ADMIN_PATH",
+    default: "",
+    example: "/k7Qm2vX9pL4wR8tZ3nB6",
+    accepted: "unset (off) or a path like /<16+ random characters> (letters, digits, . _ ~ -), not guessable, not under /api/ or /_/",
+    meaning:
+      "Hides the admin UI (`/_/`) and the superuser auth endpoints: without the gate cookie they answer exactly like an unknown path. A GET to this path sets the gate cookie and redirects to `/_/`. See docs/admin.md.",
+    secret: true,
+    parse: unsetOr(parseAdminPath),
+  }),
+  allowIps: defineVar({
+    name: "PB_ADMIN_ALLOW_IPS",
+    default: "",
+    example: "203.0.113.7,10.0.0.0/8,2001:db8::/32",
+    accepted: "unset (any address) or a comma-separated list of IPv4/IPv6 addresses and CIDR ranges",
+    meaning:
+      "Only these client addresses (as PocketBase resolves them through its trusted-proxy settings) reach the admin surface; others get the unknown-path answer, and superuser-token requests from them get 403.",
+    parse: unsetOr((raw) => listOf(parseCidr)(raw) as readonly Cidr[]),
+  }),
+  gateTtlMs: defineVar({
+    name: "PB_ADMIN_GATE_TTL",
+    default: "12h",
+    example: "8h",
+    accepted: "a duration from 5m to 30d (500ms, 10s, 5m, 1h, 1d)",
+    meaning: "How long the gate cookie set by PB_ADMIN_PATH stays valid.",
+    parse: durationIn(5 * 60_000, 30 * 86_400_000),
+  }),
+  secret: defineVar({
+    name: "PB_OPS_SECRET",
+    default: "",
+    example: "(output of: openssl rand -base64 48)",
+    accepted: `unset (generated once into pb_data/.pb_ops_secret) or at least ${MIN_SECRET_CHARS} characters`,
+    meaning: "Server secret that signs the gate cookie. Changing it (or deleting the generated file) signs everyone out of the gate.",
+    secret: true,
+    parse: unsetOr(parseServerSecret),
+  }),
+  // Read here until the security-headers section owns it (it is a general cookie setting); the
+  // gate cookie is also Secure whenever the request is HTTPS or X-Forwarded-Proto says https.
+  cookieSecure: defineVar({
+    name: "PB_ENCRYPTION_COOKIE_SECURE",
+    default: "false",
+    example: "true",
+    accepted: "a boolean (true|false|1|0|yes|no|on|off)",
+    meaning: "Mark cookies pb-ops sets (the admin gate cookie) Secure even when PocketBase sees plain HTTP behind a TLS proxy.",
+    parse: parseBool,
+  }),
+};
