@@ -5,3 +5,4 @@ export { health } from "./adapter/health";
 export { handleRequest } from "./adapter/pipeline";
 export { log } from "./adapter/log";
 export { VERSION } from "./version";
+export { backupStatus } from "./adapter/backup";

@@ -35,8 +35,8 @@ export interface Reason {
 }
 
 export type RemoteRead =
-  | { ok: true; summary: RemoteSummary; listedAtMs: number; cached: boolean }
-  | { ok: false; kind: "unreachable" | "credentials" | "error"; detail: string; listedAtMs: number; cached: boolean };
+  | { ok: true; summary: RemoteSummary; listedAtMs: number; cached: boolean; client?: string }
+  | { ok: false; kind: "unreachable" | "credentials" | "error"; detail: string; listedAtMs: number; cached: boolean; client?: string };
 
 export type MetricsRead =
   | { state: "off" }
@@ -216,7 +216,7 @@ export function decideStatus(input: StatusInput): StatusOutput {
     remote: !remote
       ? { state: "not_checked" }
       : !remote.ok
-        ? { state: remote.kind, detail: remote.detail, listedAt: new Date(remote.listedAtMs).toISOString(), cached: remote.cached }
+        ? { state: remote.kind, detail: remote.detail, listedAt: new Date(remote.listedAtMs).toISOString(), cached: remote.cached, client: remote.client ?? null }
         : {
             state: "ok",
             layout: s!.layout,
@@ -227,6 +227,7 @@ export function decideStatus(input: StatusInput): StatusOutput {
             ...(s!.v03 ? { generation: s!.v03.generation, generations: s!.v03.generations, snapshots: s!.v03.snapshots, walIndex: s!.v03.walIndex, walOffset: s!.v03.walOffset, restorable: s!.v03.restorable } : {}),
             listedAt: new Date(remote.listedAtMs).toISOString(),
             cached: remote.cached,
+            client: remote.client ?? null,
           },
     lag: {
       seconds: secs(lagMs),

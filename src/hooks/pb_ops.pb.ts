@@ -13,3 +13,7 @@ routerUse(new Middleware((e) => require(`${__hooks}/pb_ops/index.js`).handleRequ
 routerAdd("GET", "/api/ops/health", (e) => {
   return require(`${__hooks}/pb_ops/index.js`).health(e);
 });
+
+routerAdd("GET", "/api/ops/backup-status", (e) => {
+  return require(`${__hooks}/pb_ops/index.js`).backupStatus(e);
+});
