@@ -12,6 +12,8 @@ export { boot } from "./adapter/boot";
 export { health } from "./adapter/health";
 /** @internal Registration only: the pbOps request middleware. */
 export { handleRequest } from "./adapter/pipeline";
+/** @internal Registration only: GET /api/ops/backup-status. */
+export { backupStatus } from "./adapter/backup";
 
 /** Structured logger: `log.info("msg", { fields })`, `log.forRequest(e).warn(...)`. */
 export { log, type Logger, type Fields } from "./adapter/log";

@@ -2,12 +2,14 @@
 // src/<concern>/config.ts; adding a section here is all it takes to validate it at boot and to
 // list it in docs/config.md.
 import { adminVars } from "../admin/config";
+import { backupVars } from "../backup/config";
 import { logVars } from "../log/config";
 import type { ConfigOf } from "./load";
 
 export const schema = {
   log: logVars,
   admin: adminVars,
+  backup: backupVars,
 };
 
 export type Config = ConfigOf<typeof schema>;

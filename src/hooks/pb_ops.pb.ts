@@ -28,3 +28,7 @@ routerUse(
 routerAdd("GET", "/api/ops/health", (e) => {
   return require(`${__hooks}/pb_ops/index.js`).health(e);
 });
+
+routerAdd("GET", "/api/ops/backup-status", (e) => {
+  return require(`${__hooks}/pb_ops/index.js`).backupStatus(e);
+});
