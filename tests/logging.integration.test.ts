@@ -153,7 +153,7 @@ describe("stdout a terminal", () => {
     const dir = mkdtempSync(join(tmpdir(), "pbops-tty-"));
     const hooks = prepareHooks({ "zz_test_routes.pb.js": TEST_ROUTES });
     const port = await freePort();
-    const cmd = `${pocketbaseBinary(POCKETBASE_VERSIONS[0]!)} serve --http 127.0.0.1:${port} --dir ${dir}/data --hooksDir ${hooks}`;
+    const cmd = `${pocketbaseBinary(POCKETBASE_VERSIONS[0]!)} serve --http 127.0.0.1:${port} --dir ${dir}/data --hooksDir ${hooks} --migrationsDir ${dir}/migrations`;
     // util-linux `script` gives the command a pseudo-terminal as stdin/stdout/stderr.
     const child = spawn("script", ["-qfec", cmd, "/dev/null"], { env: baseEnv({ TERM: "dumb" }), stdio: ["pipe", "pipe", "pipe"], detached: true });
     let out = "";

@@ -76,11 +76,20 @@ export function prepareHooks(extraHooks: Record<string, string> = {}, withPbOps 
   return dir;
 }
 
+/**
+ * Every instance gets its own migrations dir. PocketBase's default is <dataDir>/../pb_migrations,
+ * which for temp data dirs is one shared /tmp/pb_migrations: a migration one test's --automigrate
+ * writes there would be run by every other instance.
+ */
+function dirArgs(dataDir: string, hooksDir: string): string[] {
+  return ["--dir", dataDir, "--hooksDir", hooksDir, "--migrationsDir", join(dataDir, "pb_migrations")];
+}
+
 /** Runs a PocketBase CLI command to completion (e.g. a boot that must fail). */
 export function runPocketBase(version: string, args: string[], opts: { env?: Record<string, string>; dataDir?: string; hooksDir?: string; timeoutMs?: number } = {}) {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "pbops-data-"));
   const hooksDir = opts.hooksDir ?? prepareHooks();
-  const res = spawnSync(pocketbaseBinary(version), [...args, "--dir", dataDir, "--hooksDir", hooksDir], {
+  const res = spawnSync(pocketbaseBinary(version), [...args, ...dirArgs(dataDir, hooksDir)], {
     env: baseEnv(opts.env),
     encoding: "utf8",
     timeout: opts.timeoutMs ?? 20_000,
@@ -99,13 +108,13 @@ export async function startPocketBase(opts: StartOptions): Promise<RunningPocket
   const bin = pocketbaseBinary(opts.version);
 
   if (opts.superuser !== false) {
-    const res = spawnSync(bin, ["superuser", "upsert", SUPERUSER.email, SUPERUSER.password, "--dir", dataDir, "--hooksDir", hooksDir], { env, encoding: "utf8", timeout: 30_000 });
+    const res = spawnSync(bin, ["superuser", "upsert", SUPERUSER.email, SUPERUSER.password, ...dirArgs(dataDir, hooksDir)], { env, encoding: "utf8", timeout: 30_000 });
     if (res.status !== 0) throw new Error(`superuser upsert failed (${res.status}): ${res.stdout}${res.stderr}`);
   }
 
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(bin, ["serve", "--http", `127.0.0.1:${port}`, "--dir", dataDir, "--hooksDir", hooksDir, ...(opts.serveArgs ?? [])], {
+  const child = spawn(bin, ["serve", "--http", `127.0.0.1:${port}`, ...dirArgs(dataDir, hooksDir), ...(opts.serveArgs ?? [])], {
     env,
     stdio: ["ignore", opts.stdoutFd ?? "pipe", "pipe"],
   });
