@@ -3,5 +3,6 @@
 export { boot } from "./adapter/boot";
 export { health } from "./adapter/health";
 export { handleRequest } from "./adapter/pipeline";
+export { isHttps, setCookie } from "./adapter/headers";
 export { log } from "./adapter/log";
 export { VERSION } from "./version";

@@ -9,6 +9,7 @@
 import type { Config } from "../config/schema";
 import { assignRequestId, writeAccessLine } from "./access-log";
 import { getConfig } from "./config";
+import { headerStages } from "./headers";
 
 export const PIPELINE_PRIORITY = -1016;
 
@@ -35,7 +36,7 @@ export interface Stages {
 
 /** Each concern adds its stage here, in the order requests should meet them. */
 function buildStages(config: Config): Stages {
-  const pre: PreStage[] = [assignRequestId];
+  const pre: PreStage[] = [assignRequestId, ...headerStages(config)];
   const post: PostStage[] = [];
   if (config.log.access) post.push(writeAccessLine);
   return { pre, post };

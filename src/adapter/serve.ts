@@ -5,10 +5,11 @@
 import { configSummary } from "../config/summary";
 import { schema } from "../config/schema";
 import { VERSION } from "../version";
+import { headersServeSetup } from "./headers";
 import { logEvent } from "./log";
 
 /** Each concern that needs the router at serve time adds its set-up here. */
-const SERVE_SETUPS: Array<(e: core.ServeEvent) => void> = [];
+const SERVE_SETUPS: Array<(e: core.ServeEvent) => void> = [headersServeSetup];
 
 export function onServe(e: core.ServeEvent): void {
   for (const setup of SERVE_SETUPS) setup(e);
