@@ -52,10 +52,11 @@ describe("header plan (defaults)", () => {
     expect(m["X-XSS-Protection"]).toBe("0");
   });
 
-  it("record files: embeddable cross-origin, PocketBase's sandbox CSP", () => {
+  it("record files: embeddable cross-origin (no X-Frame-Options, as PocketBase v0.40), PocketBase's sandbox CSP", () => {
     const m = asMap(plan.classes.files.plain);
     expect(m["Cross-Origin-Resource-Policy"]).toBe("cross-origin");
     expect(m["Content-Security-Policy"]).toBe(FILES_CSP);
+    expect(m["X-Frame-Options"]).toBeUndefined();
   });
 
   it("admin UI: its own CSP and DENY framing", () => {
@@ -64,10 +65,11 @@ describe("header plan (defaults)", () => {
     expect(m["X-Frame-Options"]).toBe("DENY");
   });
 
-  it("every class sends every managed header on HTTPS, each once", () => {
-    for (const cls of Object.values(plan.classes)) {
-      expect(cls.secure.map(([n]) => n).sort()).toEqual([...MANAGED_HEADERS].sort());
-      expect(cls.plain).toHaveLength(MANAGED_HEADERS.length - 1);
+  it("every class sends every managed header on HTTPS, each once (files: all but X-Frame-Options)", () => {
+    for (const [name, cls] of Object.entries(plan.classes)) {
+      const all = MANAGED_HEADERS.filter((h) => name !== "files" || h !== "X-Frame-Options");
+      expect(cls.secure.map(([n]) => n).sort()).toEqual([...all].sort());
+      expect(cls.plain).toHaveLength(all.length - 1);
     }
     expect(plan.httpsMatters).toBe(true);
   });
@@ -103,7 +105,7 @@ describe("header plan (env)", () => {
 
   it("overrides are sent verbatim (canonical form) on every class", () => {
     const p = planFor({ PB_X_FRAME_OPTIONS: "sameorigin", PB_REFERRER_POLICY: "no-referrer, strict-origin-when-cross-origin", PB_CORP: "same-site" });
-    for (const cls of Object.values(p.classes)) expect(asMap(cls.plain)["X-Frame-Options"]).toBe("SAMEORIGIN");
+    for (const cls of Object.values(p.classes)) expect(asMap(cls.plain)["X-Frame-Options"]).toBe("SAMEORIGIN"); // files too when explicit
     expect(asMap(p.classes.admin.plain)["Referrer-Policy"]).toBe("no-referrer, strict-origin-when-cross-origin");
     expect(asMap(p.classes.api.plain)["Cross-Origin-Resource-Policy"]).toBe("same-site");
     expect(asMap(p.classes.files.plain)["Cross-Origin-Resource-Policy"]).toBe("cross-origin");

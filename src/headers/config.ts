@@ -80,7 +80,8 @@ export const headerVars = {
     default: "auto",
     example: "DENY",
     accepted: "one of auto|DENY|SAMEORIGIN|off",
-    meaning: "X-Frame-Options. `auto`: `DENY` for the API and the admin UI, `SAMEORIGIN` for `pb_public` and record files (helmet's default).",
+    meaning:
+      "X-Frame-Options. `auto`: `DENY` for the API and the admin UI, `SAMEORIGIN` for `pb_public` (helmet's default), none for record files (embeddable, as PocketBase v0.40 does; PocketBase v0.40 also deletes an explicit value on file downloads: use `frame-ancestors` in PB_CSP_FILES to restrict framing of files).",
     parse: (raw: string) => (raw.trim().toLowerCase() === "auto" ? ("auto" as const) : choiceOrOff(["DENY", "SAMEORIGIN"] as const)(raw)),
   }),
   referrerPolicy: defineVar({

@@ -41,8 +41,11 @@ function withoutUpgrade(csp: string): string {
 export function buildHeaderPlan(cfg: HeadersConfig): HeaderPlan {
   const disabled = new Set<string>(cfg.disabled);
   const cspByClass: Record<RouteClass, string> = { api: cfg.csp, files: cfg.cspFiles, admin: cfg.cspAdmin, public: cfg.cspPublic };
+  // `auto` sends no X-Frame-Options on record files: PocketBase v0.40 deletes it there itself so
+  // front ends can embed uploads (apis/file.go), and a file's sandbox CSP already stops it running
+  // anything. pb-ops follows that on every version rather than differ between them.
   const frameByClass: Record<RouteClass, string> =
-    cfg.frameOptions === "auto" ? { api: "DENY", admin: "DENY", files: "SAMEORIGIN", public: "SAMEORIGIN" } : { api: cfg.frameOptions, admin: cfg.frameOptions, files: cfg.frameOptions, public: cfg.frameOptions };
+    cfg.frameOptions === "auto" ? { api: "DENY", admin: "DENY", files: OFF, public: "SAMEORIGIN" } : { api: cfg.frameOptions, admin: cfg.frameOptions, files: cfg.frameOptions, public: cfg.frameOptions };
 
   // `off` in the config means "do not send"; X-DNS-Prefetch-Control's own value is also "off", so
   // absence is `undefined` here, never the string.
