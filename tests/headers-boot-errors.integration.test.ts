@@ -5,7 +5,7 @@ import { POCKETBASE_VERSIONS, runPocketBase } from "./harness/pocketbase";
 
 const BAD_VALUES: [string, string, RegExp][] = [
   ["PB_SECURITY_HEADERS", "maybe", /not a boolean/],
-  ["PB_SECURITY_HEADERS_OFF", "X-Powered-By", /is not a header pb-ops sets/],
+  ["PB_SECURITY_HEADERS_OFF", "X-Download-Options", /is not a header pb-ops sets/],
   ["PB_CSP", "default-src self", /must be quoted/],
   ["PB_CSP", "default-src 'self'\r\nX-Evil: 1", /CR or LF/],
   ["PB_CSP_PUBLIC", "defualt-src 'self'", /unknown CSP directive/],
@@ -41,7 +41,7 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s", (version: string) => {
     const res = runPocketBase(version, ["migrate", "history-sync"], {
       env: {
         PB_SECURITY_HEADERS: "on",
-        PB_SECURITY_HEADERS_OFF: "X-Download-Options",
+        PB_SECURITY_HEADERS_OFF: "Origin-Agent-Cluster",
         PB_CSP: "default-src 'none'",
         PB_CSP_PUBLIC: "default-src 'self'; img-src 'self' data: https://cdn.example.com",
         PB_CSP_ADMIN: "off",

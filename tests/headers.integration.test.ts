@@ -205,7 +205,7 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s, overrides by env", (version: 
     PB_HSTS: "max-age=63072000; includeSubDomains; preload; force",
     PB_CSP: "default-src 'none'",
     PB_X_FRAME_OPTIONS: "SAMEORIGIN",
-    PB_SECURITY_HEADERS_OFF: "X-Download-Options,Origin-Agent-Cluster",
+    PB_SECURITY_HEADERS_OFF: "X-Permitted-Cross-Domain-Policies,Origin-Agent-Cluster",
     PB_REFERRER_POLICY: "strict-origin-when-cross-origin",
     PB_CORS_ORIGINS: "none",
     PB_ENCRYPTION_COOKIE_SECURE: "true",
@@ -222,7 +222,7 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s, overrides by env", (version: 
     expect(res.headers.get("content-security-policy")).toBe("default-src 'none'");
     expect(res.headers.get("x-frame-options")).toBe("SAMEORIGIN");
     expect(res.headers.get("referrer-policy")).toBe("strict-origin-when-cross-origin");
-    expect(res.headers.get("x-download-options")).toBeNull();
+    expect(res.headers.get("x-permitted-cross-domain-policies")).toBeNull();
     expect(res.headers.get("origin-agent-cluster")).toBeNull();
     expect(managed(res.headers)).toEqual(expected(env, "api", false));
   });

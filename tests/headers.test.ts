@@ -14,7 +14,8 @@ import { cspValue, headerValue, hstsValue, referrerPolicyValue } from "../src/he
 const planFor = (env: Record<string, string> = {}) => buildHeaderPlan(buildConfig(schema, env).headers);
 const asMap = (list: HeaderList) => Object.fromEntries(list);
 
-// helmet 8 defaults (FACTS.md "Anchors"), the reference pb-ops is compared with.
+// helmet 8 defaults (FACTS.md "Anchors"), the reference pb-ops is compared with, less
+// X-Download-Options (IE8 only; see src/headers/defaults.ts).
 const HELMET = {
   "Content-Security-Policy": PUBLIC_CSP,
   "Cross-Origin-Opener-Policy": "same-origin",
@@ -24,7 +25,6 @@ const HELMET = {
   "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
   "X-Content-Type-Options": "nosniff",
   "X-DNS-Prefetch-Control": "off",
-  "X-Download-Options": "noopen",
   "X-Frame-Options": "SAMEORIGIN",
   "X-Permitted-Cross-Domain-Policies": "none",
   "X-XSS-Protection": "0",
@@ -33,7 +33,7 @@ const HELMET = {
 describe("header plan (defaults)", () => {
   const plan = planFor();
 
-  it("pb_public over HTTPS gets exactly helmet 8's default set", () => {
+  it("pb_public over HTTPS gets exactly helmet 8's default set (less IE8's X-Download-Options)", () => {
     expect(asMap(plan.classes.public.secure)).toEqual(HELMET);
   });
 
@@ -93,11 +93,11 @@ describe("header plan (env)", () => {
   });
 
   it("`off` and PB_SECURITY_HEADERS_OFF drop headers; X-DNS-Prefetch-Control's own value off is still sent", () => {
-    const p = planFor({ PB_CSP: "off", PB_COOP: "off", PB_SECURITY_HEADERS_OFF: "x-download-options,Origin-Agent-Cluster" });
+    const p = planFor({ PB_CSP: "off", PB_COOP: "off", PB_SECURITY_HEADERS_OFF: "x-permitted-cross-domain-policies,Origin-Agent-Cluster" });
     const m = asMap(p.classes.api.secure);
     expect(m["Content-Security-Policy"]).toBeUndefined();
     expect(m["Cross-Origin-Opener-Policy"]).toBeUndefined();
-    expect(m["X-Download-Options"]).toBeUndefined();
+    expect(m["X-Permitted-Cross-Domain-Policies"]).toBeUndefined();
     expect(m["Origin-Agent-Cluster"]).toBeUndefined();
     expect(m["X-DNS-Prefetch-Control"]).toBe("off");
     expect(asMap(p.classes.public.secure)["Content-Security-Policy"]).toBe(PUBLIC_CSP);

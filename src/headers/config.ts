@@ -22,7 +22,7 @@ export const headerVars = {
   disabled: defineVar({
     name: "PB_SECURITY_HEADERS_OFF",
     default: "none",
-    example: "X-Download-Options,Origin-Agent-Cluster",
+    example: "X-DNS-Prefetch-Control,Origin-Agent-Cluster",
     accepted: `\`none\` or a comma-separated list of: ${MANAGED_HEADERS.join(", ")}`,
     meaning: "Headers pb-ops must not send at all (on any route).",
     parse: (raw: string): readonly string[] =>

@@ -61,7 +61,6 @@ export function buildHeaderPlan(cfg: HeadersConfig): HeaderPlan {
       ["Strict-Transport-Security", cfg.hsts !== OFF && (secure || cfg.hsts.force) ? cfg.hsts.value : undefined],
       ["X-Content-Type-Options", "nosniff"],
       ["X-DNS-Prefetch-Control", "off"],
-      ["X-Download-Options", "noopen"],
       ["X-Frame-Options", sent(frameByClass[cls])],
       ["X-Permitted-Cross-Domain-Policies", "none"],
       // The XSS auditor it controls is gone, and `1; mode=block` (PocketBase's value) enabled
