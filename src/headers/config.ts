@@ -37,7 +37,7 @@ export const headerVars = {
   csp: defineVar({
     name: "PB_CSP",
     default: API_CSP,
-    example: "default-src 'none'; frame-ancestors 'none'",
+    example: "default-src 'none'",
     accepted: CSP_ACCEPTED,
     meaning: "Content-Security-Policy of API responses (`/api/...` except record files): JSON loads nothing, so nothing is allowed.",
     parse: cspOrOff,
@@ -97,7 +97,7 @@ export const headerVars = {
     default: "same-origin",
     example: "same-origin-allow-popups",
     accepted: "one of same-origin|same-origin-allow-popups|noopener-allow-popups|unsafe-none|off",
-    meaning: "Cross-Origin-Opener-Policy on every response (`same-origin-allow-popups` if a page needs OAuth2 popups to report back).",
+    meaning: "Cross-Origin-Opener-Policy on every response (PocketBase v0.40 sends `same-origin` too). `same-origin-allow-popups` if a pb_public page must keep a handle on popups it opens on other origins.",
     parse: choiceOrOff(["same-origin", "same-origin-allow-popups", "noopener-allow-popups", "unsafe-none"] as const),
   }),
   corp: defineVar({
