@@ -17,6 +17,8 @@ export { backupStatus } from "./adapter/backup";
 
 /** Structured logger: `log.info("msg", { fields })`, `log.forRequest(e).warn(...)`. */
 export { log, type Logger, type Fields } from "./adapter/log";
+/** Cookies the pb-ops way (HttpOnly, SameSite, Secure on HTTPS), and the HTTPS test it uses. */
+export { isHttps, setCookie, type CookieOptions } from "./adapter/headers";
 /** pb-ops's version (semver). */
 export { VERSION } from "./version";
 export type { Config } from "./config/schema";

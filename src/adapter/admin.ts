@@ -210,7 +210,7 @@ function openGate(e: core.RequestEvent, state: RequestState): void {
   const ttlS = Math.floor(cfg.gateTtlMs / 1000);
   const expS = Math.floor(Date.now() / 1000) + ttlS;
   const req = e.request!;
-  const secure = cfg.cookieSecure || req.tls != null || req.header.get("X-Forwarded-Proto").toLowerCase() === "https";
+  const secure = getConfig().headers.cookieSecure || req.tls != null || req.header.get("X-Forwarded-Proto").toLowerCase() === "https";
   const h = e.response.header();
   h.add("Set-Cookie", gateSetCookie(signGate(gateKey(), expS, hs256), ttlS, secure));
   h.set("Cache-Control", "no-store");

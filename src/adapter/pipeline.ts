@@ -10,6 +10,7 @@ import type { Config } from "../config/schema";
 import { adminGate } from "./admin";
 import { assignRequestId, writeAccessLine } from "./access-log";
 import { getConfig } from "./config";
+import { headerStages } from "./headers";
 
 export const PIPELINE_PRIORITY = -1016;
 
@@ -41,8 +42,11 @@ export interface Stages {
 function buildStages(config: Config): Stages {
   const pre: PreStage[] = [assignRequestId];
   // Right after the request id and before every other stage: a refused admin request is answered
-  // by re-dispatching it as an unknown path, which runs all the other stages once, as for any miss.
+  // by re-dispatching it as an unknown path, which runs all the other stages once (the security
+  // headers among them), exactly as for any miss.
   if (config.admin.path !== null || config.admin.allowIps !== null) pre.push(adminGate);
+  // Security headers and CORS before the rate limiter, so its 429s carry them too.
+  pre.push(...headerStages(config));
   const post: PostStage[] = [];
   if (config.log.access) post.push(writeAccessLine);
   return { pre, post };

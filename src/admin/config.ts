@@ -1,4 +1,4 @@
-import { defineVar, durationIn, InvalidValue, listOf, parseBool } from "../config/vars";
+import { defineVar, durationIn, InvalidValue, listOf } from "../config/vars";
 import { parseCidr, type Cidr } from "./cidr";
 import { parseAdminPath } from "./secret-path";
 
@@ -52,15 +52,5 @@ export const adminVars = {
     meaning: "Server secret that signs the gate cookie. Changing it (or deleting the generated file) signs everyone out of the gate.",
     secret: true,
     parse: unsetOr(parseServerSecret),
-  }),
-  // Read here until the security-headers section owns it (it is a general cookie setting); the
-  // gate cookie is also Secure whenever the request is HTTPS or X-Forwarded-Proto says https.
-  cookieSecure: defineVar({
-    name: "PB_ENCRYPTION_COOKIE_SECURE",
-    default: "false",
-    example: "true",
-    accepted: "a boolean (true|false|1|0|yes|no|on|off)",
-    meaning: "Mark cookies pb-ops sets (the admin gate cookie) Secure even when PocketBase sees plain HTTP behind a TLS proxy.",
-    parse: parseBool,
   }),
 };

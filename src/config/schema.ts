@@ -3,11 +3,13 @@
 // list it in docs/config.md.
 import { adminVars } from "../admin/config";
 import { backupVars } from "../backup/config";
+import { headerVars } from "../headers/config";
 import { logVars } from "../log/config";
 import type { ConfigOf } from "./load";
 
 export const schema = {
   log: logVars,
+  headers: headerVars,
   admin: adminVars,
   backup: backupVars,
 };
