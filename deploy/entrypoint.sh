@@ -65,7 +65,12 @@ is_duration() {
 case $PORT in '' | *[!0-9]*) die "PORT=\"$PORT\" is not a port number" ;; esac
 [ "$PORT" -ge 1 ] && [ "$PORT" -le 65535 ] || die "PORT=$PORT is not a port number from 1 to 65535"
 
-serve_args="serve --http $HOST:$PORT --dir $POCKETBASE_DIR --hooksDir $POCKETBASE_HOOKS_DIR"
+# --automigrate=false: by default PocketBase writes a migration file into the migrations dir for
+# every collection change made in the dashboard. In the image that dir is read-only (root-owned),
+# so the write fails and the dashboard reports an error after the change was already saved; and a
+# file written there would be lost on the next deploy anyway. In production the schema lives in
+# data.db, which Litestream replicates; generate migrations in development and commit them.
+serve_args="serve --http $HOST:$PORT --dir $POCKETBASE_DIR --hooksDir $POCKETBASE_HOOKS_DIR --automigrate=false"
 [ -d "$POCKETBASE_MIGRATIONS_DIR" ] && serve_args="$serve_args --migrationsDir $POCKETBASE_MIGRATIONS_DIR"
 
 # PocketBase's --encryptionEnv names a variable whose value (32 characters, AES-256) encrypts the

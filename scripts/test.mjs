@@ -9,8 +9,9 @@ import { build, ensureNodeModules, ROOT, say, sh } from "./setup.mjs";
 
 const started = Date.now();
 ensureNodeModules();
-const { ensureAllPocketBase } = await import("./binaries.mjs");
+const { ensureAllPocketBase, ensureBackupStack } = await import("./binaries.mjs");
 await ensureAllPocketBase();
+await ensureBackupStack(); // Litestream + versitygw: backup-status and deploy (entrypoint, DR drill) tests
 const { ensureChromium } = await import("./chromium.mjs");
 ensureChromium();
 const { ensureTypings } = await import("./typings.mjs");
