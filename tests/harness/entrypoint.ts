@@ -6,7 +6,6 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import process from "node:process";
 import { binPath } from "../../scripts/binaries.mjs";
 import { BINARIES, LITESTREAM_VERSIONS, POCKETBASE_NEWEST } from "../../scripts/versions.mjs";
 import { S3_KEYS } from "./backup-stack";
@@ -16,7 +15,7 @@ import { SUPERUSER, baseEnv, freePort, pocketbaseBinary, prepareHooks } from "./
 export const ENTRYPOINT = join(ROOT, "deploy", "entrypoint.sh");
 export const LITESTREAM_YML = join(ROOT, "deploy", "litestream.yml");
 /** The versions deploy/Dockerfile builds (tests/deploy-kit.test.ts proves they are these). */
-export const DEPLOY_POCKETBASE: string = POCKETBASE_NEWEST;
+export const DEPLOY_POCKETBASE = POCKETBASE_NEWEST as string;
 export const DEPLOY_LITESTREAM = LITESTREAM_VERSIONS.find((v: string) => v.startsWith("v0.5."))!;
 
 export function litestreamBinary(version = DEPLOY_LITESTREAM): string {
@@ -60,6 +59,12 @@ export function entrypointEnv(site: Site, replica?: { url: string; keys?: { acce
     ...(replica ? { REPLICA_URL: replica.url, LITESTREAM_ACCESS_KEY_ID: keys.accessKey, LITESTREAM_SECRET_ACCESS_KEY: keys.secretKey } : {}),
     ...extra,
   });
+}
+
+/** kill(2) on a process group. (src/jsvm-runtime.d.ts narrows the global `process` type for the
+ * JSVM code; the tests run in Node, where the real one is there.) */
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  (process as unknown as NodeJS.Process).kill(-pid, signal);
 }
 
 export class EntrypointRun {
@@ -107,7 +112,7 @@ export class EntrypointRun {
   /** kill -9 of the whole group: Litestream (the exec'd entrypoint) and PocketBase, no goodbye. */
   async kill9(): Promise<void> {
     try {
-      process.kill(-this.child.pid!, "SIGKILL");
+      killGroup(this.child.pid!, "SIGKILL");
     } catch {
       // already gone
     }
@@ -127,7 +132,7 @@ export class EntrypointRun {
   async cleanup(): Promise<void> {
     if (this.running()) await this.terminate(5000);
     try {
-      process.kill(-this.child.pid!, "SIGKILL");
+      killGroup(this.child.pid!, "SIGKILL");
     } catch {
       // group empty
     }
