@@ -43,7 +43,7 @@ describe("deploy/Dockerfile builds exactly the pinned versions the suite tests",
   it("PocketBase = the newest pinned version, built from the same module with the same Go toolchain", () => {
     expect(arg("POCKETBASE_VERSION")).toBe(POCKETBASE_NEWEST);
     expect(dockerfile).toContain(`go install "${BINARIES.pocketbase(POCKETBASE_NEWEST).pkg.replace(`@${POCKETBASE_NEWEST}`, "@${POCKETBASE_VERSION}")}"`);
-    expect(/GOTOOLCHAIN=(\S+)/.exec(dockerfile)?.[1]).toBe(GO_TOOLCHAIN_FOR[POCKETBASE_NEWEST]);
+    expect(/GOTOOLCHAIN=(\S+)/.exec(dockerfile)?.[1]).toBe((GO_TOOLCHAIN_FOR as Record<string, string>)[POCKETBASE_NEWEST as string]);
   });
 
   it("Litestream = the pinned v0.5 (pure Go, so CGO_ENABLED=0 holds)", () => {
