@@ -9,9 +9,9 @@ import { build, ensureNodeModules, ROOT, say, sh } from "./setup.mjs";
 
 const started = Date.now();
 ensureNodeModules();
-const { ensureAllPocketBase, ensureBackupStack } = await import("./binaries.mjs");
+const { ensureAllPocketBase } = await import("./binaries.mjs");
 await ensureAllPocketBase();
-await ensureBackupStack(); // Litestream + versitygw: backup-status and deploy (entrypoint, DR drill) tests
+await (await import("./binaries.mjs")).ensureBackupStack(); // Litestream v0.5/v0.3 and versitygw for tests/backup-*
 const { ensureChromium } = await import("./chromium.mjs");
 ensureChromium();
 const { ensureTypings } = await import("./typings.mjs");

@@ -4,6 +4,7 @@
 import { ConfigError } from "../config/load";
 import { getConfig } from "./config";
 import { onServe } from "./serve";
+import { captureStdout } from "./stdout";
 
 const STARTED_AT_KEY = "pbOps.startedAt";
 
@@ -16,6 +17,7 @@ export function boot(): void {
     $os.exit(1);
   }
   $app.store().set(STARTED_AT_KEY, Date.now());
+  captureStdout();
   $app.onServe().bindFunc((e: core.ServeEvent) => {
     onServe(e);
   });

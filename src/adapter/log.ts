@@ -19,7 +19,9 @@ export function getRedactor(): Redactor {
 export function emit(level: LogLevel, msg: string, fields: Fields | undefined, kind: "event" | "access"): void {
   const cfg = getConfig().log;
   if (!levelEnabled(cfg.level, level)) return;
-  const safe = fields ? getRedactor().fields(fields) : undefined;
+  // Access fields are built by pb-ops from known names with the path already redacted; event
+  // fields can hold anything, so only they go through the name check.
+  const safe = fields && kind === "event" ? getRedactor().fields(fields) : fields;
   const rec: LogRecord = { timeMs: Date.now(), level, msg, fields: safe };
   writeLine(cfg.format === "json" ? formatJson(rec) : formatText(rec));
   if (cfg.mirror === "all" || (cfg.mirror === "events" && kind === "event")) mirror(level, msg, safe);
@@ -41,10 +43,24 @@ export function logEvent(level: LogLevel, msg: string, fields?: Fields, state?: 
   emit(level, msg, state?.requestId ? { ...fields, requestId: state.requestId } : fields, "event");
 }
 
+export interface Logger {
+  debug(msg: string, fields?: Fields): void;
+  info(msg: string, fields?: Fields): void;
+  warn(msg: string, fields?: Fields): void;
+  error(msg: string, fields?: Fields): void;
+  /** The same logger with the request's id on every line (`log.forRequest(e).info(...)`). */
+  forRequest(e: core.RequestEvent): Logger;
+}
+
+function makeLogger(state?: { requestId: string }): Logger {
+  return {
+    debug: (msg, fields) => logEvent("debug", msg, fields, state),
+    info: (msg, fields) => logEvent("info", msg, fields, state),
+    warn: (msg, fields) => logEvent("warn", msg, fields, state),
+    error: (msg, fields) => logEvent("error", msg, fields, state),
+    forRequest: (e) => makeLogger({ requestId: e.response.header().get("X-Request-Id") }),
+  };
+}
+
 /** The logger app teams use inside their own hooks: `log.info("msg", { fields })`. */
-export const log = {
-  debug: (msg: string, fields?: Fields) => logEvent("debug", msg, fields),
-  info: (msg: string, fields?: Fields) => logEvent("info", msg, fields),
-  warn: (msg: string, fields?: Fields) => logEvent("warn", msg, fields),
-  error: (msg: string, fields?: Fields) => logEvent("error", msg, fields),
-};
+export const log: Logger = makeLogger();

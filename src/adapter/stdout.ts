@@ -1,45 +1,41 @@
 // Pure JSON lines on PocketBase's stdout. console.log in the JSVM goes through Go's log package,
-// which prefixes every line with a timestamp, and $os has no stdout writer ($os.writeFile would
-// O_TRUNC a log file). So pb-ops starts one small helper per PocketBase process, `tee -a
-// /proc/<pid>/fd/1`, and writes lines into its stdin pipe: tee opens PocketBase's own stdout in
-// append mode, which works whether it is a pipe, a terminal or a file, and never truncates a file.
-// The pipe's write end is shared by all VMs through $app.store(); Go serialises writes on it. When
-// PocketBase exits (or re-execs on a hooks change) the pipe closes and tee exits with it.
-// If tee cannot be started (no coreutils/busybox in the image), lines fall back to console.log.
+// which prefixes every line with a timestamp, and $os has no stdout writer ($os.writeFile on
+// /dev/stdout would O_TRUNC a log file and cannot open a socket, e.g. journald's). The writer that
+// works everywhere is Go's own os.Stdout, which PocketBase's cobra root command hands out:
+// `$app.rootCmd.outOrStdout()` (proven on v0.31 and v0.40). One Write call per line: Go holds the
+// fd's write lock for the whole call, so lines from concurrent requests never interleave, and a
+// file opened with O_APPEND by the shell keeps appending (nothing is ever truncated).
+//
+// It is taken once at boot, in the loader VM, where $app is the PocketBase instance (inside a
+// transaction $app is a plain core app without rootCmd), and shared through $app.store().
 
-const STORE_KEY = "pbOps.stdoutPipe";
+const STORE_KEY = "pbOps.stdout";
 
 interface Writer {
-  write(b: unknown): unknown;
+  /** os.File.WriteString: takes the JS string as a Go string, no byte-slice conversion. */
+  writeString(s: string): unknown;
 }
 
 let writer: Writer | null | undefined;
 
-function pocketbasePid(): string {
-  const stat = toString($os.readFile("/proc/self/stat"));
-  return stat.slice(0, stat.indexOf(" "));
-}
-
-function openWriter(): Writer | null {
+/** Called from boot(): remembers os.Stdout for every VM. */
+export function captureStdout(): void {
   try {
-    const cmd = $os.cmd("tee", "-a", `/proc/${pocketbasePid()}/fd/1`);
-    const stdin = cmd.stdinPipe();
-    cmd.start();
-    return stdin as unknown as Writer;
+    const app = $app as unknown as { rootCmd?: { outOrStdout(): Writer } };
+    if (app.rootCmd) $app.store().set(STORE_KEY, app.rootCmd.outOrStdout());
   } catch (err) {
-    console.error(`pb-ops: cannot start the stdout writer (tee): ${err}; falling back to console.log`);
-    return null;
+    console.error(`pb-ops: stdout writer unavailable (${err}); log lines fall back to console.log`);
   }
 }
 
 export function writeLine(line: string): void {
-  if (writer === undefined) writer = $app.store().getOrSet(STORE_KEY, openWriter) as Writer | null;
+  if (writer === undefined) writer = ($app.store().get(STORE_KEY) as Writer | undefined) ?? null;
   if (writer) {
     try {
-      writer.write(toBytes(line + "\n"));
+      writer.writeString(line + "\n");
       return;
     } catch {
-      writer = null; // tee died: keep logging through console rather than losing lines
+      writer = null; // keep logging through console rather than losing lines
     }
   }
   console.log(line);

@@ -85,8 +85,9 @@ export function parseListObjectsV2(xml: string): { objects: RemoteObject[]; next
   return { objects, nextToken: truncated && token ? xmlText(token) : null };
 }
 
-/** S3 error codes that mean "these keys are not accepted". */
-const CREDENTIAL_CODES = new Set(["InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied", "InvalidToken", "ExpiredToken", "AuthorizationHeaderMalformed", "InvalidSecurity"]);
+/** S3 error codes that mean "these keys are not accepted". XAdminUserNotFound is versitygw's
+ * answer (404) for an access key id it does not know, where AWS and Spaces say InvalidAccessKeyId. */
+const CREDENTIAL_CODES = new Set(["XAdminUserNotFound", "InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied", "InvalidToken", "ExpiredToken", "AuthorizationHeaderMalformed", "InvalidSecurity"]);
 
 export interface ClassifiedError {
   kind: "unreachable" | "credentials" | "error";

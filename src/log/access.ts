@@ -27,18 +27,23 @@ export function keepAccessLine(status: number, sample: number, rand: number): bo
   return status >= 400 || sample >= 1 || rand < sample;
 }
 
+/** Caps client-controlled strings so one request cannot write an unbounded line. */
+export function clip(s: string, max: number): string {
+  return s.length <= max ? s : `${s.slice(0, max)}...[${s.length - max} more]`;
+}
+
 export function accessFields(f: RequestFacts, redactor: Redactor): Record<string, unknown> {
   return {
-    method: f.method,
-    path: redactor.path(f.uri),
+    method: clip(f.method, 16),
+    path: clip(redactor.path(f.uri), 2048),
     status: f.status,
     durationMs: Math.round(f.durationMs * 100) / 100,
     ip: f.ip,
     requestId: f.requestId,
-    userAgent: f.userAgent || undefined,
+    userAgent: f.userAgent ? clip(f.userAgent, 512) : undefined,
     authCollection: f.authCollection,
     authId: f.authId,
-    error: f.errorMessage,
+    error: f.errorMessage !== undefined ? clip(f.errorMessage, 1024) : undefined,
     ...f.extra,
   };
 }

@@ -118,9 +118,15 @@ export class Litestream {
   constructor(readonly opts: LitestreamOptions) {
     const dir = mkdtempSync(join(tmpdir(), "pbops-ls-"));
     this.configPath = join(dir, "litestream.yml");
-    // Short intervals so the tests run in seconds; ${REPLICA_URL} and the keys come from the
-    // environment, the way the DigitalOcean template configures Litestream.
+    // Short intervals so the tests run in seconds. v0.5 reads the `?endpoint=` URL form from
+    // ${REPLICA_URL}; v0.3 only understands endpoints in the host part, so its replica is spelled
+    // out field by field (keys still from LITESTREAM_* in the environment, as in the template).
     const v03 = opts.version.startsWith("v0.3.");
+    const m = /^s3:\/\/([^/]+)\/([^?]*)\?endpoint=([^&]+)&region=([^&]+)/.exec(opts.replicaUrl);
+    if (!m) throw new Error(`unexpected replica URL ${opts.replicaUrl}`);
+    const replica = v03
+      ? ["      - type: s3", `        bucket: ${m[1]}`, `        path: ${m[2]}`, `        endpoint: ${m[3]}`, `        region: ${m[4]}`, "        force-path-style: true"]
+      : ["      - url: ${REPLICA_URL}"];
     writeFileSync(
       this.configPath,
       [
@@ -129,7 +135,7 @@ export class Litestream {
         `  - path: ${opts.dbPath}`,
         ...(v03 ? [] : ["    monitor-interval: 200ms", "    checkpoint-interval: 2s"]),
         "    replicas:",
-        "      - url: ${REPLICA_URL}",
+        ...replica,
         "        sync-interval: 1s",
         "",
       ].join("\n"),

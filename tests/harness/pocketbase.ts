@@ -26,6 +26,10 @@ export interface StartOptions {
   serveArgs?: string[];
   /** Reuse an existing data dir (e.g. to restart on the same data). */
   dataDir?: string;
+  /** A file descriptor for PocketBase's stdout (e.g. a file opened for appending) instead of a pipe. */
+  stdoutFd?: number;
+  /** Copy the built pb-ops hooks (default true); false gives bare PocketBase plus extraHooks. */
+  withPbOps?: boolean;
 }
 
 export interface RunningPocketBase {
@@ -65,9 +69,9 @@ export function baseEnv(extra: Record<string, string> = {}): Record<string, stri
 }
 
 /** Copies the built pb_hooks (plus extra hook files) into a fresh temp dir. */
-export function prepareHooks(extraHooks: Record<string, string> = {}): string {
+export function prepareHooks(extraHooks: Record<string, string> = {}, withPbOps = true): string {
   const dir = mkdtempSync(join(tmpdir(), "pbops-hooks-"));
-  cpSync(join(ROOT, "pb_hooks"), dir, { recursive: true });
+  if (withPbOps) cpSync(join(ROOT, "pb_hooks"), dir, { recursive: true });
   for (const [name, src] of Object.entries(extraHooks)) writeFileSync(join(dir, name), src);
   return dir;
 }
@@ -90,7 +94,7 @@ export async function startPocketBase(opts: StartOptions): Promise<RunningPocket
   const ownData = !opts.dataDir;
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "pbops-data-"));
   mkdirSync(dataDir, { recursive: true });
-  const hooksDir = prepareHooks(opts.extraHooks);
+  const hooksDir = prepareHooks(opts.extraHooks, opts.withPbOps ?? true);
   const env = baseEnv(opts.env);
   const bin = pocketbaseBinary(opts.version);
 
@@ -103,11 +107,11 @@ export async function startPocketBase(opts: StartOptions): Promise<RunningPocket
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(bin, ["serve", "--http", `127.0.0.1:${port}`, "--dir", dataDir, "--hooksDir", hooksDir, ...(opts.serveArgs ?? [])], {
     env,
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: ["ignore", opts.stdoutFd ?? "pipe", "pipe"],
   });
   let out = "";
   let err = "";
-  child.stdout!.on("data", (b) => (out += b.toString()));
+  child.stdout?.on("data", (b) => (out += b.toString()));
   child.stderr!.on("data", (b) => (err += b.toString()));
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
 
@@ -156,7 +160,7 @@ export async function startPocketBase(opts: StartOptions): Promise<RunningPocket
       await running.stop();
       throw new Error(`PocketBase ${opts.version} did not become healthy in 30s:\n${out}\n${err}`);
     }
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 10));
   }
   return running;
 }

@@ -1,0 +1,39 @@
+// Reading what pb-ops wrote on PocketBase's stdout.
+
+/** PocketBase's own start-up banner lines (plain text, not pb-ops's). */
+const POCKETBASE_BANNER = /^(\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2} Server started at |├─ |└─ |\(!\) |http:\/\/\S+$|\(you can also create)/;
+
+export interface ParsedStdout {
+  records: Record<string, any>[];
+  /** Lines that are neither JSON nor PocketBase's banner. */
+  stray: string[];
+}
+
+export function parseStdout(text: string): ParsedStdout {
+  const records: Record<string, any>[] = [];
+  const stray: string[] = [];
+  for (const raw of text.split("\n")) {
+    const line = raw.replace(/\r$/, "");
+    if (line.trim() === "" || POCKETBASE_BANNER.test(line)) continue;
+    try {
+      const v = JSON.parse(line);
+      if (v && typeof v === "object" && !Array.isArray(v)) records.push(v);
+      else stray.push(line);
+    } catch {
+      stray.push(line);
+    }
+  }
+  return { records, stray };
+}
+
+export function accessLines(records: Record<string, any>[]): Record<string, any>[] {
+  return records.filter((r) => r.msg === "request");
+}
+
+export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 5000, what = "condition"): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
