@@ -1,7 +1,7 @@
 // deploy/entrypoint.sh run as the container runs it, without Docker: the same script, the pinned
 // PocketBase and Litestream the Dockerfile builds, versitygw on loopback (checks SigV4, so a wrong
 // key is refused as Spaces would refuse it).
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { S3Server, S3_KEYS, replicaUrl } from "./harness/backup-stack";
@@ -78,8 +78,12 @@ describe("entrypoint: settings are checked before anything starts (one FATAL lin
 describe("entrypoint against versitygw", () => {
   it("no REPLICA_URL: runs PocketBase alone and says loudly that the data is ephemeral", async () => {
     const s = await site();
-    const run = start(entrypointEnv(s));
+    const run = start(entrypointEnv(s, undefined, { POCKETBASE_ENCRYPTION_KEY: "0123456789abcdef0123456789abcdef" }));
     await run.waitHealthy(s.url);
+    // The entrypoint exec'd PocketBase itself, with the encryption key passed by name, not value.
+    const argv = readFileSync(`/proc/${run.child.pid}/cmdline`, "utf8").split("\0");
+    expect(argv).toEqual(expect.arrayContaining(["serve", "--encryptionEnv", "POCKETBASE_ENCRYPTION_KEY", "--automigrate=false"]));
+    expect(argv.join(" ")).not.toContain("0123456789abcdef");
     const warnings = run.lines().filter((l) => l.includes("WARNING"));
     expect(warnings.join("\n")).toMatch(/REPLICA_URL is not set: NO BACKUP/);
     expect(warnings.join("\n")).toMatch(/LOST on every deploy or restart/);
@@ -174,12 +178,16 @@ describe("entrypoint against versitygw", () => {
   it("SIGTERM (a deploy): Litestream stops PocketBase, syncs the last writes and exits 0", async () => {
     const s = await site();
     const prefix = "sigterm/data.db";
-    const env = entrypointEnv(s, { url: replicaUrl(s3, prefix) }, { LITESTREAM_SYNC_INTERVAL: "10s" });
+    const migrations = join(s.dataDir, "..", "pb_migrations");
+    mkdirSync(migrations, { recursive: true });
+    const env = entrypointEnv(s, { url: replicaUrl(s3, prefix) }, { LITESTREAM_SYNC_INTERVAL: "10s", POCKETBASE_MIGRATIONS_DIR: migrations });
     const run = start(env, ["--origins=http://127.0.0.1"]);
     await run.waitHealthy(s.url);
     await upsertSuperuser(s, env);
     const token = await superuserToken(s.url);
     await createDrillCollection(s.url, token);
+    // --automigrate=false: creating a collection wrote no migration file (the image's dir is read-only).
+    expect(readdirSync(migrations)).toEqual([]);
     for (let i = 1; i <= 20; i++) await insert(s.url, token, i, `row ${i}`);
     // With a 10s sync interval these writes are not on the replica yet; the shutdown sync must ship them.
     const t0 = Date.now();

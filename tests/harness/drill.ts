@@ -104,6 +104,9 @@ export async function listSeqs(url: string, token: string): Promise<Set<number>>
 
 /** Litestream's local TXID (metrics) equals the newest TXID on the replica (`litestream ltx`). */
 export async function waitReplicaCaughtUp(site: Site, env: Record<string, string>, timeoutMs: number): Promise<void> {
+  // litestream_txid only moves when Litestream's monitor has seen the WAL change: give it two
+  // monitor intervals first, or a write made just now would compare as "caught up".
+  await new Promise((r) => setTimeout(r, 2 * MONITOR_INTERVAL_MS + 100));
   const deadline = Date.now() + timeoutMs;
   let last = "";
   for (;;) {
