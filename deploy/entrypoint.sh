@@ -70,14 +70,14 @@ case $PORT in '' | *[!0-9]*) die "PORT=\"$PORT\" is not a port number" ;; esac
 # so the write fails and the dashboard reports an error after the change was already saved; and a
 # file written there would be lost on the next deploy anyway. In production the schema lives in
 # data.db, which Litestream replicates; generate migrations in development and commit them.
-serve_args="serve --http $HOST:$PORT --dir $POCKETBASE_DIR --hooksDir $POCKETBASE_HOOKS_DIR --automigrate=false"
-[ -d "$POCKETBASE_MIGRATIONS_DIR" ] && serve_args="$serve_args --migrationsDir $POCKETBASE_MIGRATIONS_DIR"
+pb_args="--dir $POCKETBASE_DIR --hooksDir $POCKETBASE_HOOKS_DIR --automigrate=false"
+[ -d "$POCKETBASE_MIGRATIONS_DIR" ] && pb_args="$pb_args --migrationsDir $POCKETBASE_MIGRATIONS_DIR"
 
 # PocketBase's --encryptionEnv names a variable whose value (32 characters, AES-256) encrypts the
 # stored settings (SMTP/S3 secrets). The guide's PB_ENCRYPTION_ENV is read by nobody.
 if [ "${POCKETBASE_ENCRYPTION_KEY+set}" = set ]; then
   [ "${#POCKETBASE_ENCRYPTION_KEY}" -eq 32 ] || die "POCKETBASE_ENCRYPTION_KEY must be exactly 32 characters (it has ${#POCKETBASE_ENCRYPTION_KEY}); generate one with: openssl rand -hex 16"
-  serve_args="$serve_args --encryptionEnv POCKETBASE_ENCRYPTION_KEY"
+  pb_args="$pb_args --encryptionEnv POCKETBASE_ENCRYPTION_KEY"
 fi
 [ "${PB_ENCRYPTION_ENV+set}" = set ] && log "WARNING: PB_ENCRYPTION_ENV is not read by PocketBase; set POCKETBASE_ENCRYPTION_KEY (32 characters) instead"
 
@@ -99,8 +99,8 @@ if [ "${REPLICA_URL+set}" != set ]; then
   log "WARNING: REPLICA_URL is not set: NO BACKUP. The database lives only on this container's disk"
   log "WARNING: and is LOST on every deploy or restart. Set REPLICA_URL, LITESTREAM_ACCESS_KEY_ID and"
   log "WARNING: LITESTREAM_SECRET_ACCESS_KEY to replicate it with Litestream (see docs/deploy.md)."
-  # shellcheck disable=SC2086 # serve_args holds checked, space-free words
-  exec "$POCKETBASE_BIN" $serve_args "$@"
+  # shellcheck disable=SC2086 # pb_args holds checked, space-free words
+  exec "$POCKETBASE_BIN" serve --http "$HOST:$PORT" $pb_args "$@"
 fi
 
 # --- replica settings ----------------------------------------------------------------------------
@@ -195,9 +195,21 @@ trap - TERM INT
 rm -f "$out"
 trap - EXIT
 
+# --- migrations, before Litestream -----------------------------------------------------------------
+
+# PocketBase applies pending migrations when `serve` starts (after a restore: at least the
+# auxiliary.db ones). Litestream, started at the same moment, writes its own bookkeeping into
+# data.db; a migration that read first and then writes gets SQLITE_BUSY_SNAPSHOT (no busy-wait for
+# that case) and PocketBase exits ("failed to save applied migration info ... database is
+# locked"), seen in the tests under load. Applying them now, alone, leaves `serve` nothing to
+# write at boot. It also creates data.db on a first start, so Litestream never waits for it, and
+# it runs the pb-ops config check (a bad PB_* value stops here with its one line).
+# shellcheck disable=SC2086 # pb_args holds checked, space-free words
+"$POCKETBASE_BIN" migrate up $pb_args >&2 || die "pocketbase migrate up failed (exit $?; its output is above)"
+
 # --- run -----------------------------------------------------------------------------------------
 
 log "starting PocketBase under Litestream (replica $replica_shown, sync every $LITESTREAM_SYNC_INTERVAL, metrics on $LITESTREAM_METRICS_ADDR)"
-exec_cmd="$POCKETBASE_BIN $serve_args"
+exec_cmd="$POCKETBASE_BIN serve --http $HOST:$PORT $pb_args"
 for a in "$@"; do exec_cmd="$exec_cmd $a"; done
 exec "$LITESTREAM_BIN" replicate -config "$LITESTREAM_CONFIG" -exec "$exec_cmd"
