@@ -10,31 +10,34 @@ function parseServerSecret(raw: string): string {
   return raw;
 }
 
-/** Unset means off: every variable here defaults to "" and parses that to null. */
-const unsetOr =
-  <T>(parse: (raw: string) => T) =>
+/**
+ * Off by default, through an explicit keyword rather than an empty value: a deployment spec can list
+ * the variable with its default (an empty value is a boot error, see src/config/load.ts).
+ */
+const keywordOr =
+  <T>(keyword: string, parse: (raw: string) => T) =>
   (raw: string): T | null =>
-    raw === "" ? null : parse(raw);
+    raw.trim().toLowerCase() === keyword ? null : parse(raw);
 
 export const adminVars = {
   path: defineVar({
     name: "PB_ADMIN_PATH",
-    default: "",
+    default: "off",
     example: "/k7Qm2vX9pL4wR8tZ3nB6",
-    accepted: "unset (off) or a path like /<16+ random characters> (letters, digits, . _ ~ -), not guessable, not under /api/ or /_/",
+    accepted: "`off` or a path like /<16+ random characters> (letters, digits, . _ ~ -), not guessable, not under /api/ or /_/",
     meaning:
       "Hides the admin UI (`/_/`) and the superuser auth endpoints: without the gate cookie they answer exactly like an unknown path. A GET to this path sets the gate cookie and redirects to `/_/`. See docs/admin.md.",
     secret: true,
-    parse: unsetOr(parseAdminPath),
+    parse: keywordOr("off", parseAdminPath),
   }),
   allowIps: defineVar({
     name: "PB_ADMIN_ALLOW_IPS",
-    default: "",
+    default: "any",
     example: "203.0.113.7,10.0.0.0/8,2001:db8::/32",
-    accepted: "unset (any address) or a comma-separated list of IPv4/IPv6 addresses and CIDR ranges",
+    accepted: "`any` or a comma-separated list of IPv4/IPv6 addresses and CIDR ranges",
     meaning:
       "Only these client addresses (as PocketBase resolves them through its trusted-proxy settings) reach the admin surface; others get the unknown-path answer, and superuser-token requests from them get 403.",
-    parse: unsetOr((raw) => listOf(parseCidr)(raw) as readonly Cidr[]),
+    parse: keywordOr("any", (raw) => listOf(parseCidr)(raw) as readonly Cidr[]),
   }),
   gateTtlMs: defineVar({
     name: "PB_ADMIN_GATE_TTL",
@@ -46,11 +49,11 @@ export const adminVars = {
   }),
   secret: defineVar({
     name: "PB_OPS_SECRET",
-    default: "",
+    default: "generate",
     example: "(output of: openssl rand -base64 48)",
-    accepted: `unset (generated once into pb_data/.pb_ops_secret) or at least ${MIN_SECRET_CHARS} characters`,
+    accepted: `\`generate\` (once, into pb_data/.pb_ops_secret) or at least ${MIN_SECRET_CHARS} characters`,
     meaning: "Server secret that signs the gate cookie. Changing it (or deleting the generated file) signs everyone out of the gate.",
     secret: true,
-    parse: unsetOr(parseServerSecret),
+    parse: keywordOr("generate", parseServerSecret),
   }),
 };
