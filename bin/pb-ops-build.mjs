@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // pb-ops-build: builds an app team's TypeScript hooks exactly like pb-ops builds its own, with the
 // same handler isolation check, and puts pb-ops's hooks next to them.
-import { cpSync, existsSync, readFileSync } from "node:fs";
+import { cpSync, existsSync, readFileSync, realpathSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -62,7 +62,8 @@ function packageName(cwd) {
   }
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
+// Run as a command, also through npm's node_modules/.bin symlink (argv[1] is then the link).
+if (process.argv[1] && realpathSync(fileURLToPath(import.meta.url)) === realpathSync(process.argv[1])) {
   main().then(
     (code) => process.exit(code),
     (err) => {

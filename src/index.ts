@@ -14,11 +14,14 @@ export { health } from "./adapter/health";
 export { handleRequest } from "./adapter/pipeline";
 /** @internal Registration only: GET /api/ops/backup-status. */
 export { backupStatus } from "./adapter/backup";
+/** Adds your own check to /api/ops/backup-status: `addBackupCheck(name, modulePath, exportName)`. */
+export { addBackupCheck } from "./adapter/backup";
 
 /** Structured logger: `log.info("msg", { fields })`, `log.forRequest(e).warn(...)`. */
 export { log, type Logger, type Fields } from "./adapter/log";
 /** Cookies the pb-ops way (HttpOnly, SameSite, Secure on HTTPS), and the HTTPS test it uses. */
-export { isHttps, setCookie, type CookieOptions } from "./adapter/headers";
+export { isHttps, setCookie, applyHeaders, type CookieOptions } from "./adapter/headers";
+export type { RouteClass } from "./headers/route-class";
 /** pb-ops's version (semver). */
 export { VERSION } from "./version";
 export type { Config } from "./config/schema";

@@ -12,6 +12,7 @@ import { summarizeRemote, type RemoteObject } from "../backup/remote";
 import { metricsUrlFromAddr, replicaFromEnv, replicaFromYaml, type Credentials, type ReplicaConfig, type ReplicaTarget } from "../backup/replica";
 import { classifyS3Response, classifyThrown, networkClass, parseListObjectsV2, signedListRequest } from "../backup/s3";
 import { decideStatus, type MetricsRead, type Pending, type RemoteRead, type StatusInput } from "../backup/status";
+import { checkRef, toResult, withCheck, type CheckRef, type CheckResult } from "../backup/custom";
 import { getConfig } from "./config";
 import { logEvent } from "./log";
 
@@ -19,6 +20,7 @@ const KEY_REMOTE = "pbOps.backup.remote";
 const KEY_PENDING = "pbOps.backup.pending";
 const KEY_SYNC_ERRORS = "pbOps.backup.syncErrors";
 const KEY_LAST_STATUS = "pbOps.backup.lastStatus";
+const KEY_CUSTOM_CHECKS = "pbOps.backup.customChecks";
 /** At most this many ListObjectsV2 pages (1000 keys each) per listing, to bound the time. */
 const MAX_PAGES = 50;
 
@@ -215,6 +217,30 @@ function logChange(status: string, reasons: { code: string }[]): void {
   logEvent(level, "backup status changed", { from: previous ?? "unknown", to: status, reasons: reasons.map((r) => r.code) });
 }
 
+/**
+ * Registers an app team's check, by module path and export name (see src/backup/custom.ts). Call it
+ * at the top level of a hook file; the check runs on every /api/ops/backup-status request and must
+ * be fast (it cannot be interrupted).
+ */
+export function addBackupCheck(name: string, module: string, exportName: string): void {
+  const ref = checkRef(name, module, exportName);
+  $app.store().setFunc(KEY_CUSTOM_CHECKS, (old: string | undefined) => JSON.stringify(withCheck(old ? (JSON.parse(old) as CheckRef[]) : [], ref)));
+}
+
+function runCustomChecks(): CheckResult[] {
+  const raw = $app.store().get(KEY_CUSTOM_CHECKS) as string | undefined;
+  if (!raw) return [];
+  return (JSON.parse(raw) as CheckRef[]).map((c) => {
+    try {
+      const fn = require(c.module)[c.exportName];
+      if (typeof fn !== "function") return toResult(c.name, undefined, new Error(`${c.exportName} is not a function exported by ${c.module}`));
+      return toResult(c.name, fn());
+    } catch (err) {
+      return toResult(c.name, undefined, err);
+    }
+  });
+}
+
 export function backupStatus(e: core.RequestEvent): void {
   const cfg = getConfig().backup;
   e.response.header().set("Cache-Control", "no-store");
@@ -243,6 +269,7 @@ export function backupStatus(e: core.RequestEvent): void {
     pending: getJson<Pending | null>(KEY_PENDING) ?? null,
     lastSyncErrorCount: (store.get(KEY_SYNC_ERRORS) as number | undefined) ?? null,
     builtinBackups: readBuiltinBackups(),
+    custom: runCustomChecks(),
   };
   const out = decideStatus(input);
   store.set(KEY_PENDING, JSON.stringify(out.pending));

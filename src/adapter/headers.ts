@@ -5,7 +5,7 @@ import { checkCookie, cookieAttributes, GO_SAME_SITE, type SameSite } from "../h
 import { corsDecision } from "../headers/cors";
 import { isHttpsRequest } from "../headers/https";
 import { buildHeaderPlan, type HeaderPlan } from "../headers/policy";
-import { routeClassOf } from "../headers/route-class";
+import { ROUTE_CLASSES, routeClassOf, type RouteClass } from "../headers/route-class";
 import { getConfig } from "./config";
 import { logEvent } from "./log";
 import type { PreStage } from "./pipeline";
@@ -51,6 +51,26 @@ export const setSecurityHeaders: PreStage = (e) => {
   const set = e.response.header().set;
   for (let i = 0; i < list.length; i++) set(list[i]![0], list[i]![1]);
 };
+
+/**
+ * For app teams: gives a response the header set of another route class, e.g. an HTML page served by
+ * a custom route under /api/ (whose default is the API's `default-src 'none'` CSP) gets the
+ * pb_public policy with `applyHeaders(e, "public")`. Call it before writing the response.
+ */
+export function applyHeaders(e: core.RequestEvent, routeClass: RouteClass): void {
+  if (!(ROUTE_CLASSES as readonly string[]).includes(routeClass)) {
+    throw new Error(`applyHeaders: unknown route class ${JSON.stringify(routeClass)}; use one of ${ROUTE_CLASSES.join(", ")}`);
+  }
+  const p = getPlan();
+  if (!p.enabled) return;
+  const cls = p.classes[routeClass];
+  const list = p.httpsMatters && requestIsHttps(e, e.request!) ? cls.secure : cls.plain;
+  const h = e.response.header();
+  // Headers of the old class that the new one does not send would otherwise stay behind.
+  const own = new Set(list.map(([name]) => name.toLowerCase()));
+  for (const other of ROUTE_CLASSES) for (const [name] of [...p.classes[other].plain, ...p.classes[other].secure]) if (!own.has(name.toLowerCase())) h.del(name);
+  for (const [name, value] of list) h.set(name, value);
+}
 
 /** PocketBase's activity logger skips successful requests carrying this key (apis/middlewares.go). */
 const SKIP_SUCCESS_ACTIVITY_LOG = "__skipSuccessActivityLogger";

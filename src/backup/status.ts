@@ -7,6 +7,7 @@
 //                 or data.db + WAL use more than PB_BACKUP_DISK_WARN of PB_BACKUP_DISK_LIMIT
 //   ok            otherwise
 // HTTP 200 for ok and degraded, 503 for failing and unconfigured (uptime monitors alert on 503).
+import type { CheckResult } from "./custom";
 import type { LitestreamMetrics } from "./metrics";
 import type { LocalLitestream } from "./local";
 import type { RemoteSummary } from "./remote";
@@ -26,7 +27,8 @@ export type ReasonCode =
   | "replica_lagging"
   | "litestream_down"
   | "litestream_sync_errors"
-  | "disk_high";
+  | "disk_high"
+  | "custom_check";
 
 export interface Reason {
   code: ReasonCode;
@@ -76,6 +78,8 @@ export interface StatusInput {
   pending: Pending | null;
   lastSyncErrorCount: number | null;
   builtinBackups: { count: number; newest: { key: string; modTimeMs: number; size: number } | null } | { error: string };
+  /** App teams' own checks (src/backup/custom.ts); a failing one fails the report. */
+  custom?: readonly CheckResult[];
 }
 
 export interface StatusOutput {
@@ -180,6 +184,11 @@ export function decideStatus(input: StatusInput): StatusOutput {
   const share = usedBytes / rules.diskLimitBytes;
   if (share > rules.diskWarnShare) add("degraded", "disk_high", `data.db + WAL use ${(share * 100).toFixed(1)}% of ${rules.diskLimitBytes} bytes`);
 
+  // App teams' own checks.
+  for (const c of input.custom ?? []) {
+    if (c.status !== "ok") add(c.status, "custom_check", `${c.name}: ${c.message || c.status}`);
+  }
+
   const status: Status = reasons.some((r) => r.severity === "unconfigured")
     ? "unconfigured"
     : reasons.some((r) => r.severity === "failing")
@@ -244,5 +253,6 @@ export function decideStatus(input: StatusInput): StatusOutput {
               : null,
           },
   };
+  if (input.custom && input.custom.length) body.custom = input.custom;
   return { status, httpStatus: status === "ok" || status === "degraded" ? 200 : 503, body, pending, syncErrorCount };
 }

@@ -30,6 +30,8 @@ export interface StartOptions {
   stdoutFd?: number;
   /** Copy the built pb-ops hooks (default true); false gives bare PocketBase plus extraHooks. */
   withPbOps?: boolean;
+  /** A hooks dir to copy instead of pb-ops's pb_hooks (e.g. an app team's build output). */
+  hooksFrom?: string;
 }
 
 export interface RunningPocketBase {
@@ -69,9 +71,9 @@ export function baseEnv(extra: Record<string, string> = {}): Record<string, stri
 }
 
 /** Copies the built pb_hooks (plus extra hook files) into a fresh temp dir. */
-export function prepareHooks(extraHooks: Record<string, string> = {}, withPbOps = true): string {
+export function prepareHooks(extraHooks: Record<string, string> = {}, withPbOps = true, from = join(ROOT, "pb_hooks")): string {
   const dir = mkdtempSync(join(tmpdir(), "pbops-hooks-"));
-  if (withPbOps) cpSync(join(ROOT, "pb_hooks"), dir, { recursive: true });
+  if (withPbOps) cpSync(from, dir, { recursive: true });
   for (const [name, src] of Object.entries(extraHooks)) writeFileSync(join(dir, name), src);
   return dir;
 }
@@ -103,7 +105,7 @@ export async function startPocketBase(opts: StartOptions): Promise<RunningPocket
   const ownData = !opts.dataDir;
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "pbops-data-"));
   mkdirSync(dataDir, { recursive: true });
-  const hooksDir = prepareHooks(opts.extraHooks, opts.withPbOps ?? true);
+  const hooksDir = prepareHooks(opts.extraHooks, opts.withPbOps ?? true, opts.hooksFrom);
   const env = baseEnv(opts.env);
   const bin = pocketbaseBinary(opts.version);
 
