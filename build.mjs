@@ -57,12 +57,15 @@ export async function bundleLibrary(entry, outfile, define = {}) {
  */
 export async function buildHooks({ libEntry, libName, hooksSrcDir, outDir, define = {} }) {
   const entries = (await readdir(hooksSrcDir)).filter((f) => /\.pb\.(ts|js)$/.test(f)).sort();
+  if (entries.length === 0) throw new Error(`no *.pb.ts or *.pb.js files in ${hooksSrcDir}`);
   const compiled = [];
   for (const f of entries) compiled.push([f.replace(/\.ts$/, ".js"), await compileHookFile(join(hooksSrcDir, f))]);
 
-  await rm(join(outDir, libName), { recursive: true, force: true });
   await mkdir(outDir, { recursive: true });
-  await bundleLibrary(libEntry, join(outDir, libName, "index.js"), define);
+  if (libEntry) {
+    await rm(join(outDir, libName), { recursive: true, force: true });
+    await bundleLibrary(libEntry, join(outDir, libName, "index.js"), define);
+  }
   for (const [name, code] of compiled) await writeFile(join(outDir, name), code);
   return compiled.map(([name]) => name);
 }

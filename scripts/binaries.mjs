@@ -9,7 +9,7 @@ import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rename, rm } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { BINARIES, POCKETBASE_VERSIONS } from "./versions.mjs";
+import { BINARIES, LITESTREAM_VERSIONS, POCKETBASE_VERSIONS } from "./versions.mjs";
 
 export function cacheDir() {
   return process.env.PBOPS_CACHE_DIR || join(process.env.XDG_DATA_HOME || join(homedir(), ".local", "share"), "pb-ops");
@@ -55,6 +55,14 @@ export async function ensureAllPocketBase() {
   const out = {};
   // One at a time: two Go builds on 2 cores are not faster than one after the other.
   for (const v of POCKETBASE_VERSIONS) out[v] = await ensurePocketBase(v);
+  return out;
+}
+
+/** Litestream (both layouts) and versitygw for the backup-status tests. One at a time, as above. */
+export async function ensureBackupStack() {
+  const out = {};
+  for (const v of LITESTREAM_VERSIONS) out[`litestream-${v}`] = await ensureGoBinary(BINARIES.litestream(v));
+  out.versitygw = await ensureGoBinary(BINARIES.versitygw());
   return out;
 }
 

@@ -11,6 +11,7 @@ const started = Date.now();
 ensureNodeModules();
 const { ensureAllPocketBase } = await import("./binaries.mjs");
 await ensureAllPocketBase();
+await (await import("./binaries.mjs")).ensureBackupStack(); // Litestream v0.5/v0.3 and versitygw for tests/backup-*
 const { ensureChromium } = await import("./chromium.mjs");
 ensureChromium();
 const { ensureTypings } = await import("./typings.mjs");

@@ -1,8 +1,37 @@
-// The library bundle PocketBase loads with require(`${__hooks}/pb_ops/index.js`). Registration
-// handlers in src/hooks/*.pb.ts call exactly one of these per handler.
+// The library bundle PocketBase loads with require(`${__hooks}/pb_ops/index.js`), and pb-ops's
+// public API for app teams (typed by dist/index.d.ts; see docs/extending.md). Registration handlers
+// in src/hooks/*.pb.ts call exactly one of these per handler.
+import { getConfig } from "./adapter/config";
+import type { Config } from "./config/schema";
+
+/** @internal Registration only: the admin gate's exact `GET /_` route. */
+export { adminBareUnderscore, adminSurfaceGuarded } from "./adapter/admin";
+/** @internal Registration only: validates the config at boot and binds serve-time set-up. */
 export { boot } from "./adapter/boot";
+/** @internal Registration only: GET /api/ops/health. */
 export { health } from "./adapter/health";
+/** @internal Registration only: the pbOps request middleware. */
 export { handleRequest } from "./adapter/pipeline";
-export { log } from "./adapter/log";
-export { rateLimit } from "./adapter/ratelimit";
+/** @internal Registration only: GET /api/ops/backup-status. */
+export { backupStatus } from "./adapter/backup";
+/** Adds your own check to /api/ops/backup-status: `addBackupCheck(name, modulePath, exportName)`. */
+export { addBackupCheck } from "./adapter/backup";
+
+/** Structured logger: `log.info("msg", { fields })`, `log.forRequest(e).warn(...)`. */
+export { log, type Logger, type Fields } from "./adapter/log";
+/** Cookies the pb-ops way (HttpOnly, SameSite, Secure on HTTPS), and the HTTPS test it uses. */
+export { isHttps, setCookie, applyHeaders, type CookieOptions } from "./adapter/headers";
+export type { RouteClass } from "./headers/route-class";
+/**
+ * Token-bucket limit inside your own route: `rateLimit(e, "sms", "3/10m", { key })` throws
+ * PocketBase's 429 with Retry-After and RateLimit headers when exceeded (docs/ratelimit.md).
+ */
+export { rateLimit, type RateLimitOptions, type RateLimitResult } from "./adapter/ratelimit";
+/** pb-ops's version (semver). */
 export { VERSION } from "./version";
+export type { Config } from "./config/schema";
+
+/** The validated, frozen pb-ops configuration (read once per VM from the PB_* variables). */
+export function config(): Config {
+  return getConfig();
+}

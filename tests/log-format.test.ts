@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { accessFields, accessLevel, keepAccessLine, messageOfError, statusOfError } from "../src/log/access";
 import { formatJson, formatText, levelEnabled } from "../src/log/format";
 import { makeRedactor, REDACTED } from "../src/log/redact";
-import { acceptRequestId } from "../src/log/request-id";
+import { acceptRequestId, requestIdMaker } from "../src/log/request-id";
 import { configSummary } from "../src/config/summary";
 import { defineVar } from "../src/config/vars";
 
@@ -76,6 +76,18 @@ describe("request ids", () => {
     expect(acceptRequestId("req-2026.11:28@edge")).toBe("req-2026.11:28@edge");
     for (const bad of ["", "short", "a".repeat(129), "has space 12345", 'quote"12345678', "new\nline12345", "<script>alert(1)</script>"]) {
       expect(acceptRequestId(bad), bad).toBeUndefined();
+    }
+  });
+});
+
+describe("made request ids", () => {
+  it("are 20 well-formed characters and never repeat within a VM", () => {
+    const next = requestIdMaker("AbCdEfGhIjKl");
+    const ids = Array.from({ length: 10_000 }, next);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ids.slice(0, 50)) {
+      expect(id).toHaveLength(20);
+      expect(acceptRequestId(id)).toBe(id);
     }
   });
 });

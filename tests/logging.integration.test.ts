@@ -50,7 +50,7 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s, stdout a pipe", (version: str
     const seen = await mixedRequests(pb.url, 1000);
     for (const s of seen) expect(s.status, s.path).toBe(KINDS.find(([p]) => p === s.path)![1]);
     const ids = new Set(seen.map((s) => s.requestId));
-    await waitFor(() => accessLines(parseStdout(pb.stdout()).records).filter((r) => ids.has(r.requestId)).length >= 1000, 5000, "1000 access lines");
+    await waitFor(() => accessLines(parseStdout(pb.stdout()).records).filter((r) => ids.has(r.requestId)).length >= 1000, 10_000, "1000 access lines");
 
     const { records, stray } = parseStdout(pb.stdout());
     expect(stray).toEqual([]);
@@ -82,7 +82,7 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s, stdout a pipe", (version: str
   it("app teams' log.forRequest(e).info() writes a line with the request id, mirrored to PocketBase's logs", async () => {
     const res = await fetch(`${pb.url}/test/custom-log`, { headers: { "X-Request-Id": "order-flow-000042" } });
     expect(res.status).toBe(200);
-    await waitFor(() => parseStdout(pb.stdout()).records.some((r) => r.msg === "custom event"), 3000, "custom event");
+    await waitFor(() => parseStdout(pb.stdout()).records.some((r) => r.msg === "custom event"), 10_000, "custom event");
     const line = parseStdout(pb.stdout()).records.find((r) => r.msg === "custom event")!;
     expect(line).toMatchObject({ level: "INFO", orderId: 42, requestId: "order-flow-000042" });
     // PocketBase batches its log writes (up to 3 s).
@@ -153,7 +153,7 @@ describe("stdout a terminal", () => {
     const dir = mkdtempSync(join(tmpdir(), "pbops-tty-"));
     const hooks = prepareHooks({ "zz_test_routes.pb.js": TEST_ROUTES });
     const port = await freePort();
-    const cmd = `${pocketbaseBinary(POCKETBASE_VERSIONS[0]!)} serve --http 127.0.0.1:${port} --dir ${dir}/data --hooksDir ${hooks}`;
+    const cmd = `${pocketbaseBinary(POCKETBASE_VERSIONS[0]!)} serve --http 127.0.0.1:${port} --dir ${dir}/data --hooksDir ${hooks} --migrationsDir ${dir}/migrations`;
     // util-linux `script` gives the command a pseudo-terminal as stdin/stdout/stderr.
     const child = spawn("script", ["-qfec", cmd, "/dev/null"], { env: baseEnv({ TERM: "dumb" }), stdio: ["pipe", "pipe", "pipe"], detached: true });
     let out = "";
@@ -168,7 +168,7 @@ describe("stdout a terminal", () => {
       }, 20_000, "PocketBase on a pty");
       const res = await fetch(`http://127.0.0.1:${port}/test/ok`, { headers: { "X-Request-Id": "tty-check-0001" } });
       expect(res.status).toBe(200);
-      await waitFor(() => out.includes("tty-check-0001"), 5000, "access line on the pty");
+      await waitFor(() => out.includes("tty-check-0001"), 10_000, "access line on the pty");
       const line = out.split("\n").map((l) => l.replace(/\r$/, "")).find((l) => l.includes("tty-check-0001"))!;
       expect(line.startsWith("{")).toBe(true);
       expect(JSON.parse(line)).toMatchObject({ msg: "request", status: 200, path: "/test/ok" });

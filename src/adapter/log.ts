@@ -6,9 +6,6 @@ import { makeRedactor, type Redactor } from "../log/redact";
 import { getConfig } from "./config";
 import { writeLine } from "./stdout";
 
-/** Key under which handlers find the request id: `e.get("pbOpsRequestId")`. */
-export const REQUEST_ID_KEY = "pbOpsRequestId";
-
 export type Fields = Record<string, unknown>;
 
 let redactor: Redactor | undefined;
@@ -22,7 +19,9 @@ export function getRedactor(): Redactor {
 export function emit(level: LogLevel, msg: string, fields: Fields | undefined, kind: "event" | "access"): void {
   const cfg = getConfig().log;
   if (!levelEnabled(cfg.level, level)) return;
-  const safe = fields ? getRedactor().fields(fields) : undefined;
+  // Access fields are built by pb-ops from known names with the path already redacted; event
+  // fields can hold anything, so only they go through the name check.
+  const safe = fields && kind === "event" ? getRedactor().fields(fields) : fields;
   const rec: LogRecord = { timeMs: Date.now(), level, msg, fields: safe };
   writeLine(cfg.format === "json" ? formatJson(rec) : formatText(rec));
   if (cfg.mirror === "all" || (cfg.mirror === "events" && kind === "event")) mirror(level, msg, safe);
@@ -59,7 +58,7 @@ function makeLogger(state?: { requestId: string }): Logger {
     info: (msg, fields) => logEvent("info", msg, fields, state),
     warn: (msg, fields) => logEvent("warn", msg, fields, state),
     error: (msg, fields) => logEvent("error", msg, fields, state),
-    forRequest: (e) => makeLogger({ requestId: String(e.get(REQUEST_ID_KEY) ?? "") }),
+    forRequest: (e) => makeLogger({ requestId: e.response.header().get("X-Request-Id") }),
   };
 }
 

@@ -7,9 +7,11 @@
 // pbSecurityHeaders (-1010) and the built-in rate limiter (-1000). pbCors (-1041) runs earlier and
 // answers preflights itself; a stage that must own CORS unbinds it at serve time.
 import type { Config } from "../config/schema";
+import { adminGate } from "./admin";
 import { assignRequestId, writeAccessLine } from "./access-log";
 import { getConfig } from "./config";
 import { rateLimitEnabled, rateLimitStage } from "./ratelimit";
+import { headerStages } from "./headers";
 
 export const PIPELINE_PRIORITY = -1016;
 
@@ -18,6 +20,9 @@ export interface RequestState {
   readonly startedAtMs: number;
   requestId: string;
   fields: Record<string, unknown>;
+  /** Set by a pre stage when this request is pb-ops's own re-dispatch of another request (the
+   * admin gate's unknown-path answer): the outer request runs the post stages, this one must not. */
+  suppressPost?: boolean;
 }
 
 /**
@@ -37,6 +42,12 @@ export interface Stages {
 /** Each concern adds its stage here, in the order requests should meet them. */
 function buildStages(config: Config): Stages {
   const pre: PreStage[] = [assignRequestId];
+  // Right after the request id and before every other stage: a refused admin request is answered
+  // by re-dispatching it as an unknown path, which runs all the other stages once (the security
+  // headers among them), exactly as for any miss.
+  if (config.admin.path !== null || config.admin.allowIps !== null) pre.push(adminGate);
+  // Security headers and CORS before the rate limiter, so its 429s carry them too.
+  pre.push(...headerStages(config));
   if (rateLimitEnabled()) pre.push(rateLimitStage);
   const post: PostStage[] = [];
   if (config.log.access) post.push(writeAccessLine);
@@ -56,6 +67,6 @@ export function handleRequest(e: core.RequestEvent): void {
     error = err;
     throw err;
   } finally {
-    for (const stage of stages.post) stage(e, state, error);
+    if (!state.suppressPost) for (const stage of stages.post) stage(e, state, error);
   }
 }

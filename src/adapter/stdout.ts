@@ -12,7 +12,8 @@
 const STORE_KEY = "pbOps.stdout";
 
 interface Writer {
-  write(b: unknown): unknown;
+  /** os.File.WriteString: takes the JS string as a Go string, no byte-slice conversion. */
+  writeString(s: string): unknown;
 }
 
 let writer: Writer | null | undefined;
@@ -31,7 +32,7 @@ export function writeLine(line: string): void {
   if (writer === undefined) writer = ($app.store().get(STORE_KEY) as Writer | undefined) ?? null;
   if (writer) {
     try {
-      writer.write(toBytes(line + "\n"));
+      writer.writeString(line + "\n");
       return;
     } catch {
       writer = null; // keep logging through console rather than losing lines

@@ -1,12 +1,18 @@
 // The one schema of every PB_* variable pb-ops reads. Each concern owns its section in
 // src/<concern>/config.ts; adding a section here is all it takes to validate it at boot and to
 // list it in docs/config.md.
+import { adminVars } from "../admin/config";
+import { backupVars } from "../backup/config";
+import { headerVars } from "../headers/config";
 import { logVars } from "../log/config";
 import { rateLimitVars } from "../ratelimit/config";
 import type { ConfigOf } from "./load";
 
 export const schema = {
   log: logVars,
+  headers: headerVars,
+  admin: adminVars,
+  backup: backupVars,
   rateLimit: rateLimitVars,
 };
 

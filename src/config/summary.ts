@@ -6,7 +6,8 @@ export function configSummary(schema: Schema, env: Env): Record<string, string> 
   const out: Record<string, string> = {};
   for (const v of allVars(schema)) {
     const raw = env[v.name];
-    if (raw === undefined) out[v.name] = `${v.secret ? (v.default ? "[redacted]" : "") : v.default} (default)`;
+    // Defaults are public constants (`off`, `none`, ...); only a value someone set can be a secret.
+    if (raw === undefined) out[v.name] = `${v.default} (default)`;
     else out[v.name] = v.secret ? "[redacted]" : raw;
   }
   return out;

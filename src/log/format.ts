@@ -37,12 +37,19 @@ export function formatText(rec: LogRecord): string {
   return line.replace(/[\r\n]+/g, " ");
 }
 
-/** JSON.stringify that never throws (cycles, BigInt) and never emits a raw newline. */
+/**
+ * JSON.stringify that never throws (cycles, BigInt) and never emits a raw newline. The plain call
+ * comes first: a replacer function costs a JS call per key, which goja makes slow on the hot path.
+ */
 function safeStringify(v: unknown): string {
   try {
-    return JSON.stringify(v, (_k, val) => (typeof val === "bigint" ? val.toString() : val)) ?? "null";
+    return JSON.stringify(v) ?? "null";
   } catch {
-    return JSON.stringify(String(v));
+    try {
+      return JSON.stringify(v, (_k, val) => (typeof val === "bigint" ? val.toString() : val)) ?? "null";
+    } catch {
+      return JSON.stringify(String(v));
+    }
   }
 }
 

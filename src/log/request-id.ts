@@ -6,3 +6,16 @@ const WELL_FORMED = /^[A-Za-z0-9._:@\-]{8,128}$/;
 export function acceptRequestId(incoming: string): string | undefined {
   return WELL_FORMED.test(incoming) ? incoming : undefined;
 }
+
+/**
+ * Makes ids without a call into Go per request (each JSVM->Go call costs microseconds): a random
+ * per-VM prefix, drawn once, plus a counter. Ids are unique, not secret; 20 characters like
+ * PocketBase's own random ids.
+ */
+export function requestIdMaker(randomPrefix12: string): () => string {
+  let n = 0;
+  return () => {
+    n = (n + 1) % 2821109907456; // 36^8: the counter part stays 8 characters
+    return randomPrefix12 + n.toString(36).padStart(8, "0");
+  };
+}

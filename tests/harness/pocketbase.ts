@@ -28,6 +28,10 @@ export interface StartOptions {
   dataDir?: string;
   /** A file descriptor for PocketBase's stdout (e.g. a file opened for appending) instead of a pipe. */
   stdoutFd?: number;
+  /** Copy the built pb-ops hooks (default true); false gives bare PocketBase plus extraHooks. */
+  withPbOps?: boolean;
+  /** A hooks dir to copy instead of pb-ops's pb_hooks (e.g. an app team's build output). */
+  hooksFrom?: string;
 }
 
 export interface RunningPocketBase {
@@ -67,18 +71,27 @@ export function baseEnv(extra: Record<string, string> = {}): Record<string, stri
 }
 
 /** Copies the built pb_hooks (plus extra hook files) into a fresh temp dir. */
-export function prepareHooks(extraHooks: Record<string, string> = {}): string {
+export function prepareHooks(extraHooks: Record<string, string> = {}, withPbOps = true, from = join(ROOT, "pb_hooks")): string {
   const dir = mkdtempSync(join(tmpdir(), "pbops-hooks-"));
-  cpSync(join(ROOT, "pb_hooks"), dir, { recursive: true });
+  if (withPbOps) cpSync(from, dir, { recursive: true });
   for (const [name, src] of Object.entries(extraHooks)) writeFileSync(join(dir, name), src);
   return dir;
+}
+
+/**
+ * Every instance gets its own migrations dir. PocketBase's default is <dataDir>/../pb_migrations,
+ * which for temp data dirs is one shared /tmp/pb_migrations: a migration one test's --automigrate
+ * writes there would be run by every other instance.
+ */
+function dirArgs(dataDir: string, hooksDir: string): string[] {
+  return ["--dir", dataDir, "--hooksDir", hooksDir, "--migrationsDir", join(dataDir, "pb_migrations")];
 }
 
 /** Runs a PocketBase CLI command to completion (e.g. a boot that must fail). */
 export function runPocketBase(version: string, args: string[], opts: { env?: Record<string, string>; dataDir?: string; hooksDir?: string; timeoutMs?: number } = {}) {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "pbops-data-"));
   const hooksDir = opts.hooksDir ?? prepareHooks();
-  const res = spawnSync(pocketbaseBinary(version), [...args, "--dir", dataDir, "--hooksDir", hooksDir], {
+  const res = spawnSync(pocketbaseBinary(version), [...args, ...dirArgs(dataDir, hooksDir)], {
     env: baseEnv(opts.env),
     encoding: "utf8",
     timeout: opts.timeoutMs ?? 20_000,
@@ -92,18 +105,18 @@ export async function startPocketBase(opts: StartOptions): Promise<RunningPocket
   const ownData = !opts.dataDir;
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "pbops-data-"));
   mkdirSync(dataDir, { recursive: true });
-  const hooksDir = prepareHooks(opts.extraHooks);
+  const hooksDir = prepareHooks(opts.extraHooks, opts.withPbOps ?? true, opts.hooksFrom);
   const env = baseEnv(opts.env);
   const bin = pocketbaseBinary(opts.version);
 
   if (opts.superuser !== false) {
-    const res = spawnSync(bin, ["superuser", "upsert", SUPERUSER.email, SUPERUSER.password, "--dir", dataDir, "--hooksDir", hooksDir], { env, encoding: "utf8", timeout: 30_000 });
+    const res = spawnSync(bin, ["superuser", "upsert", SUPERUSER.email, SUPERUSER.password, ...dirArgs(dataDir, hooksDir)], { env, encoding: "utf8", timeout: 30_000 });
     if (res.status !== 0) throw new Error(`superuser upsert failed (${res.status}): ${res.stdout}${res.stderr}`);
   }
 
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(bin, ["serve", "--http", `127.0.0.1:${port}`, "--dir", dataDir, "--hooksDir", hooksDir, ...(opts.serveArgs ?? [])], {
+  const child = spawn(bin, ["serve", "--http", `127.0.0.1:${port}`, ...dirArgs(dataDir, hooksDir), ...(opts.serveArgs ?? [])], {
     env,
     stdio: ["ignore", opts.stdoutFd ?? "pipe", "pipe"],
   });
@@ -158,7 +171,7 @@ export async function startPocketBase(opts: StartOptions): Promise<RunningPocket
       await running.stop();
       throw new Error(`PocketBase ${opts.version} did not become healthy in 30s:\n${out}\n${err}`);
     }
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 10));
   }
   return running;
 }

@@ -1,0 +1,131 @@
+// npm run bench: real PocketBase on loopback, measured side by side in one run:
+//   1. bare PocketBase  2. one no-op JS routerUse middleware  3. PocketBase's built-in rate limiter
+//   4. pb-ops full stack. Writes docs/bench.md and docs/bench.svg.
+// Bounded: every load is wrk for a fixed number of seconds against 127.0.0.1.
+import { closeSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { join } from "node:path";
+import { POCKETBASE_NEWEST } from "../scripts/versions.mjs";
+import { ensureAllPocketBase } from "../scripts/binaries.mjs";
+import { buildPbOps } from "../build.mjs";
+import { fetchJson } from "../tests/harness/http";
+import { ROOT } from "../tests/harness/paths";
+import { startPocketBase, type RunningPocketBase, type StartOptions } from "../tests/harness/pocketbase";
+import { renderMarkdown, renderSvg, budget, type ScenarioSummary } from "./report";
+import { runWrk, ensureWrk, type LoadResult } from "./wrk";
+import { FULL_STACK_ENV, FULL_STACK_FEATURES } from "./full-stack";
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
+const ROUTE = "/api/health";
+const version: string = POCKETBASE_NEWEST!;
+
+const NOOP_MIDDLEWARE = `routerUse((e) => e.next());\n`;
+
+interface Scenario {
+  id: string;
+  label: string;
+  options: Omit<StartOptions, "version">;
+  after?: (pb: RunningPocketBase) => Promise<void>;
+}
+
+async function enableBuiltinLimiter(pb: RunningPocketBase): Promise<void> {
+  const token = await pb.superuserToken();
+  // Generous enough that the benchmark never hits it: we measure its cost, not its rejections.
+  const res = await fetchJson(`${pb.url}/api/settings`, {
+    method: "PATCH",
+    headers: { Authorization: token, "content-type": "application/json" },
+    body: JSON.stringify({ rateLimits: { enabled: true, rules: [{ label: "/api/", maxRequests: 10_000_000, duration: 1 }] } }),
+  });
+  if (res.status !== 200) throw new Error(`enabling the built-in limiter failed: ${res.status} ${JSON.stringify(res.body)}`);
+}
+
+const scenarios: Scenario[] = [
+  { id: "bare", label: "bare PocketBase", options: { withPbOps: false } },
+  { id: "noop", label: "no-op JS middleware", options: { withPbOps: false, extraHooks: { "noop.pb.js": NOOP_MIDDLEWARE } } },
+  { id: "builtin-limiter", label: "built-in rate limiter", options: { withPbOps: false }, after: enableBuiltinLimiter },
+  { id: "pbops", label: "pb-ops full stack", options: { withPbOps: true, env: FULL_STACK_ENV } },
+];
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+async function bootMs(withPbOps: boolean): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now();
+    const pb = await startPocketBase({ version, superuser: false, withPbOps, env: withPbOps ? FULL_STACK_ENV : {}, stdoutFd: devNull });
+    times.push(performance.now() - t0);
+    await pb.stop();
+  }
+  return median(times);
+}
+
+const devNull = openSync("/dev/null", "w");
+
+async function main() {
+  ensureWrk();
+  await ensureAllPocketBase();
+  await buildPbOps();
+  const started: Record<string, RunningPocketBase> = {};
+  const rounds: Record<string, LoadResult[]> = {};
+  try {
+    for (const s of scenarios) {
+      // stdout to /dev/null: pb-ops still pays for writing every access line, the bench does not read them.
+      started[s.id] = await startPocketBase({ version, ...s.options, stdoutFd: devNull });
+      await s.after?.(started[s.id]!);
+      runWrk(`${started[s.id]!.url}${ROUTE}`, 1, CONNECTIONS); // warm-up
+      rounds[s.id] = [];
+    }
+    for (let r = 0; r < ROUNDS; r++) {
+      for (const s of scenarios) {
+        const res = runWrk(`${started[s.id]!.url}${ROUTE}`, SECONDS, CONNECTIONS);
+        rounds[s.id]!.push(res);
+        process.stderr.write(`[bench] round ${r + 1}/${ROUNDS} ${s.label}: ${res.rps.toFixed(0)} req/s, p50 ${res.p50Ms}ms, p99 ${res.p99Ms}ms\n`);
+      }
+    }
+    const results: ScenarioSummary[] = scenarios.map((s) => ({
+      id: s.id,
+      label: s.label,
+      rps: median(rounds[s.id]!.map((x) => x.rps)),
+      p50Ms: median(rounds[s.id]!.map((x) => x.p50Ms)),
+      p99Ms: median(rounds[s.id]!.map((x) => x.p99Ms)),
+      rssMb: rssMb(started[s.id]!.process.pid!),
+      non2xx: rounds[s.id]!.reduce((a, x) => a + x.non2xx, 0),
+    }));
+    for (const pb of Object.values(started)) await pb.stop();
+
+    const boot = { bare: await bootMs(false), pbOps: await bootMs(true) };
+    const meta = {
+      date: new Date().toISOString().slice(0, 16).replace("T", " ") + " UTC",
+      command: "npm run bench",
+      cores: cpus().length,
+      pocketbase: version,
+      connections: CONNECTIONS,
+      seconds: SECONDS,
+      rounds: ROUNDS,
+      route: ROUTE,
+      bootMs: boot,
+      features: FULL_STACK_FEATURES,
+    };
+    writeFileSync(join(ROOT, "docs", "bench.md"), renderMarkdown(results, meta));
+    writeFileSync(join(ROOT, "docs", "bench.svg"), renderSvg(results));
+    const b = budget(results);
+    console.log(`pb-ops vs no-op middleware ${b.vsNoop.toFixed(2)}x, vs built-in limiter ${b.vsBuiltin.toFixed(2)}x, added p99 ${b.addedP99Ms.toFixed(3)} ms`);
+    console.log("wrote docs/bench.md and docs/bench.svg");
+  } finally {
+    for (const pb of Object.values(started)) await pb.stop().catch(() => {});
+    closeSync(devNull);
+  }
+}
+
+await main();

@@ -1,0 +1,50 @@
+// Runs wrk (Debian package, installed on first use) against one URL and parses its report.
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+
+export interface LoadResult {
+  requests: number;
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  non2xx: number;
+}
+
+export function ensureWrk(): string {
+  if (existsSync("/usr/bin/wrk")) return "/usr/bin/wrk";
+  process.stderr.write("[pb-ops bench] installing wrk (apt-get; first run only)\n");
+  for (const args of [["update", "-q"], ["install", "-y", "-q", "wrk"]]) {
+    const res = spawnSync("apt-get", args, { stdio: "inherit", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+    if (res.status !== 0) throw new Error(`apt-get ${args.join(" ")} failed`);
+  }
+  return "/usr/bin/wrk";
+}
+
+const UNIT_MS: Record<string, number> = { us: 0.001, ms: 1, s: 1000, m: 60_000 };
+
+function durationMs(text: string): number {
+  const m = /^([\d.]+)(us|ms|s|m)$/.exec(text.trim());
+  if (!m) throw new Error(`cannot parse wrk duration ${text}`);
+  return Number(m[1]) * UNIT_MS[m[2]!]!;
+}
+
+/** Parses `wrk --latency` output. Exported for its unit test. */
+export function parseWrk(out: string): LoadResult {
+  const p = (pct: string) => {
+    const m = new RegExp(`^\\s*${pct}%\\s+(\\S+)`, "m").exec(out);
+    if (!m) throw new Error(`wrk output has no ${pct}% line:\n${out}`);
+    return durationMs(m[1]!);
+  };
+  const rps = /Requests\/sec:\s+([\d.]+)/.exec(out);
+  const total = /(\d+) requests in /.exec(out);
+  const non2xx = /Non-2xx or 3xx responses:\s+(\d+)/.exec(out);
+  if (!rps || !total) throw new Error(`cannot parse wrk output:\n${out}`);
+  return { requests: Number(total[1]), rps: Number(rps[1]), p50Ms: p("50"), p99Ms: p("99"), non2xx: non2xx ? Number(non2xx[1]) : 0 };
+}
+
+/** Bounded: one thread, `connections` connections, `seconds` seconds, then wrk exits. */
+export function runWrk(url: string, seconds: number, connections: number): LoadResult {
+  const res = spawnSync(ensureWrk(), ["-t1", `-c${connections}`, `-d${seconds}s`, "--latency", url], { encoding: "utf8", timeout: (seconds + 30) * 1000 });
+  if (res.status !== 0) throw new Error(`wrk failed: ${res.stderr}`);
+  return parseWrk(res.stdout);
+}

@@ -1,0 +1,215 @@
+#!/bin/sh
+# pb-ops container entrypoint: PocketBase under Litestream.
+#
+#   1. Check the settings; a missing or malformed one stops the container with ONE line that names
+#      it (App Platform shows the last lines of a failed deploy).
+#   2. No REPLICA_URL at all: run PocketBase alone and say loudly that the data is ephemeral.
+#   3. data.db missing: prove the replica can be listed with these credentials, then restore it
+#      (`litestream restore -if-db-not-exists -if-replica-exists`). If the replica cannot be read
+#      the container FAILS: starting an empty database would then be replicated on top of the
+#      backup it could not read. An empty (readable) replica starts an empty database.
+#   4. `exec litestream replicate -exec "pocketbase serve ..."`: Litestream becomes the main
+#      process, forwards SIGTERM/SIGINT to PocketBase, waits for it, does a last sync and exits
+#      with PocketBase's status. In the image, tini (PID 1) forwards signals and reaps zombies.
+#
+# Paths and binaries are overridable so the test suite runs this same script on loopback without
+# Docker. None of these names start with PB_ (pb-ops reports unknown PB_* names near its own).
+#   POCKETBASE_BIN, LITESTREAM_BIN, LITESTREAM_CONFIG, POCKETBASE_DIR, POCKETBASE_HOOKS_DIR,
+#   POCKETBASE_MIGRATIONS_DIR, HOST, PORT, LITESTREAM_METRICS_ADDR, LITESTREAM_SYNC_INTERVAL,
+#   LITESTREAM_RETENTION, POCKETBASE_ENCRYPTION_KEY.
+# Extra arguments to this script are passed to `pocketbase serve` (e.g. --origins=https://x.com).
+set -eu
+
+log() { printf 'entrypoint: %s\n' "$*" >&2; }
+die() {
+  printf 'entrypoint: FATAL: %s\n' "$*" >&2
+  exit 1
+}
+
+POCKETBASE_BIN=${POCKETBASE_BIN:-/usr/local/bin/pocketbase}
+LITESTREAM_BIN=${LITESTREAM_BIN:-/usr/local/bin/litestream}
+LITESTREAM_CONFIG=${LITESTREAM_CONFIG:-/etc/litestream.yml}
+POCKETBASE_DIR=${POCKETBASE_DIR:-/app/pb_data}
+POCKETBASE_HOOKS_DIR=${POCKETBASE_HOOKS_DIR:-/app/pb_hooks}
+POCKETBASE_MIGRATIONS_DIR=${POCKETBASE_MIGRATIONS_DIR:-/app/pb_migrations}
+HOST=${HOST:-0.0.0.0}
+PORT=${PORT:-8080}
+LITESTREAM_METRICS_ADDR=${LITESTREAM_METRICS_ADDR:-127.0.0.1:9090}
+LITESTREAM_SYNC_INTERVAL=${LITESTREAM_SYNC_INTERVAL:-1s}
+LITESTREAM_RETENTION=${LITESTREAM_RETENTION:-168h}
+# litestream.yml reads these through ${VAR} expansion.
+export POCKETBASE_DIR LITESTREAM_METRICS_ADDR LITESTREAM_SYNC_INTERVAL LITESTREAM_RETENTION
+
+# --- settings ---------------------------------------------------------------------------------
+
+# A value pasted with a trailing newline or space is the most common credential mistake; S3 then
+# answers 403 and the cause is invisible. Reject whitespace anywhere.
+has_space() {
+  case $1 in *[[:space:]]*) return 0 ;; esac
+  return 1
+}
+
+# Values copied from .do/app.yaml or the guide without editing.
+is_placeholder() {
+  case $1 in *'<'*'>'* | *your-space-name* | *your-spaces-* | *YOUR_* | *changeme* | *CHANGEME*) return 0 ;; esac
+  return 1
+}
+
+is_duration() {
+  case $1 in '' | *[!0-9smh]* | [!0-9]*) return 1 ;; esac
+  return 0
+}
+
+[ -x "$POCKETBASE_BIN" ] || die "POCKETBASE_BIN=$POCKETBASE_BIN is not an executable file"
+[ -d "$POCKETBASE_HOOKS_DIR" ] || die "POCKETBASE_HOOKS_DIR=$POCKETBASE_HOOKS_DIR is not a directory (the pb-ops pb_hooks/ belong there)"
+case $PORT in '' | *[!0-9]*) die "PORT=\"$PORT\" is not a port number" ;; esac
+[ "$PORT" -ge 1 ] && [ "$PORT" -le 65535 ] || die "PORT=$PORT is not a port number from 1 to 65535"
+
+# --automigrate=false: by default PocketBase writes a migration file into the migrations dir for
+# every collection change made in the dashboard. In the image that dir is read-only (root-owned),
+# so the write fails and the dashboard reports an error after the change was already saved; and a
+# file written there would be lost on the next deploy anyway. In production the schema lives in
+# data.db, which Litestream replicates; generate migrations in development and commit them.
+pb_args="--dir $POCKETBASE_DIR --hooksDir $POCKETBASE_HOOKS_DIR --automigrate=false"
+[ -d "$POCKETBASE_MIGRATIONS_DIR" ] && pb_args="$pb_args --migrationsDir $POCKETBASE_MIGRATIONS_DIR"
+
+# PocketBase's --encryptionEnv names a variable whose value (32 characters, AES-256) encrypts the
+# stored settings (SMTP/S3 secrets). The guide's PB_ENCRYPTION_ENV is read by nobody.
+if [ "${POCKETBASE_ENCRYPTION_KEY+set}" = set ]; then
+  [ "${#POCKETBASE_ENCRYPTION_KEY}" -eq 32 ] || die "POCKETBASE_ENCRYPTION_KEY must be exactly 32 characters (it has ${#POCKETBASE_ENCRYPTION_KEY}); generate one with: openssl rand -hex 16"
+  pb_args="$pb_args --encryptionEnv POCKETBASE_ENCRYPTION_KEY"
+fi
+[ "${PB_ENCRYPTION_ENV+set}" = set ] && log "WARNING: PB_ENCRYPTION_ENV is not read by PocketBase; set POCKETBASE_ENCRYPTION_KEY (32 characters) instead"
+
+# Paths go into Litestream's -exec string (split like a shell would); keep them plain.
+for p in "$POCKETBASE_BIN" "$POCKETBASE_DIR" "$POCKETBASE_HOOKS_DIR" "$POCKETBASE_MIGRATIONS_DIR" "$HOST" "$@"; do
+  case $p in *[[:space:]\'\"\\]*) die "paths and arguments must not contain spaces, quotes or backslashes: $p" ;; esac
+done
+
+mkdir -p "$POCKETBASE_DIR" 2>/dev/null || die "cannot create POCKETBASE_DIR=$POCKETBASE_DIR (running as uid $(id -u))"
+[ -w "$POCKETBASE_DIR" ] || die "POCKETBASE_DIR=$POCKETBASE_DIR is not writable by uid $(id -u)"
+db="$POCKETBASE_DIR/data.db"
+
+# --- no replica: PocketBase alone ----------------------------------------------------------------
+
+if [ "${REPLICA_URL+set}" != set ]; then
+  for v in LITESTREAM_ACCESS_KEY_ID LITESTREAM_SECRET_ACCESS_KEY; do
+    eval "[ \"\${$v+set}\" = set ]" && die "$v is set but REPLICA_URL is not: set REPLICA_URL (s3://bucket/path) or remove $v"
+  done
+  log "WARNING: REPLICA_URL is not set: NO BACKUP. The database lives only on this container's disk"
+  log "WARNING: and is LOST on every deploy or restart. Set REPLICA_URL, LITESTREAM_ACCESS_KEY_ID and"
+  log "WARNING: LITESTREAM_SECRET_ACCESS_KEY to replicate it with Litestream (see docs/deploy.md)."
+  # shellcheck disable=SC2086 # pb_args holds checked, space-free words
+  exec "$POCKETBASE_BIN" serve --http "$HOST:$PORT" $pb_args "$@"
+fi
+
+# --- replica settings ----------------------------------------------------------------------------
+
+[ -n "$REPLICA_URL" ] || die "REPLICA_URL is set but empty; unset it to run without backups, or set s3://bucket/path"
+has_space "$REPLICA_URL" && die "REPLICA_URL contains whitespace (a pasted newline?)"
+is_placeholder "$REPLICA_URL" && die "REPLICA_URL still holds the example value; set your Space: s3://<space>.<region>.digitaloceanspaces.com/<path>"
+case $REPLICA_URL in
+  s3://*@*) die "REPLICA_URL must not embed credentials; use LITESTREAM_ACCESS_KEY_ID and LITESTREAM_SECRET_ACCESS_KEY" ;;
+  s3://?*/?*) ;;
+  s3://*) die "REPLICA_URL needs a path after the bucket (s3://bucket/path), so the backup has its own prefix" ;;
+  https://*digitaloceanspaces.com*) die "REPLICA_URL is an https:// endpoint; use s3://<space>.<region>.digitaloceanspaces.com/<path>" ;;
+  *) die "REPLICA_URL must start with s3:// (s3://bucket/path?endpoint=... or s3://<space>.<region>.digitaloceanspaces.com/<path>)" ;;
+esac
+# Shown in logs: the URL up to any query string (endpoint/region are not secret, but keep it short).
+replica_shown=${REPLICA_URL%%\?*}
+
+for v in LITESTREAM_ACCESS_KEY_ID LITESTREAM_SECRET_ACCESS_KEY; do
+  eval "val=\${$v-}"
+  eval "isset=\${$v+set}"
+  [ "$isset" = set ] || die "$v is not set; REPLICA_URL needs both LITESTREAM_ACCESS_KEY_ID and LITESTREAM_SECRET_ACCESS_KEY (App Platform: type SECRET)"
+  [ -n "$val" ] || die "$v is set but empty"
+  has_space "$val" && die "$v contains whitespace (a pasted newline or space?)"
+  is_placeholder "$val" && die "$v still holds the example value"
+done
+unset val isset
+# Litestream's S3 client cannot combine its own HTTP client with a custom CA bundle and refuses to
+# start ("unable to add custom RootCAs HTTPClient"); Spaces uses public CAs, so drop it.
+if [ "${AWS_CA_BUNDLE+set}" = set ]; then
+  log "ignoring AWS_CA_BUNDLE: Litestream v0.5 cannot use it with its S3 client"
+  unset AWS_CA_BUNDLE
+fi
+
+[ -x "$LITESTREAM_BIN" ] || die "LITESTREAM_BIN=$LITESTREAM_BIN is not an executable file"
+[ -r "$LITESTREAM_CONFIG" ] || die "LITESTREAM_CONFIG=$LITESTREAM_CONFIG is not a readable file"
+is_duration "$LITESTREAM_SYNC_INTERVAL" || die "LITESTREAM_SYNC_INTERVAL=\"$LITESTREAM_SYNC_INTERVAL\" is not a duration like 1s or 10s"
+is_duration "$LITESTREAM_RETENTION" || die "LITESTREAM_RETENTION=\"$LITESTREAM_RETENTION\" is not a duration like 24h or 168h"
+case $LITESTREAM_METRICS_ADDR in
+  127.0.0.1:[0-9]* | localhost:[0-9]* | \[::1\]:[0-9]*) ;;
+  *) die "LITESTREAM_METRICS_ADDR=$LITESTREAM_METRICS_ADDR must be a loopback address (127.0.0.1:PORT): the metrics are for pb-ops only" ;;
+esac
+
+# --- restore -------------------------------------------------------------------------------------
+
+# Runs Litestream in the background so a SIGTERM during a long restore is handled at once (a
+# foreground child would delay the trap until it finished). Output goes to $out; its last line is
+# the error Litestream printed.
+out=$(mktemp)
+child=
+trap 'rm -f "$out"' EXIT
+trap 'log "signal received during restore; stopping"; [ -n "$child" ] && kill "$child" 2>/dev/null; rm -f "$db.tmp"; exit 143' TERM INT
+run_litestream() {
+  "$LITESTREAM_BIN" "$@" >"$out" 2>&1 &
+  child=$!
+  set +e
+  wait "$child"
+  rc=$?
+  set -e
+  child=
+  return "$rc"
+}
+last_line() { grep -v '^[[:space:]]*$' "$out" | tail -n 1 | sed 's/^Error: //'; }
+
+if [ -e "$db" ]; then
+  log "$db exists; not restoring (a restart on the same disk keeps its data)"
+else
+  # A restore killed half-way leaves data.db.tmp behind; Litestream would reuse it otherwise.
+  rm -f "$db.tmp" "$db-wal" "$db-shm"
+  # 1. Prove the replica can be listed. `restore -if-replica-exists` treats "no backup files" as
+  #    success; listing explicitly first means an unreadable replica (403, no such bucket,
+  #    unreachable endpoint) is always an error, whatever a future Litestream classifies as
+  #    "no backups".
+  run_litestream ltx -config "$LITESTREAM_CONFIG" -level all -json "$db" ||
+    die "cannot read the replica $replica_shown: $(last_line); check REPLICA_URL, LITESTREAM_ACCESS_KEY_ID and LITESTREAM_SECRET_ACCESS_KEY. Not starting: an empty database would be replicated over a backup that could not be read"
+  ltx_files=$(grep -c '"level"' "$out" || true)
+
+  # 2. Restore (also reads a v0.3 `generations/` replica, which `ltx` does not list).
+  started=$(date +%s)
+  run_litestream restore -config "$LITESTREAM_CONFIG" -if-db-not-exists -if-replica-exists "$db" ||
+    die "restore from $replica_shown failed: $(last_line)"
+  cat "$out" >&2
+
+  if [ -e "$db" ]; then
+    log "restored $db ($(wc -c <"$db" | tr -d ' ') bytes) from $replica_shown in $(($(date +%s) - started))s"
+  elif [ "$ltx_files" -gt 0 ]; then
+    die "the replica $replica_shown lists $ltx_files backup files but restore produced no database; not starting empty over it"
+  else
+    log "WARNING: no backup found at $replica_shown: starting an EMPTY database, which Litestream will replicate there"
+  fi
+fi
+trap - TERM INT
+rm -f "$out"
+trap - EXIT
+
+# --- migrations, before Litestream -----------------------------------------------------------------
+
+# PocketBase applies pending migrations when `serve` starts (after a restore: at least the
+# auxiliary.db ones). Litestream, started at the same moment, writes its own bookkeeping into
+# data.db; a migration that read first and then writes gets SQLITE_BUSY_SNAPSHOT (no busy-wait for
+# that case) and PocketBase exits ("failed to save applied migration info ... database is
+# locked"), seen in the tests under load. Applying them now, alone, leaves `serve` nothing to
+# write at boot. It also creates data.db on a first start, so Litestream never waits for it, and
+# it runs the pb-ops config check (a bad PB_* value stops here with its one line).
+# shellcheck disable=SC2086 # pb_args holds checked, space-free words
+"$POCKETBASE_BIN" migrate up $pb_args >&2 || die "pocketbase migrate up failed (exit $?; its output is above)"
+
+# --- run -----------------------------------------------------------------------------------------
+
+log "starting PocketBase under Litestream (replica $replica_shown, sync every $LITESTREAM_SYNC_INTERVAL, metrics on $LITESTREAM_METRICS_ADDR)"
+exec_cmd="$POCKETBASE_BIN serve --http $HOST:$PORT $pb_args"
+for a in "$@"; do exec_cmd="$exec_cmd $a"; done
+exec "$LITESTREAM_BIN" replicate -config "$LITESTREAM_CONFIG" -exec "$exec_cmd"

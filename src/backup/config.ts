@@ -1,0 +1,119 @@
+// PB_* variables of the backup-status endpoint. REPLICA_URL and LITESTREAM_* are Litestream's own
+// names (the guide's), so they are not part of this schema: they are read by the adapter and parsed
+// by replica.ts at request time. A bad REPLICA_URL makes the report `failing` instead of stopping
+// PocketBase: Litestream fails on the same value, and the app itself must keep serving.
+import { defineVar, durationIn, InvalidValue, numberIn } from "../config/vars";
+
+/** Minimum strength for PB_OPS_TOKEN: long and not repetitive (e.g. `openssl rand -hex 32`). */
+export const TOKEN_MIN_LENGTH = 32;
+export const TOKEN_MIN_DISTINCT = 10;
+
+export function parseOpsToken(raw: string): string | null {
+  if (raw === "none") return null;
+  if (raw.length < TOKEN_MIN_LENGTH) throw new InvalidValue(`too short (${raw.length} characters, need at least ${TOKEN_MIN_LENGTH})`);
+  if (!/^[\x21-\x7e]+$/.test(raw)) throw new InvalidValue("only printable ASCII without spaces is allowed");
+  if (new Set(raw).size < TOKEN_MIN_DISTINCT) throw new InvalidValue(`too repetitive (fewer than ${TOKEN_MIN_DISTINCT} distinct characters)`);
+  return raw;
+}
+
+const SIZE_UNITS: Record<string, number> = { b: 1, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, kb: 1e3, mb: 1e6, gb: 1e9 };
+
+/** `2GiB`, `500MiB`, `1GB`, `123456` (bytes). */
+export function parseBytes(raw: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(raw.trim());
+  const unit = m ? (m[2] || "b").toLowerCase() : "";
+  if (!m || !(unit in SIZE_UNITS)) throw new InvalidValue("not a size like 2GiB, 500MiB, 1GB or a byte count");
+  const n = Math.round(Number(m[1]) * SIZE_UNITS[unit]!);
+  if (n < 1) throw new InvalidValue("must be positive");
+  return n;
+}
+
+/** An http(s) URL or `off`. No URL global in goja, so the check is a pattern. */
+export function parseMetricsUrl(raw: string): string | null {
+  const v = raw.trim();
+  if (v.toLowerCase() === "off") return null;
+  if (!/^https?:\/\/[^\s/?#@]+(\/[^\s#]*)?$/.test(v)) throw new InvalidValue("not an http(s) URL without credentials, nor `off`");
+  return v;
+}
+
+/** Whole seconds: PocketBase's $http.send takes its timeout in whole seconds. */
+function wholeSeconds(minS: number, maxS: number): (raw: string) => number {
+  const inner = durationIn(minS * 1000, maxS * 1000);
+  return (raw) => {
+    const ms = inner(raw);
+    if (ms % 1000 !== 0) throw new InvalidValue("must be whole seconds ($http.send counts in seconds)");
+    return ms / 1000;
+  };
+}
+
+export const backupVars = {
+  opsToken: defineVar({
+    name: "PB_OPS_TOKEN",
+    default: "none",
+    example: "3f9c1e0b7a5d4c2e8f6a1b3c5d7e9f0a2b4c6d8e0f1a3b5c",
+    accepted: `\`none\` or at least ${TOKEN_MIN_LENGTH} printable characters with at least ${TOKEN_MIN_DISTINCT} distinct ones (e.g. \`openssl rand -hex 32\`)`,
+    meaning: "Bearer token for monitors: `Authorization: Bearer <token>` may read /api/ops/backup-status without a superuser login. `none` = superusers only.",
+    secret: true,
+    parse: parseOpsToken,
+  }),
+  maxLag: defineVar({
+    name: "PB_BACKUP_MAX_LAG",
+    default: "60s",
+    example: "5m",
+    accepted: "a duration from 1s to 24h (e.g. 30s, 5m)",
+    meaning: "How long a local write may stay off the replica before backup-status turns `failing` (`replica_lagging`).",
+    parse: durationIn(1000, 86_400_000),
+  }),
+  timeout: defineVar({
+    name: "PB_BACKUP_TIMEOUT",
+    default: "3s",
+    example: "5s",
+    accepted: "whole seconds from 1s to 30s",
+    meaning: "Timeout of each outside call backup-status makes (Litestream metrics, S3 reachability probe and listing).",
+    parse: wholeSeconds(1, 30),
+  }),
+  cacheTtl: defineVar({
+    name: "PB_BACKUP_CACHE_TTL",
+    default: "10s",
+    example: "30s",
+    accepted: "a duration from 0s to 5m",
+    meaning: "How long an S3 listing is reused (shared by all VMs) before the replica is listed again. `0s` lists on every request.",
+    parse: durationIn(0, 300_000),
+  }),
+  metricsUrl: defineVar({
+    name: "PB_LITESTREAM_METRICS_URL",
+    default: "http://127.0.0.1:9090/metrics",
+    example: "off",
+    accepted: "an http(s) URL or `off`",
+    meaning: "Litestream's Prometheus endpoint (`addr: \":9090\"` in litestream.yml). Unreachable = `litestream_down`. `off` skips the check (Litestream's health is then judged from the replica alone).",
+    parse: parseMetricsUrl,
+  }),
+  litestreamConfig: defineVar({
+    name: "PB_LITESTREAM_CONFIG",
+    default: "none",
+    example: "/etc/litestream.yml",
+    accepted: "`none` or an absolute path to litestream.yml",
+    meaning: "Read the replica (url or type/bucket/path/endpoint/region, keys) of data.db from this litestream.yml instead of REPLICA_URL and LITESTREAM_* variables.",
+    parse: (raw: string) => {
+      if (raw.trim() === "none") return null;
+      if (!raw.startsWith("/")) throw new InvalidValue("not an absolute path");
+      return raw;
+    },
+  }),
+  diskLimit: defineVar({
+    name: "PB_BACKUP_DISK_LIMIT",
+    default: "2GiB",
+    example: "10GiB",
+    accepted: "a size like 2GiB, 500MiB, 1GB",
+    meaning: "Disk the database may use (App Platform gives an instance 2 GiB of ephemeral disk); the report shows data.db + WAL as a share of it.",
+    parse: parseBytes,
+  }),
+  diskWarn: defineVar({
+    name: "PB_BACKUP_DISK_WARN",
+    default: "0.8",
+    example: "0.7",
+    accepted: "a number from 0.1 to 1",
+    meaning: "Share of PB_BACKUP_DISK_LIMIT used by data.db + WAL above which the report is `degraded` (`disk_high`).",
+    parse: numberIn(0.1, 1),
+  }),
+};

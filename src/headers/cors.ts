@@ -1,0 +1,91 @@
+// CORS allowlist: parsing PB_CORS_ORIGINS and deciding, per request, what PocketBase's own CORS
+// middleware would have answered, but against an exact-origin allowlist. Pure.
+import { InvalidValue } from "../config/vars";
+
+/** Methods PocketBase's apis.Serve allows (apis/serve.go CORSConfig.AllowMethods). */
+export const CORS_ALLOW_METHODS = "GET,HEAD,PUT,PATCH,POST,DELETE";
+
+/**
+ * One origin exactly as a browser sends it in `Origin`: lowercase `http(s)://host[:port]`, no
+ * default port, no path, no trailing slash. Non-canonical forms are refused rather than rewritten,
+ * so the allowlist reads exactly like the header it is compared with.
+ */
+export function parseOrigin(raw: string): string {
+  const o = raw.trim();
+  if (o === "*") throw new InvalidValue("* is not an allowlist (leave PB_CORS_ORIGINS unset to keep PocketBase's --origins, which defaults to *)");
+  if (o.includes("*")) throw new InvalidValue(`${JSON.stringify(o)}: wildcards are not allowed; list each origin`);
+  const m = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#@\s]+?)(?::(\d+))?(\/.*|\?.*|#.*)?$/.exec(o);
+  if (!m) throw new InvalidValue(`${JSON.stringify(o)} is not an origin like https://app.example.com`);
+  const [, scheme, host, port, rest] = m as unknown as [string, string, string, string | undefined, string | undefined];
+  if (rest !== undefined) throw new InvalidValue(`${JSON.stringify(o)}: an origin has no path, query or trailing slash`);
+  if (scheme !== "http" && scheme !== "https") throw new InvalidValue(`${JSON.stringify(o)}: scheme must be http or https (lowercase)`);
+  const ipv6 = /^\[[0-9a-f:.]+\]$/.test(host);
+  if (!ipv6 && !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(host)) {
+    throw new InvalidValue(`${JSON.stringify(o)}: host must be lowercase ASCII (punycode for IDNs)`);
+  }
+  if (port !== undefined) {
+    const n = Number(port);
+    if (n < 1 || n > 65535 || String(n) !== port) throw new InvalidValue(`${JSON.stringify(o)}: bad port`);
+    if ((scheme === "https" && n === 443) || (scheme === "http" && n === 80)) {
+      throw new InvalidValue(`${JSON.stringify(o)}: browsers omit the default port; write ${scheme}://${host}`);
+    }
+  }
+  return o;
+}
+
+/**
+ * PB_CORS_ORIGINS: `none` (no cross-origin access at all) or a comma list of exact origins. Returns
+ * the frozen list.
+ */
+export function parseCorsOrigins(raw: string): readonly string[] {
+  if (raw.trim().toLowerCase() === "none") return Object.freeze([]);
+  const parts = raw.split(",").map((s) => s.trim());
+  if (parts.some((p) => p === "")) throw new InvalidValue("empty item in comma-separated list");
+  const origins = parts.map(parseOrigin);
+  const dup = origins.find((o, i) => origins.indexOf(o) !== i);
+  if (dup) throw new InvalidValue(`${dup} listed twice`);
+  return Object.freeze(origins);
+}
+
+export interface CorsRequest {
+  method: string;
+  /** `Origin` request header, "" when absent. */
+  origin: string;
+  /** `Access-Control-Request-Headers`, "" when absent. */
+  requestHeaders: string;
+}
+
+export interface CorsDecision {
+  /** Values to append to `Vary` (always Origin, like PocketBase). */
+  readonly vary: readonly string[];
+  /** Headers to set. */
+  readonly set: ReadonlyArray<readonly [string, string]>;
+  /** Answer the request here with this status (preflights), or undefined to go on to the handler. */
+  readonly answer?: 204 | 403;
+  /** For the access log: whether a cross-origin caller was allowed. Undefined without Origin. */
+  readonly verdict?: "allowed" | "refused";
+}
+
+const TOKEN_LIST = /^\s*[!#$%&'*+.^_`|~0-9A-Za-z-]+(\s*,\s*[!#$%&'*+.^_`|~0-9A-Za-z-]+)*\s*$/;
+
+/**
+ * Mirrors PocketBase's CORS middleware (apis/middlewares_cors.go) with an exact allowlist: every
+ * OPTIONS is a preflight (as in PocketBase); an allowed origin gets `Access-Control-Allow-Origin:
+ * <origin>` on preflights and real requests; a preflight from any other origin is refused with 403
+ * and no CORS headers; a real request from another origin goes on without CORS headers (the browser
+ * then refuses to expose the response; CORS is not CSRF protection and same-origin calls must keep
+ * working whatever their Origin).
+ */
+export function corsDecision(allowed: ReadonlySet<string>, req: CorsRequest): CorsDecision {
+  const preflight = req.method.toUpperCase() === "OPTIONS";
+  if (req.origin === "") return preflight ? { vary: ["Origin"], set: [], answer: 204 } : { vary: ["Origin"], set: [] };
+  if (!allowed.has(req.origin)) {
+    return preflight ? { vary: ["Origin"], set: [], answer: 403, verdict: "refused" } : { vary: ["Origin"], set: [], verdict: "refused" };
+  }
+  const allowOrigin: [string, string] = ["Access-Control-Allow-Origin", req.origin];
+  if (!preflight) return { vary: ["Origin"], set: [allowOrigin], verdict: "allowed" };
+  const set: Array<[string, string]> = [allowOrigin, ["Access-Control-Allow-Methods", CORS_ALLOW_METHODS]];
+  // PocketBase echoes the requested headers; pb-ops echoes them only when they are a plain token list.
+  if (req.requestHeaders !== "" && TOKEN_LIST.test(req.requestHeaders)) set.push(["Access-Control-Allow-Headers", req.requestHeaders.trim()]);
+  return { vary: ["Origin", "Access-Control-Request-Method", "Access-Control-Request-Headers"], set, answer: 204, verdict: "allowed" };
+}

@@ -1,0 +1,84 @@
+// From the parsed config to the final, frozen header lists: one list per route class and per
+// "request is HTTPS or not". Built once per VM; the request stage only picks a list and loops.
+import type { ConfigOf } from "../config/load";
+import type { headerVars } from "./config";
+import type { ManagedHeader } from "./defaults";
+import { ROUTE_CLASSES, type RouteClass } from "./route-class";
+import { OFF } from "./values";
+
+export type HeadersConfig = ConfigOf<{ headers: typeof headerVars }>["headers"];
+
+export type HeaderList = ReadonlyArray<readonly [ManagedHeader, string]>;
+
+export interface ClassHeaders {
+  /** For requests not known to be HTTPS. */
+  readonly plain: HeaderList;
+  /** For HTTPS requests (adds HSTS and the CSP's upgrade-insecure-requests). */
+  readonly secure: HeaderList;
+}
+
+export interface HeaderPlan {
+  /** False when PB_SECURITY_HEADERS=off: pb-ops sets nothing and PocketBase's own headers stay. */
+  readonly enabled: boolean;
+  readonly classes: Readonly<Record<RouteClass, ClassHeaders>>;
+  /** Whether any class differs between plain and secure; if not, HTTPS need not be detected. */
+  readonly httpsMatters: boolean;
+}
+
+const UPGRADE = "upgrade-insecure-requests";
+
+/**
+ * On a page served over http:// the browser would rewrite every http:// subresource, its own
+ * included, to https://, which this server does not answer: the directive is kept for HTTPS only.
+ */
+function withoutUpgrade(csp: string): string {
+  return csp
+    .split("; ")
+    .filter((d) => d !== UPGRADE)
+    .join("; ");
+}
+
+export function buildHeaderPlan(cfg: HeadersConfig): HeaderPlan {
+  const disabled = new Set<string>(cfg.disabled);
+  const cspByClass: Record<RouteClass, string> = { api: cfg.csp, files: cfg.cspFiles, admin: cfg.cspAdmin, public: cfg.cspPublic };
+  // `auto` sends no X-Frame-Options on record files: PocketBase v0.40 deletes it there itself so
+  // front ends can embed uploads (apis/file.go), and a file's sandbox CSP already stops it running
+  // anything. pb-ops follows that on every version rather than differ between them.
+  const frameByClass: Record<RouteClass, string> =
+    cfg.frameOptions === "auto" ? { api: "DENY", admin: "DENY", files: OFF, public: "SAMEORIGIN" } : { api: cfg.frameOptions, admin: cfg.frameOptions, files: cfg.frameOptions, public: cfg.frameOptions };
+
+  // `off` in the config means "do not send"; X-DNS-Prefetch-Control's own value is also "off", so
+  // absence is `undefined` here, never the string.
+  const sent = (v: string): string | undefined => (v === OFF ? undefined : v);
+  const listFor = (cls: RouteClass, secure: boolean): HeaderList => {
+    const csp = sent(cspByClass[cls]);
+    const entries: Array<[ManagedHeader, string | undefined]> = [
+      ["Content-Security-Policy", csp !== undefined && !secure ? withoutUpgrade(csp) : csp],
+      ["Cross-Origin-Opener-Policy", sent(cfg.coop)],
+      ["Cross-Origin-Resource-Policy", sent(cls === "files" ? cfg.corpFiles : cfg.corp)],
+      ["Origin-Agent-Cluster", "?1"],
+      ["Referrer-Policy", sent(cfg.referrerPolicy)],
+      ["Strict-Transport-Security", cfg.hsts !== OFF && (secure || cfg.hsts.force) ? cfg.hsts.value : undefined],
+      ["X-Content-Type-Options", "nosniff"],
+      ["X-DNS-Prefetch-Control", "off"],
+      ["X-Frame-Options", sent(frameByClass[cls])],
+      ["X-Permitted-Cross-Domain-Policies", "none"],
+      // The XSS auditor it controls is gone, and `1; mode=block` (PocketBase's value) enabled
+      // cross-site leaks in the browsers that had one; 0 is helmet's and OWASP's advice.
+      ["X-XSS-Protection", "0"],
+    ];
+    const kept: Array<readonly [ManagedHeader, string]> = [];
+    for (const [name, value] of entries) if (value !== undefined && !disabled.has(name)) kept.push(Object.freeze([name, value] as const));
+    return Object.freeze(kept);
+  };
+
+  const classes = {} as Record<RouteClass, ClassHeaders>;
+  let httpsMatters = false;
+  for (const cls of ROUTE_CLASSES) {
+    const plain = listFor(cls, false);
+    const secure = listFor(cls, true);
+    if (JSON.stringify(plain) !== JSON.stringify(secure)) httpsMatters = true;
+    classes[cls] = Object.freeze({ plain, secure });
+  }
+  return Object.freeze({ enabled: cfg.enabled, classes: Object.freeze(classes), httpsMatters });
+}

@@ -1,0 +1,52 @@
+// The benchmark's parsing and report are pure; the numbers themselves come from `npm run bench`.
+import { describe, expect, it } from "vitest";
+import { budget, renderMarkdown, renderSvg, type ScenarioSummary } from "../bench/report";
+import { parseWrk } from "../bench/wrk";
+
+const WRK = `Running 4s test @ http://127.0.0.1:8090/api/health
+  1 threads and 16 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     1.20ms  310.00us   9.10ms   88.00%
+    Req/Sec    13.10k   500.00    14.00k    70.00%
+  Latency Distribution
+     50%    1.15ms
+     75%    1.30ms
+     90%    1.50ms
+     99%  850.00us
+  52130 requests in 4.00s, 10.00MB read
+  Non-2xx or 3xx responses: 3
+Requests/sec:  13032.50
+Transfer/sec:      2.50MB
+`;
+
+const results: ScenarioSummary[] = [
+  { id: "bare", label: "bare PocketBase", rps: 10000, p50Ms: 1, p99Ms: 2, rssMb: 30, non2xx: 0 },
+  { id: "noop", label: "no-op JS middleware", rps: 8000, p50Ms: 1.2, p99Ms: 2.5, rssMb: 35, non2xx: 0 },
+  { id: "builtin-limiter", label: "built-in rate limiter", rps: 9000, p50Ms: 1.1, p99Ms: 2.2, rssMb: 31, non2xx: 0 },
+  { id: "pbops", label: "pb-ops full stack", rps: 7600, p50Ms: 1.4, p99Ms: 2.8, rssMb: 40, non2xx: 0 },
+];
+
+describe("bench", () => {
+  it("parses wrk's latency report, converting units to ms", () => {
+    expect(parseWrk(WRK)).toEqual({ requests: 52130, rps: 13032.5, p50Ms: 1.15, p99Ms: 0.85, non2xx: 3 });
+  });
+  it("checks the budget against the scenarios measured in the same run", () => {
+    const b = budget(results);
+    expect(b.vsNoop).toBeCloseTo(0.95);
+    expect(b.vsBuiltin).toBeCloseTo(0.8444, 3);
+    expect(b.addedP99Ms).toBeCloseTo(0.8);
+    expect(b.pass).toEqual({ vsNoop: true, vsBuiltin: true, addedP99: true });
+  });
+  it("renders the table with ratios and the chart with one bar per scenario", () => {
+    const md = renderMarkdown(results, {
+      date: "2026-11-28 09:00 UTC", command: "npm run bench", cores: 2, pocketbase: "v0.40.4", connections: 16, seconds: 4, rounds: 3,
+      route: "/api/health", bootMs: { bare: 300, pbOps: 340 }, features: "all",
+    });
+    expect(md).toContain("| pb-ops full stack | 7600 | 0.76x | 0.95x |");
+    expect(md).toContain("2 cores");
+    expect(md).toContain("+40 ms");
+    const svg = renderSvg(results);
+    expect(svg.match(/<rect x=/g)).toHaveLength(4);
+    expect(svg).toContain("(0.76x)");
+  });
+});

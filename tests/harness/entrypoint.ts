@@ -1,0 +1,188 @@
+// Runs deploy/entrypoint.sh exactly as the container does, without Docker: the same script with the
+// pinned PocketBase and Litestream binaries (the versions deploy/Dockerfile builds), loopback
+// ports, a temp data dir and the built pb_hooks/, against versitygw. The script runs in its own
+// process group so a test can kill -9 everything it started (Litestream and PocketBase) at once.
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { binPath } from "../../scripts/binaries.mjs";
+import { BINARIES, LITESTREAM_VERSIONS, POCKETBASE_NEWEST } from "../../scripts/versions.mjs";
+import { S3_KEYS } from "./backup-stack";
+import { ROOT } from "./paths";
+import { SUPERUSER, baseEnv, freePort, pocketbaseBinary, prepareHooks } from "./pocketbase";
+
+export const ENTRYPOINT = join(ROOT, "deploy", "entrypoint.sh");
+export const LITESTREAM_YML = join(ROOT, "deploy", "litestream.yml");
+/** The versions deploy/Dockerfile builds (tests/deploy-kit.test.ts proves they are these). */
+export const DEPLOY_POCKETBASE = POCKETBASE_NEWEST as string;
+export const DEPLOY_LITESTREAM = LITESTREAM_VERSIONS.find((v: string) => v.startsWith("v0.5."))!;
+
+export function litestreamBinary(version = DEPLOY_LITESTREAM): string {
+  return binPath(BINARIES.litestream(version).name);
+}
+
+export interface Site {
+  dataDir: string;
+  hooksDir: string;
+  port: number;
+  metricsPort: number;
+  url: string;
+}
+
+/** A fresh "container disk": data dir (not created: the entrypoint creates it), hooks, ports. */
+export async function newSite(): Promise<Site> {
+  const base = mkdtempSync(join(tmpdir(), "pbops-site-"));
+  const port = await freePort();
+  return { dataDir: join(base, "pb_data"), hooksDir: prepareHooks(), port, metricsPort: await freePort(), url: `http://127.0.0.1:${port}` };
+}
+
+export function removeSite(site: Site): void {
+  rmSync(join(site.dataDir, ".."), { recursive: true, force: true });
+  rmSync(site.hooksDir, { recursive: true, force: true });
+}
+
+/** The container's environment for `site`, plus the replica settings (if any) and overrides. */
+export function entrypointEnv(site: Site, replica?: { url: string; keys?: { accessKey: string; secretKey: string } }, extra: Record<string, string> = {}): Record<string, string> {
+  const keys = replica?.keys ?? S3_KEYS;
+  return baseEnv({
+    POCKETBASE_BIN: pocketbaseBinary(DEPLOY_POCKETBASE),
+    LITESTREAM_BIN: litestreamBinary(),
+    LITESTREAM_CONFIG: LITESTREAM_YML,
+    POCKETBASE_DIR: site.dataDir,
+    POCKETBASE_HOOKS_DIR: site.hooksDir,
+    POCKETBASE_MIGRATIONS_DIR: join(ROOT, "pb_migrations"),
+    HOST: "127.0.0.1",
+    PORT: String(site.port),
+    LITESTREAM_METRICS_ADDR: `127.0.0.1:${site.metricsPort}`,
+    PB_LITESTREAM_METRICS_URL: `http://127.0.0.1:${site.metricsPort}/metrics`,
+    ...(replica ? { REPLICA_URL: replica.url, LITESTREAM_ACCESS_KEY_ID: keys.accessKey, LITESTREAM_SECRET_ACCESS_KEY: keys.secretKey } : {}),
+    ...extra,
+  });
+}
+
+/** kill(2) on a process group. (src/jsvm-runtime.d.ts narrows the global `process` type for the
+ * JSVM code; the tests run in Node, where the real one is there.) */
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  (process as unknown as NodeJS.Process).kill(-pid, signal);
+}
+
+export class EntrypointRun {
+  readonly child: ChildProcess;
+  readonly startedAt = Date.now();
+  private out = "";
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+  constructor(env: Record<string, string>, args: string[] = []) {
+    this.child = spawn("sh", [ENTRYPOINT, ...args], { env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    this.child.stdout!.on("data", (b) => (this.out += b.toString()));
+    this.child.stderr!.on("data", (b) => (this.out += b.toString()));
+    this.exited = new Promise((resolve) => this.child.on("exit", (code, signal) => resolve({ code, signal })));
+  }
+
+  output(): string {
+    return this.out;
+  }
+
+  /** The entrypoint's own lines (`entrypoint: ...`). */
+  lines(): string[] {
+    return this.out.split("\n").filter((l) => l.startsWith("entrypoint: "));
+  }
+
+  running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Waits until `url` answers 200 on /api/ops/health; returns when (ms since epoch). */
+  async waitHealthy(url: string, timeoutMs = 60_000): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (!this.running()) throw new Error(`entrypoint exited (${this.child.exitCode}) before serving:\n${this.out}`);
+      try {
+        const res = await fetch(`${url}/api/ops/health`);
+        if (res.status === 200) return Date.now();
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() > deadline) throw new Error(`not healthy in ${timeoutMs}ms:\n${this.out}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+
+  /** kill -9 of the whole group: Litestream (the exec'd entrypoint) and PocketBase, no goodbye. */
+  async kill9(): Promise<void> {
+    try {
+      killGroup(this.child.pid!, "SIGKILL");
+    } catch {
+      // already gone
+    }
+    await this.exited;
+  }
+
+  /** What the platform does on a deploy: SIGTERM to the main process only. */
+  async terminate(timeoutMs = 15_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    if (this.running()) this.child.kill("SIGTERM");
+    const timer = setTimeout(() => this.kill9(), timeoutMs);
+    const res = await this.exited;
+    clearTimeout(timer);
+    return res;
+  }
+
+  /** Makes sure nothing of this run is left (also PocketBase if Litestream died alone). */
+  async cleanup(): Promise<void> {
+    if (this.running()) await this.terminate(5000);
+    try {
+      killGroup(this.child.pid!, "SIGKILL");
+    } catch {
+      // group empty
+    }
+  }
+}
+
+/** Runs the entrypoint to completion (a run that must fail), with a time limit. */
+export async function runToExit(env: Record<string, string>, timeoutMs = 30_000): Promise<{ code: number | null; output: string; lines: string[] }> {
+  const run = new EntrypointRun(env);
+  const timer = setTimeout(() => void run.kill9(), timeoutMs);
+  const { code } = await run.exited;
+  clearTimeout(timer);
+  await run.cleanup();
+  return { code, output: run.output(), lines: run.lines() };
+}
+
+/**
+ * Runs a command to completion WITHOUT blocking the event loop. spawnSync must not be used while
+ * versitygw, Litestream or PocketBase run with their output piped to this process: a blocked loop
+ * stops draining those pipes, the servers block writing their logs, and the command waiting on
+ * them hangs (seen: a restore hanging on a versitygw stuck on a full stdout pipe).
+ */
+export function runCommand(bin: string, args: string[], env: Record<string, string>, timeoutMs = 30_000): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(bin, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout!.on("data", (b) => (stdout += b.toString()));
+    child.stderr!.on("data", (b) => (stderr += b.toString()));
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.on("close", (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+  });
+}
+
+/** Creates the superuser through PocketBase's CLI on the site's data dir (as an operator would in
+ * the App Platform console). Safe while PocketBase and Litestream run: SQLite serialises writers. */
+export async function upsertSuperuser(site: Site, env: Record<string, string>): Promise<void> {
+  const res = await runCommand(pocketbaseBinary(DEPLOY_POCKETBASE), ["superuser", "upsert", SUPERUSER.email, SUPERUSER.password, "--dir", site.dataDir, "--hooksDir", site.hooksDir], env);
+  if (res.status !== 0) throw new Error(`superuser upsert failed (${res.status}): ${res.stdout}${res.stderr}`);
+}
+
+export async function superuserToken(url: string): Promise<string> {
+  const res = await fetch(`${url}/api/collections/_superusers/auth-with-password`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ identity: SUPERUSER.email, password: SUPERUSER.password }),
+  });
+  if (!res.ok) throw new Error(`superuser auth failed: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { token: string }).token;
+}
