@@ -108,6 +108,8 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s with PB_RATE_LIMIT=5/10s", (ve
     expect(limited.headers["retry-after"]).toBe("2");
     expect(limited.body).toEqual({ data: {}, message: "Too Many Requests.", status: 429 });
     expect(limited.headers["x-request-id"]).toBeTruthy();
+    // pb-ops's header stage runs before the limiter, so a 429 is as hardened as any other answer.
+    expect(limited.headers["x-content-type-options"]).toBe("nosniff");
 
     const other = await hit(pb.url, "/api/health", { from: "127.0.0.11" });
     expect(other.status).toBe(200);
