@@ -7,8 +7,9 @@ import { ROOT } from "./harness/paths";
 let files: string[] = [];
 
 beforeAll(() => {
-  // What `prepack` does, run here explicitly so the listing below does not depend on lifecycle scripts.
-  execFileSync("node", ["build.mjs"], { cwd: ROOT, stdio: "ignore" });
+  // What `prepack` does, run here explicitly so the listing below does not depend on lifecycle
+  // scripts. pb_hooks/ is already built by the global setup: rebuilding it here would pull the
+  // bundle from under integration tests copying pb_hooks/ at the same moment.
   execFileSync("npx", ["tsc", "-p", "tsconfig.dts.json"], { cwd: ROOT, stdio: "ignore" });
   const out = execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: ROOT, encoding: "utf8" });
   files = (JSON.parse(out)[0].files as { path: string }[]).map((f) => f.path).sort();
