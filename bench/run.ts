@@ -17,7 +17,9 @@ import { FULL_STACK_ENV, FULL_STACK_FEATURES } from "./full-stack";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
+// 8 connections: under PocketBase's default pool of 15 VMs, so the run measures pb-ops's cost rather than
+// PocketBase making a throwaway VM for every request beyond the pool (it does, for any JS middleware).
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8);
 const ROUTE = "/api/health";
 const version: string = POCKETBASE_NEWEST!;
 
@@ -41,12 +43,29 @@ async function enableBuiltinLimiter(pb: RunningPocketBase): Promise<void> {
   if (res.status !== 200) throw new Error(`enabling the built-in limiter failed: ${res.status} ${JSON.stringify(res.body)}`);
 }
 
+/** Everything off but the pipeline itself (request id): the floor of pb-ops. */
+const ALL_OFF: Record<string, string> = { PB_LOG_ACCESS: "false", PB_SECURITY_HEADERS: "off", PB_RATE_LIMIT: "off" };
+
 const scenarios: Scenario[] = [
   { id: "bare", label: "bare PocketBase", options: { withPbOps: false } },
   { id: "noop", label: "no-op JS middleware", options: { withPbOps: false, extraHooks: { "noop.pb.js": NOOP_MIDDLEWARE } } },
   { id: "builtin-limiter", label: "built-in rate limiter", options: { withPbOps: false }, after: enableBuiltinLimiter },
   { id: "pbops", label: "pb-ops full stack", options: { withPbOps: true, env: FULL_STACK_ENV } },
 ];
+
+// Where the time goes: pb-ops with one feature at a time (BENCH_ABLATION=0 skips these).
+const ablation: Scenario[] = [
+  { id: "pbops-floor", label: "pb-ops, every feature off", options: { withPbOps: true, env: ALL_OFF } },
+  { id: "pbops-log", label: "pb-ops, access log only", options: { withPbOps: true, env: { ...ALL_OFF, PB_LOG_ACCESS: "true" } } },
+  { id: "pbops-headers", label: "pb-ops, security headers only", options: { withPbOps: true, env: { ...ALL_OFF, PB_SECURITY_HEADERS: "on" } } },
+  { id: "pbops-ratelimit", label: "pb-ops, rate limit only", options: { withPbOps: true, env: { ...ALL_OFF, PB_RATE_LIMIT: FULL_STACK_ENV.PB_RATE_LIMIT! } } },
+  {
+    id: "pbops-admin",
+    label: "pb-ops, admin gate only",
+    options: { withPbOps: true, env: { ...ALL_OFF, PB_ADMIN_PATH: FULL_STACK_ENV.PB_ADMIN_PATH!, PB_OPS_SECRET: FULL_STACK_ENV.PB_OPS_SECRET! } },
+  },
+];
+if (process.env.BENCH_ABLATION !== "0") scenarios.push(...ablation);
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
