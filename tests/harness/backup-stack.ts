@@ -52,11 +52,33 @@ async function waitFor(what: string, fn: () => Promise<boolean>, timeoutMs = 20_
   }
 }
 
-export class S3Server {
+/** A long-running helper process the tests stop, pause (SIGSTOP) and restart. */
+class ManagedProcess {
+  protected proc: Proc | undefined;
+  protected logs = "";
+
+  async stop(): Promise<void> {
+    if (this.proc) this.logs += this.proc.out();
+    await stopProc(this.proc);
+    this.proc = undefined;
+  }
+
+  pause(): void {
+    this.proc?.child.kill("SIGSTOP");
+  }
+
+  resume(): void {
+    this.proc?.child.kill("SIGCONT");
+  }
+
+  output(): string {
+    return this.logs + (this.proc?.out() ?? "");
+  }
+}
+
+export class S3Server extends ManagedProcess {
   readonly dir = mkdtempSync(join(tmpdir(), "pbops-s3-"));
   port = 0;
-  private proc: Proc | undefined;
-  private logs = "";
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
@@ -74,27 +96,10 @@ export class S3Server {
     await waitFor("versitygw", async () => (await fetch(`${this.url}/`)).status > 0, 20_000, this.proc);
   }
 
-  async stop(): Promise<void> {
-    if (this.proc) this.logs += this.proc.out();
-    await stopProc(this.proc);
-    this.proc = undefined;
-  }
-
-  pause(): void {
-    this.proc?.child.kill("SIGSTOP");
-  }
-
-  resume(): void {
-    this.proc?.child.kill("SIGCONT");
-  }
 
   /** Where the posix backend keeps a prefix's objects. */
   prefixDir(prefix: string): string {
     return join(this.dir, "data", BUCKET, prefix);
-  }
-
-  output(): string {
-    return this.logs + (this.proc?.out() ?? "");
   }
 
   async destroy(): Promise<void> {
@@ -110,12 +115,11 @@ export interface LitestreamOptions {
   metricsPort: number;
 }
 
-export class Litestream {
-  private proc: Proc | undefined;
-  private logs = "";
+export class Litestream extends ManagedProcess {
   readonly configPath: string;
 
   constructor(readonly opts: LitestreamOptions) {
+    super();
     const dir = mkdtempSync(join(tmpdir(), "pbops-ls-"));
     this.configPath = join(dir, "litestream.yml");
     // Short intervals so the tests run in seconds. v0.5 reads the `?endpoint=` URL form from
@@ -155,23 +159,6 @@ export class Litestream {
     await waitFor(`litestream ${this.opts.version}`, async () => (await fetch(this.metricsUrl)).ok, 20_000, this.proc);
   }
 
-  async stop(): Promise<void> {
-    if (this.proc) this.logs += this.proc.out();
-    await stopProc(this.proc);
-    this.proc = undefined;
-  }
-
-  pause(): void {
-    this.proc?.child.kill("SIGSTOP");
-  }
-
-  resume(): void {
-    this.proc?.child.kill("SIGCONT");
-  }
-
-  output(): string {
-    return this.logs + (this.proc?.out() ?? "");
-  }
 }
 
 /** REPLICA_URL in the `?endpoint=` form Litestream and pb-ops both read. */
