@@ -12,6 +12,8 @@ export { boot } from "./adapter/boot";
 export { health } from "./adapter/health";
 /** @internal Registration only: the pbOps request middleware. */
 export { handleRequest } from "./adapter/pipeline";
+/** @internal Performance work only: per-stage cost on a real request (bench/profile.ts). */
+export { profileStages } from "./adapter/pipeline";
 /** @internal Registration only: GET /api/ops/backup-status. */
 export { backupStatus } from "./adapter/backup";
 /** Adds your own check to /api/ops/backup-status: `addBackupCheck(name, modulePath, exportName)`. */

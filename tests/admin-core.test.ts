@@ -3,7 +3,7 @@
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { cidrContains, ipAllowed, parseCidr, parseIp } from "../src/admin/cidr";
-import { constantTimeEqual } from "../src/admin/constant-time";
+import { constantTimeEqual } from "../src/crypto/constant-time";
 import { decide, type AdminFacts } from "../src/admin/decide";
 import { checkGateCookies, cookieValues, gateSetCookie, signGate, verifyGate } from "../src/admin/gate-cookie";
 import { spendLogBudget } from "../src/admin/log-budget";

@@ -3,7 +3,8 @@
 // and the status rules.
 import { createHash, createHmac, randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { bearerToken, constantTimeEqual, mayReadBackupStatus } from "../src/backup/auth";
+import { bearerToken, mayReadBackupStatus } from "../src/backup/auth";
+import { constantTimeEqual } from "../src/crypto/constant-time";
 import { parseBytes, parseMetricsUrl, parseOpsToken } from "../src/backup/config";
 import { localLitestream } from "../src/backup/local";
 import { litestreamMetrics, parsePrometheus } from "../src/backup/metrics";

@@ -1,6 +1,6 @@
 // Pure logging pieces: line formats, level filter, redaction, request ids, access fields.
 import { describe, expect, it } from "vitest";
-import { accessFields, accessLevel, keepAccessLine, messageOfError, statusOfError } from "../src/log/access";
+import { accessFields, accessLevel, accessLineJson, keepAccessLine, messageOfError, statusOfError } from "../src/log/access";
 import { formatJson, formatText, levelEnabled } from "../src/log/format";
 import { makeRedactor, REDACTED } from "../src/log/redact";
 import { acceptRequestId, requestIdMaker } from "../src/log/request-id";
@@ -101,6 +101,18 @@ describe("access fields", () => {
     expect(f).toMatchObject({ method: "GET", path: `/api/a?token=${REDACTED}`, status: 200, durationMs: 1.23, ip: "1.2.3.4", requestId: "rid12345", rateLimit: "allowed" });
     expect(String(f.userAgent).length).toBeLessThan(600);
   });
+  it("the fast JSON access line is byte for byte the generic record of the same fields", () => {
+    const r = makeRedactor([]);
+    const facts = [
+      { method: "GET", uri: "/api/a?token=t&x=1", status: 200, durationMs: 0.5, ip: "::1", requestId: "rid12345", userAgent: "ua" },
+      { method: "POST", uri: "/api/b", status: 500, durationMs: 12.345, ip: "10.0.0.1", requestId: "rid67890", userAgent: "", authCollection: "users", authId: "u1", errorMessage: "boom", extra: { rateLimit: "limited", cors: "allowed" } },
+    ];
+    for (const f of facts) {
+      const level = accessLevel(f.status);
+      expect(accessLineJson(T, level, f, r)).toBe(formatJson({ timeMs: T, level, msg: "request", fields: accessFields(f, r) }));
+    }
+  });
+
   it("sampling keeps every 4xx/5xx and thins only successes", () => {
     expect(keepAccessLine(500, 0, 0.99)).toBe(true);
     expect(keepAccessLine(404, 0, 0.99)).toBe(true);

@@ -1,8 +1,8 @@
 // Request id (pre stage) and access line (post stage) of the pbOps pipeline.
 import { acceptRequestId, requestIdMaker } from "../log/request-id";
-import { accessFields, accessLevel, keepAccessLine, messageOfError, statusOfError } from "../log/access";
+import { accessLevel, keepAccessLine, messageOfError, statusOfError } from "../log/access";
 import { getConfig } from "./config";
-import { emit, getRedactor } from "./log";
+import { emitAccess } from "./log";
 import type { PostStage, PreStage } from "./pipeline";
 
 export const REQUEST_ID_HEADER = "X-Request-Id";
@@ -29,23 +29,19 @@ export const writeAccessLine: PostStage = (e, state, error) => {
     const url = req.url!;
     const query = url.rawQuery;
     const auth = e.auth;
-    const fields = accessFields(
-      {
-        method: req.method,
-        uri: query ? `${url.path}?${query}` : url.path,
-        status,
-        durationMs: Date.now() - state.startedAtMs,
-        ip: e.realIP(),
-        requestId: state.requestId,
-        userAgent: req.userAgent(),
-        authCollection: auth ? auth.collection().name : undefined,
-        authId: auth ? auth.id : undefined,
-        errorMessage: error !== undefined ? messageOfError(error) : undefined,
-        extra: state.fields,
-      },
-      getRedactor(),
-    );
-    emit(accessLevel(status), "request", fields, "access");
+    emitAccess(accessLevel(status), {
+      method: req.method,
+      uri: query ? `${url.path}?${query}` : url.path,
+      status,
+      durationMs: Date.now() - state.startedAtMs,
+      ip: e.realIP(),
+      requestId: state.requestId,
+      userAgent: req.userAgent(),
+      authCollection: auth ? auth.collection().name : undefined,
+      authId: auth ? auth.id : undefined,
+      errorMessage: error !== undefined ? messageOfError(error) : undefined,
+      extra: state.fields,
+    });
   } catch (err) {
     console.error(`pb-ops: access log failed: ${err}`);
   }

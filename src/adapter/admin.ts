@@ -15,7 +15,7 @@ import { spendLogBudget, type LogBudget } from "../admin/log-budget";
 import { classifyPath, SUPERUSERS_ID, SUPERUSERS_NAME } from "../admin/paths";
 import { findAdminLinks, type TemplateRef } from "../admin/templates";
 import { ipAllowed } from "../admin/cidr";
-import { constantTimeEqual } from "../admin/constant-time";
+import { constantTimeEqual } from "../crypto/constant-time";
 import { getConfig } from "./config";
 import { logEvent } from "./log";
 import type { PreStage, RequestState } from "./pipeline";

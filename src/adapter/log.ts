@@ -1,6 +1,7 @@
 // pb-ops's logger: one line per record on stdout (see stdout.ts), filtered by PB_LOG_LEVEL,
 // formatted per PB_LOG_FORMAT, and mirrored to PocketBase's own log store per PB_LOG_MIRROR.
 import type { LogLevel } from "../log/config";
+import { accessFields, accessLineJson, type RequestFacts } from "../log/access";
 import { formatJson, formatText, levelEnabled, type LogRecord } from "../log/format";
 import { makeRedactor, type Redactor } from "../log/redact";
 import { getConfig } from "./config";
@@ -15,16 +16,28 @@ export function getRedactor(): Redactor {
   return redactor;
 }
 
-/** Writes one record if its level passes; `kind` decides whether it is mirrored. */
-export function emit(level: LogLevel, msg: string, fields: Fields | undefined, kind: "event" | "access"): void {
+/** Writes one event record if its level passes; mirrored unless PB_LOG_MIRROR=off. */
+function emitEvent(level: LogLevel, msg: string, fields: Fields | undefined): void {
   const cfg = getConfig().log;
   if (!levelEnabled(cfg.level, level)) return;
-  // Access fields are built by pb-ops from known names with the path already redacted; event
-  // fields can hold anything, so only they go through the name check.
-  const safe = fields && kind === "event" ? getRedactor().fields(fields) : fields;
+  // Event fields can hold anything: names that look sensitive are redacted.
+  const safe = fields ? getRedactor().fields(fields) : undefined;
   const rec: LogRecord = { timeMs: Date.now(), level, msg, fields: safe };
   writeLine(cfg.format === "json" ? formatJson(rec) : formatText(rec));
-  if (cfg.mirror === "all" || (cfg.mirror === "events" && kind === "event")) mirror(level, msg, safe);
+  if (cfg.mirror !== "off") mirror(level, msg, safe);
+}
+
+/**
+ * Writes one access line if its level passes. Its fields are built by pb-ops from known names with
+ * the path already redacted; the JSON form is the per-request hot path (see accessLineJson).
+ */
+export function emitAccess(level: LogLevel, facts: RequestFacts): void {
+  const cfg = getConfig().log;
+  if (!levelEnabled(cfg.level, level)) return;
+  const timeMs = Date.now();
+  const redactor = getRedactor();
+  writeLine(cfg.format === "json" ? accessLineJson(timeMs, level, facts, redactor) : formatText({ timeMs, level, msg: "request", fields: accessFields(facts, redactor) }));
+  if (cfg.mirror === "all") mirror(level, "request", accessFields(facts, redactor));
 }
 
 function mirror(level: LogLevel, msg: string, fields: Fields | undefined): void {
@@ -40,7 +53,7 @@ function mirror(level: LogLevel, msg: string, fields: Fields | undefined): void 
 
 /** A pb-ops event (boot summary, rate-limit rejection, gate denial, backup status change...). */
 export function logEvent(level: LogLevel, msg: string, fields?: Fields, state?: { requestId: string }): void {
-  emit(level, msg, state?.requestId ? { ...fields, requestId: state.requestId } : fields, "event");
+  emitEvent(level, msg, state?.requestId ? { ...fields, requestId: state.requestId } : fields);
 }
 
 export interface Logger {

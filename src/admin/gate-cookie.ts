@@ -2,7 +2,7 @@
 // expiry and the admin path, keyed by the server secret, so a cookie is worthless after the
 // secret or the path changes (rotation), after it expires, or when any character is altered.
 // Pure: the HMAC function is passed in (`$security.hs256` in PocketBase, node:crypto in tests).
-import { constantTimeEqual } from "./constant-time";
+import { constantTimeEqual } from "../crypto/constant-time";
 
 export const GATE_COOKIE = "pbops_gate";
 const VERSION = "v1";
