@@ -7,7 +7,7 @@ import { fetchJson } from "../tests/harness/http";
 import { startPocketBase } from "../tests/harness/pocketbase";
 import { FULL_STACK_ENV } from "./full-stack";
 
-const PROBE = `routerAdd("GET", "/bench/profile", (e) => {
+const PROBE = `routerAdd("GET", "/api/bench-profile", (e) => {
   const timings = require(\`\${__hooks}/pb_ops/index.js\`).profileStages(e, Number(e.request.url.query().get("n")) || 2000);
   e.response.header().del("Vary"); // the CORS stage adds one per call
   return e.json(200, timings);
@@ -18,7 +18,7 @@ await buildPbOps();
 const pb = await startPocketBase({ version: POCKETBASE_NEWEST!, superuser: false, env: FULL_STACK_ENV, stdoutFd: openSync("/dev/null", "w"), extraHooks: { "zz_profile.pb.js": PROBE } });
 try {
   for (let round = 0; round < 3; round++) {
-    const { body } = await fetchJson(`${pb.url}/bench/profile?n=3000`, { headers: { "User-Agent": "pb-ops-profile", Origin: "https://app.example.com" } });
+    const { body } = await fetchJson(`${pb.url}/api/bench-profile?n=3000`, { headers: { "User-Agent": "pb-ops-profile", Origin: "https://app.example.com" } });
     console.log(`round ${round + 1}: ${Object.entries(body as Record<string, number>).map(([k, v]) => `${k} ${v} us`).join(", ")}`);
   }
 } finally {
