@@ -21,7 +21,8 @@ export function renderConfigReference(schema: Schema): string {
     "validated when PocketBase boots: a bad value stops PocketBase with one line that names the",
     "variable, the value and the accepted form. An unset variable takes its default; a variable set to",
     "an empty string is an error (unset it instead), and an unknown `PB_*` name within two letters of a",
-    "known one is reported as a likely typo.",
+    "known one is reported as a likely typo. PocketBase's own variables (`PB_THUMBS_MAX_WORKERS`,",
+    "`PB_THUMBS_MAX_WAIT`, `PB_FILES_DELETE_MAX_WORKERS`, `PB_ID_TOKEN_LEEWAY`) are left to PocketBase.",
     "",
   ];
   for (const [key, section] of Object.entries(schema)) {

@@ -34,7 +34,7 @@ export function allVars(schema: Schema): VarSpec<unknown>[] {
  * Reads every variable of the schema from `env`, validates it and returns a deeply frozen config.
  * Unset means default. Set-but-empty is an error: a blank security setting must not quietly become
  * the default. An unknown PB_* name close to a known one is reported as a likely typo for the same
- * reason (PB_ADMIN_PTH would otherwise leave the admin UI open).
+ * reason (a misspelt PB_ADMIN_PATH would otherwise leave the admin UI open).
  */
 export function buildConfig<S extends Schema>(schema: S, env: Env): ConfigOf<S> {
   const known = new Set(allVars(schema).map((v) => v.name));

@@ -33,21 +33,7 @@ export function clip(s: string, max: number): string {
 }
 
 export function accessFields(f: RequestFacts, redactor: Redactor): Record<string, unknown> {
-  return withExtra(
-    {
-      method: clip(f.method, 16),
-      path: clip(redactor.path(f.uri), 2048),
-      status: f.status,
-      durationMs: Math.round(f.durationMs * 100) / 100,
-      ip: f.ip,
-      requestId: f.requestId,
-      userAgent: f.userAgent ? clip(f.userAgent, 512) : undefined,
-      authCollection: f.authCollection,
-      authId: f.authId,
-      error: f.errorMessage !== undefined ? clip(f.errorMessage, 1024) : undefined,
-    },
-    f.extra,
-  );
+  return fillAccess({}, f, redactor);
 }
 
 /**
@@ -56,30 +42,25 @@ export function accessFields(f: RequestFacts, redactor: Redactor): Record<string
  * Undefined fields are left out by JSON.stringify.
  */
 export function accessLineJson(timeMs: number, level: LogLevel, f: RequestFacts, redactor: Redactor): string {
-  return JSON.stringify(
-    withExtra(
-      {
-        time: new Date(timeMs).toISOString(),
-        level: level.toUpperCase(),
-        msg: "request",
-        method: clip(f.method, 16),
-        path: clip(redactor.path(f.uri), 2048),
-        status: f.status,
-        durationMs: Math.round(f.durationMs * 100) / 100,
-        ip: f.ip,
-        requestId: f.requestId,
-        userAgent: f.userAgent ? clip(f.userAgent, 512) : undefined,
-        authCollection: f.authCollection,
-        authId: f.authId,
-        error: f.errorMessage !== undefined ? clip(f.errorMessage, 1024) : undefined,
-      },
-      f.extra,
-    ),
-  );
+  return JSON.stringify(fillAccess({ time: new Date(timeMs).toISOString(), level: level.toUpperCase(), msg: "request" }, f, redactor));
 }
 
-/** Outcomes other stages put on the line (rateLimit, adminGate, cors); set by pb-ops only. */
-function withExtra(out: Record<string, unknown>, extra: Readonly<Record<string, unknown>> | undefined): Record<string, unknown> {
+/**
+ * Adds the access fields to `out` one property at a time (cheap in goja, unlike spread), then the
+ * outcomes other stages put on the line (rateLimit, adminGate, cors; set by pb-ops only).
+ */
+function fillAccess(out: Record<string, unknown>, f: RequestFacts, redactor: Redactor): Record<string, unknown> {
+  out.method = clip(f.method, 16);
+  out.path = clip(redactor.path(f.uri), 2048);
+  out.status = f.status;
+  out.durationMs = Math.round(f.durationMs * 100) / 100;
+  out.ip = f.ip;
+  out.requestId = f.requestId;
+  out.userAgent = f.userAgent ? clip(f.userAgent, 512) : undefined;
+  out.authCollection = f.authCollection;
+  out.authId = f.authId;
+  out.error = f.errorMessage !== undefined ? clip(f.errorMessage, 1024) : undefined;
+  const extra = f.extra;
   if (extra) for (const k in extra) out[k] = extra[k];
   return out;
 }
