@@ -20,6 +20,8 @@ export interface BenchMeta {
   route: string;
   bootMs: { bare: number; pbOps: number };
   features: string;
+  /** The rate limiter's accuracy and memory re-runs (RESULT lines), when they ran. */
+  rateLimiter?: string[];
 }
 
 export interface Budget {
@@ -72,6 +74,18 @@ export function renderMarkdown(results: ScenarioSummary[], meta: BenchMeta): str
     "![throughput chart](bench.svg)",
     "",
   ];
+  if (meta.rateLimiter?.length) {
+    lines.push(
+      "## Rate limiter under load (re-run in the same `npm run bench`)",
+      "",
+      "Accuracy: 64 keep-alive connections for 10 s on one `PB_RATE_LIMIT=20/1s` rule",
+      "(`tests/ratelimit-concurrency.integration.test.ts`). Memory: distinct client addresses through a",
+      "trusted `X-Forwarded-For` with a live client asking throughout (`tests/bench/ratelimit-memory.ts`).",
+      "",
+      ...meta.rateLimiter.map((l) => `- ${l}`),
+      "",
+    );
+  }
   return lines.join("\n");
 }
 
