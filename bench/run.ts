@@ -67,6 +67,9 @@ const ablation: Scenario[] = [
   },
 ];
 if (process.env.BENCH_ABLATION !== "0") scenarios.push(...ablation);
+// Go's GC scans the whole heap (15 VMs holding the bundle) as often as goja allocates; GOGC=200,
+// which deploy/Dockerfile sets, trades ~20 MB of RSS for fewer collections.
+scenarios.push({ id: "pbops-gogc200", label: "pb-ops full stack, GOGC=200", options: { withPbOps: true, env: { ...FULL_STACK_ENV, GOGC: "200" } } });
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
