@@ -5,7 +5,7 @@
 // the same stack.
 import { rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BUCKET, Litestream, S3_KEYS, S3Server, replicaUrl } from "./harness/backup-stack";
+import { BUCKET, Litestream, S3_KEYS, S3Server, replicaEnv, replicaUrl } from "./harness/backup-stack";
 import { fetchJson } from "./harness/http";
 import { freePort, startPocketBase, type RunningPocketBase } from "./harness/pocketbase";
 
@@ -73,12 +73,10 @@ beforeAll(async () => {
   const url = replicaUrl(s3, "app/data.db");
   pb = await startPocketBase({
     version: VERSION,
-    // No migration files for the test collection (they would land in a shared ../pb_migrations).
+    // No migration files for the test collection.
     serveArgs: ["--automigrate=false"],
     env: {
-      REPLICA_URL: url,
-      LITESTREAM_ACCESS_KEY_ID: S3_KEYS.accessKey,
-      LITESTREAM_SECRET_ACCESS_KEY: S3_KEYS.secretKey,
+      ...replicaEnv(url),
       PB_OPS_TOKEN: OPS_TOKEN,
       PB_LITESTREAM_METRICS_URL: `http://127.0.0.1:${metricsPort}/metrics`,
       PB_BACKUP_MAX_LAG: `${MAX_LAG_MS / 1000}s`,

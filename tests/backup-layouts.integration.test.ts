@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LITESTREAM_VERSIONS, Litestream, S3_KEYS, S3Server, replicaUrl } from "./harness/backup-stack";
+import { LITESTREAM_VERSIONS, Litestream, S3_KEYS, S3Server, replicaEnv, replicaUrl } from "./harness/backup-stack";
 import { fetchJson } from "./harness/http";
 import { POCKETBASE_VERSIONS, freePort, startPocketBase, type RunningPocketBase } from "./harness/pocketbase";
 
@@ -34,9 +34,7 @@ describe.each(COMBOS)("PocketBase %s + Litestream %s", (pbVersion, lsVersion) =>
       dataDir,
       serveArgs: ["--automigrate=false"],
       env: {
-        REPLICA_URL: url,
-        LITESTREAM_ACCESS_KEY_ID: S3_KEYS.accessKey,
-        LITESTREAM_SECRET_ACCESS_KEY: S3_KEYS.secretKey,
+        ...replicaEnv(url),
         PB_OPS_TOKEN: OPS_TOKEN,
         // v0.3: pb-ops reads the replica and the metrics address from the same litestream.yml
         // Litestream runs with (PB_LITESTREAM_CONFIG); v0.5: from REPLICA_URL and the metrics URL.

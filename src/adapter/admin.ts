@@ -168,11 +168,11 @@ export const adminGate: PreStage = (e, state) => {
   }
 
   const cfg = getConfig().admin;
-  const path = req.url!.path;
+  const path = state.path;
   const allowList = cfg.allowIps;
   const ipOk = allowList === null ? null : ipAllowed(allowList, e.realIP());
 
-  if (cfg.path !== null && (req.method === "GET" || req.method === "HEAD") && ipOk !== false && constantTimeEqual(path, cfg.path)) {
+  if (cfg.path !== null && (state.method === "GET" || state.method === "HEAD") && ipOk !== false && constantTimeEqual(path, cfg.path)) {
     openGate(e, state);
     return true;
   }

@@ -41,11 +41,10 @@ function requestIsHttps(e: core.RequestEvent, req: http.Request): boolean {
  * written later. PocketBase's pbSecurityHeaders would overwrite three of them after us; it is
  * unbound at serve time (headersServeSetup).
  */
-export const setSecurityHeaders: PreStage = (e) => {
+export const setSecurityHeaders: PreStage = (e, state) => {
   const p = getPlan();
-  const req = e.request!;
-  const cls = p.classes[routeClassOf(req.url!.path)];
-  const list = p.httpsMatters && requestIsHttps(e, req) ? cls.secure : cls.plain;
+  const cls = p.classes[routeClassOf(state.path)];
+  const list = p.httpsMatters && requestIsHttps(e, e.request!) ? cls.secure : cls.plain;
   // Every property read on a Go object is a JSVM->Go crossing: the bound `set` method is looked up
   // once, not per header (measured ~2x cheaper per header in goja).
   const set = e.response.header().set;
@@ -84,7 +83,7 @@ export const enforceCors: PreStage = (e, state) => {
   const req = e.request!;
   const header = req.header;
   const origin = header.get("Origin");
-  const method = req.method;
+  const method = state.method;
   // Access-Control-Request-Headers only matters to preflights: not read on other requests.
   const requestHeaders = method === "OPTIONS" && origin !== "" ? header.get("Access-Control-Request-Headers") : "";
   const d = corsDecision(corsAllowed, { method, origin, requestHeaders });

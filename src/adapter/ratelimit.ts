@@ -97,7 +97,7 @@ function proxyHint(e: core.RequestEvent): string | undefined {
   return undefined;
 }
 
-function logRejection(e: core.RequestEvent, state: RequestState, rule: string, key: string, retryAfter: number): void {
+function logRejection(e: core.RequestEvent, state: { requestId: string } | undefined, rule: string, key: string, retryAfter: number): void {
   const d = allowN(LOG_LIMIT, logBucket, Date.now(), 1);
   logBucket = d.state;
   if (!d.allowed) {
@@ -139,7 +139,7 @@ function enforce(e: core.RequestEvent, state: RequestState | undefined, p: Plan,
   if (!r.decision.allowed) {
     const retryAfter = retryAfterSeconds(spec.limit, r.decision.tokens, cost);
     h.set("Retry-After", String(retryAfter));
-    logRejection(e, state ?? { requestId: "", startedAtMs: 0, fields: {} }, name, logKey, retryAfter);
+    logRejection(e, state, name, logKey, retryAfter);
     throw new TooManyRequestsError("Too Many Requests.", {});
   }
   return r;
@@ -148,9 +148,8 @@ function enforce(e: core.RequestEvent, state: RequestState | undefined, p: Plan,
 /** The pipeline stage (added by buildStages only when the limiter is enabled). */
 export const rateLimitStage: PreStage = (e, state) => {
   const p = getPlan();
-  const req = e.request!;
-  const method = req.method;
-  const path = req.url!.path;
+  const method = state.method;
+  const path = state.path;
   const authenticated = e.auth != null;
   const rule = memo(ruleMemo, `${authenticated ? "a" : "g"} ${method} ${path}`, () => firstMatch(p.rules, { method, segments: segmentsOf(path), authenticated }) ?? null);
   if (!rule) return;

@@ -161,6 +161,11 @@ export class Litestream extends ManagedProcess {
 
 }
 
+/** The replica settings as the production guide names them, for a PocketBase (or entrypoint) env. */
+export function replicaEnv(url: string): Record<string, string> {
+  return { REPLICA_URL: url, LITESTREAM_ACCESS_KEY_ID: S3_KEYS.accessKey, LITESTREAM_SECRET_ACCESS_KEY: S3_KEYS.secretKey };
+}
+
 /** REPLICA_URL in the `?endpoint=` form Litestream and pb-ops both read. */
 export function replicaUrl(s3: S3Server, prefix: string): string {
   return `s3://${BUCKET}/${prefix}?endpoint=http://127.0.0.1:${s3.port}&region=us-east-1&forcePathStyle=true`;
