@@ -106,6 +106,9 @@ describe("access fields", () => {
     const facts = [
       { method: "GET", uri: "/api/a?token=t&x=1", status: 200, durationMs: 0.5, ip: "::1", requestId: "rid12345", userAgent: "ua" },
       { method: "POST", uri: "/api/b", status: 500, durationMs: 12.345, ip: "10.0.0.1", requestId: "rid67890", userAgent: "", authCollection: "users", authId: "u1", errorMessage: "boom", extra: { rateLimit: "limited", cors: "allowed" } },
+      // Strings that need escaping take the JSON.stringify path; every outcome field; odd numbers.
+      { method: "GE\"T", uri: '/api/\u00e9?q="x"\\y', status: 404, durationMs: NaN, ip: "1.2.3.4", requestId: "r\n1", userAgent: "Mozilla/5.0 \u{1F600} \ud800 \u0007 \u007f", errorMessage: "x".repeat(300), extra: { adminGate: "hidden", cors: "refused", rateLimit: "allowed", rateLimitRule: "default" } },
+      { method: "GET", uri: "/" + "a".repeat(3000), status: 429, durationMs: 1e21, ip: "", requestId: "", userAgent: "u".repeat(600), authCollection: "", authId: "", extra: {} },
     ];
     for (const f of facts) {
       const level = accessLevel(f.status);

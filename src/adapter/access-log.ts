@@ -4,13 +4,14 @@ import { accessLevel, keepAccessLine, messageOfError, statusOfError } from "../l
 import { getConfig } from "./config";
 import { emitAccess } from "./log";
 import type { PostStage, PreStage } from "./pipeline";
+import { clientIp } from "./request-state";
 
 export const REQUEST_ID_HEADER = "X-Request-Id";
 
 let nextRequestId: (() => string) | undefined;
 
 export const assignRequestId: PreStage = (e, state) => {
-  const incoming = e.request!.header.get(REQUEST_ID_HEADER);
+  const incoming = state.getRequestHeader(REQUEST_ID_HEADER);
   let id = incoming ? acceptRequestId(incoming) : undefined;
   if (!id) {
     if (!nextRequestId) nextRequestId = requestIdMaker($security.randomString(12));
@@ -18,25 +19,25 @@ export const assignRequestId: PreStage = (e, state) => {
   }
   state.requestId = id;
   // Handlers read it back from the response header (see log.forRequest).
-  e.response.header().set(REQUEST_ID_HEADER, id);
+  state.setResponseHeader(REQUEST_ID_HEADER, id);
 };
 
 export const writeAccessLine: PostStage = (e, state, error) => {
   try {
     const status = error !== undefined && !e.written() ? statusOfError(error) : e.status() || 200;
     if (!keepAccessLine(status, getConfig().log.sample, Math.random())) return;
-    const req = e.request!;
-    const url = req.url!;
+    // The URL is read again, not taken from state: the admin gate replaces a secret path in it.
+    const url = e.request!.url!;
     const query = url.rawQuery;
     const auth = e.auth;
     emitAccess(accessLevel(status), {
-      method: req.method,
+      method: state.method,
       uri: query ? `${url.path}?${query}` : url.path,
       status,
       durationMs: Date.now() - state.startedAtMs,
-      ip: e.realIP(),
+      ip: clientIp(e, state),
       requestId: state.requestId,
-      userAgent: req.userAgent(),
+      userAgent: state.getRequestHeader("User-Agent"),
       authCollection: auth ? auth.collection().name : undefined,
       authId: auth ? auth.id : undefined,
       errorMessage: error !== undefined ? messageOfError(error) : undefined,

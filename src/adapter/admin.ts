@@ -18,7 +18,8 @@ import { ipAllowed } from "../admin/cidr";
 import { constantTimeEqual } from "../crypto/constant-time";
 import { getConfig } from "./config";
 import { logEvent } from "./log";
-import type { PreStage, RequestState } from "./pipeline";
+import type { PreStage } from "./pipeline";
+import { clientIp, type RequestState } from "./request-state";
 
 const SECRET_KEY = "pbOps.admin.secret";
 const SUPERUSERS_IDS_KEY = "pbOps.admin.superusersIds";
@@ -157,10 +158,9 @@ function mayBeAdmin(path: string): boolean {
 }
 
 export const adminGate: PreStage = (e, state) => {
-  const req = e.request!;
-  const replay = req.header.get(REPLAY_HEADER);
+  const replay = state.getRequestHeader(REPLAY_HEADER);
   if (replay !== "") {
-    req.header.del(REPLAY_HEADER);
+    state.requestHeaders.del(REPLAY_HEADER);
     if (constantTimeEqual(replay, replayToken())) {
       state.suppressPost = true;
       return false;
@@ -170,7 +170,7 @@ export const adminGate: PreStage = (e, state) => {
   const cfg = getConfig().admin;
   const path = state.path;
   const allowList = cfg.allowIps;
-  const ipOk = allowList === null ? null : ipAllowed(allowList, e.realIP());
+  const ipOk = allowList === null ? null : ipAllowed(allowList, clientIp(e, state));
 
   if (cfg.path !== null && (state.method === "GET" || state.method === "HEAD") && ipOk !== false && constantTimeEqual(path, cfg.path)) {
     openGate(e, state);
@@ -187,7 +187,7 @@ export const adminGate: PreStage = (e, state) => {
     gateOn: cfg.path !== null,
     ipAllowed: ipOk,
     superuser: e.hasSuperuserAuth(),
-    gate: () => checkGateCookies(req.header.values("Cookie"), gateKey(), nowS, ttlS, hs256),
+    gate: () => checkGateCookies(state.requestHeaders.values("Cookie"), gateKey(), nowS, ttlS, hs256),
   });
   if (d.action === "pass") {
     if (surface) state.fields.adminGate = "pass";

@@ -12,22 +12,11 @@ import { assignRequestId, writeAccessLine } from "./access-log";
 import { getConfig } from "./config";
 import { rateLimitEnabled, rateLimitStage } from "./ratelimit";
 import { headerStages } from "./headers";
+import { newRequestState, type RequestState } from "./request-state";
+
+export type { RequestState } from "./request-state";
 
 export const PIPELINE_PRIORITY = -1016;
-
-/** Per-request state shared by the stages; `fields` end up on the access log line. */
-export interface RequestState {
-  readonly startedAtMs: number;
-  /** Read once here: every JSVM->Go property read costs microseconds, and several stages need them.
-   * The access line reads the URL again on purpose: the admin gate rewrites a secret path. */
-  readonly method: string;
-  readonly path: string;
-  requestId: string;
-  fields: Record<string, unknown>;
-  /** Set by a pre stage when this request is pb-ops's own re-dispatch of another request (the
-   * admin gate's unknown-path answer): the outer request runs the post stages, this one must not. */
-  suppressPost?: boolean;
-}
 
 /**
  * A pre stage runs before the handler. Returning true means it answered the request itself and the
@@ -73,26 +62,48 @@ export function profileStages(e: core.RequestEvent, n: number): Record<string, n
     for (let i = 0; i < n; i++) fn();
     out[name] = Math.round(((Date.now() - t0) * 1000) / n * 10) / 10;
   };
-  const req = e.request!;
-  const fresh = (requestId: string): RequestState => ({ startedAtMs: Date.now(), method: req.method, path: req.url!.path, requestId, fields: {} });
+  // A fresh state per call without re-reading the request (timed on its own as newRequestState).
+  const b = newRequestState(e);
+  const fresh = (requestId: string): RequestState => ({
+    startedAtMs: b.startedAtMs,
+    method: b.method,
+    path: b.path,
+    requestHeaders: b.requestHeaders,
+    getRequestHeader: b.getRequestHeader,
+    responseHeaders: b.responseHeaders,
+    setResponseHeader: b.setResponseHeader,
+    requestId,
+    fields: {},
+  });
+  time("newRequestState", () => newRequestState(e));
   s.pre.forEach((stage, i) => time(`pre${i}:${stage.name || "anonymous"}`, () => stage(e, fresh(""))));
   s.post.forEach((stage, i) => time(`post${i}:${stage.name || "anonymous"}`, () => stage(e, fresh("profile-00000001"), undefined)));
   time("getConfig", () => getConfig());
+  // The whole pipeline as a request meets it, minus the handler.
+  time("all stages", () => {
+    const st = newRequestState(e);
+    for (let i = 0; i < s.pre.length; i++) s.pre[i]!(e, st);
+    for (let i = 0; i < s.post.length; i++) s.post[i]!(e, st, undefined);
+  });
   return out;
 }
 
 export function handleRequest(e: core.RequestEvent): void {
   if (!stages) stages = buildStages(getConfig());
-  const req = e.request!;
-  const state: RequestState = { startedAtMs: Date.now(), method: req.method, path: req.url!.path, requestId: "", fields: {} };
+  const state = newRequestState(e);
+  const pre = stages.pre;
   let error: unknown;
   try {
-    for (const stage of stages.pre) if (stage(e, state) === true) return;
+    // Indexed loops: for-of allocates an iterator and a result object per step in goja (~9 us for 5).
+    for (let i = 0; i < pre.length; i++) if (pre[i]!(e, state) === true) return;
     e.next();
   } catch (err) {
     error = err;
     throw err;
   } finally {
-    if (!state.suppressPost) for (const stage of stages.post) stage(e, state, error);
+    if (!state.suppressPost) {
+      const post = stages.post;
+      for (let i = 0; i < post.length; i++) post[i]!(e, state, error);
+    }
   }
 }

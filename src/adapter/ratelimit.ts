@@ -11,7 +11,8 @@ import { firstMatch, parseRateWords, policyHeaderOf, segmentsOf, type RateSpec, 
 import { takeFromShard, type Shard, type TakeResult } from "../ratelimit/table";
 import { getConfig } from "./config";
 import { logEvent } from "./log";
-import type { PreStage, RequestState } from "./pipeline";
+import type { PreStage } from "./pipeline";
+import { clientIp, type RequestState } from "./request-state";
 
 const SHARD_KEY_PREFIX = "pbOps.rateLimit.";
 
@@ -36,26 +37,47 @@ const MEMO_MAX = 4096;
 const ruleMemo = new Map<string, Rule | null>();
 const shardMemo = new Map<string, string>();
 
-function memo<V>(m: Map<string, V>, k: string, make: () => V): V {
-  let v = m.get(k);
-  if (v === undefined && !m.has(k)) {
-    if (m.size >= MEMO_MAX) m.clear();
-    v = make();
-    m.set(k, v);
-  }
-  return v as V;
+const bucketKeyMemo = new Map<string, string>();
+
+/** Stores v under k, clearing the memo first when it is full. */
+function remember<V>(m: Map<string, V>, k: string, v: V): V {
+  if (m.size >= MEMO_MAX) m.clear();
+  m.set(k, v);
+  return v;
+}
+
+function shardKeyOf(key: string): string {
+  const known = shardMemo.get(key);
+  return known !== undefined ? known : remember(shardMemo, key, SHARD_KEY_PREFIX + shardOf(key));
+}
+
+// The arguments of the one take in flight, for a callback made once per VM: a VM runs one request
+// at a time and setFunc calls back before it returns, and a closure per request costs more in goja
+// (each is converted to a Go func anew, ~1.5 us measured).
+let takeKey = "";
+let takeSpec: RateSpec | undefined;
+let takeCost = 0;
+let takeCap = 0;
+let takeResult: TakeResult | undefined;
+
+function takeUnderLock(old: unknown): Shard {
+  // The clock is read under the store lock: a VM that waited for the lock must not apply an
+  // older time after a newer one (tests/ratelimit-concurrency.integration.test.ts caught 65%
+  // over-admission that way).
+  takeResult = takeFromShard(old as Shard | null, takeKey, takeSpec!.limit, Date.now(), takeCost, takeCap);
+  return takeResult.shard;
 }
 
 function take(p: Plan, key: string, spec: RateSpec, cost: number): TakeResult {
-  let result: TakeResult | undefined;
-  $app.store().setFunc(memo(shardMemo, key, () => SHARD_KEY_PREFIX + shardOf(key)), (old: unknown) => {
-    // The clock is read under the store lock: a VM that waited for the lock must not apply an
-    // older time after a newer one (tests/ratelimit-concurrency.integration.test.ts caught 65%
-    // over-admission that way).
-    result = takeFromShard(old as Shard | null, key, spec.limit, Date.now(), cost, p.shardCap);
-    return result.shard;
-  });
-  return result!;
+  takeKey = key;
+  takeSpec = spec;
+  takeCost = cost;
+  takeCap = p.shardCap;
+  takeResult = undefined;
+  $app.store().setFunc(shardKeyOf(key), takeUnderLock);
+  const r = takeResult;
+  if (!r) throw new Error("pb-ops rate limit: the store did not run the update");
+  return r;
 }
 
 function isExempt(e: core.RequestEvent, p: Plan, ip: string): boolean {
@@ -120,9 +142,8 @@ function logRejection(e: core.RequestEvent, state: { requestId: string } | undef
  * (replacing an earlier member of the same name), so a route's own limit sits next to the
  * middleware's.
  */
-function enforce(e: core.RequestEvent, state: RequestState | undefined, p: Plan, name: string, policyHeader: string, spec: RateSpec, key: string, cost: number, merge: boolean, logKey = key): TakeResult {
+function enforce(e: core.RequestEvent, h: http.Header, state: RequestState | undefined, p: Plan, name: string, policyHeader: string, spec: RateSpec, key: string, cost: number, merge: boolean, logKey = key): TakeResult {
   const r = take(p, key, spec, cost);
-  const h = e.response.header();
   const limitValue = rateLimitHeader(name, spec.limit, r.decision.tokens);
   if (merge) {
     h.set("RateLimit-Policy", withMember(h.get("RateLimit-Policy"), name, policyHeader));
@@ -150,16 +171,27 @@ export const rateLimitStage: PreStage = (e, state) => {
   const p = getPlan();
   const method = state.method;
   const path = state.path;
-  const authenticated = e.auth != null;
-  const rule = memo(ruleMemo, `${authenticated ? "a" : "g"} ${method} ${path}`, () => firstMatch(p.rules, { method, segments: segmentsOf(path), authenticated }) ?? null);
+  const auth = e.auth;
+  const authenticated = auth != null;
+  const ruleKey = (authenticated ? "a " : "g ") + method + " " + path;
+  let rule = ruleMemo.get(ruleKey);
+  if (rule === undefined) rule = remember(ruleMemo, ruleKey, firstMatch(p.rules, { method, segments: segmentsOf(path), authenticated }) ?? null);
   if (!rule) return;
-  const ip = e.realIP();
-  if (isExempt(e, p, ip)) {
+  const ip = clientIp(e, state);
+  // Only a signed-in request can be a superuser's: asking PocketBase costs a call into Go.
+  if ((authenticated && p.exemptSuperusers && e.hasSuperuserAuth()) || isExemptIp(p, ip)) {
     state.fields.rateLimit = "exempt";
     return;
   }
-  const key = bucketKey(rule.name, rule.key, ip, rule.key === "auth" ? authRef(e) : undefined, p.ipv6Prefix);
-  enforce(e, state, p, rule.name, rule.policyHeader, rule, key, rule.cost, false);
+  let key: string;
+  if (rule.key === "auth" && authenticated) key = bucketKey(rule.name, rule.key, ip, authRef(e), p.ipv6Prefix);
+  else {
+    // Address keys repeat from request to request (bucketKey parses IPv6 to apply the prefix).
+    const memoKey = rule.name + " " + ip;
+    const known = bucketKeyMemo.get(memoKey);
+    key = known !== undefined ? known : remember(bucketKeyMemo, memoKey, bucketKey(rule.name, rule.key, ip, undefined, p.ipv6Prefix));
+  }
+  enforce(e, state.responseHeaders, state, p, rule.name, rule.policyHeader, rule, key, rule.cost, false);
 };
 
 export interface RateLimitOptions {
@@ -209,6 +241,6 @@ export function rateLimit(e: core.RequestEvent, name: string, spec: string, opti
   const key = options.key !== undefined ? `${bucket}|key:${options.key}` : bucketKey(bucket, parsed.key, ip, parsed.key === "auth" ? authRef(e) : undefined, p.ipv6Prefix);
   // A caller-chosen key may be personal data (an email, a phone number): logs show it as [custom].
   const logKey = options.key !== undefined ? `${bucket}|key:[custom]` : key;
-  const r = enforce(e, undefined, p, name, parsed.policyHeader, parsed, key, cost, true, logKey);
+  const r = enforce(e, e.response.header(), undefined, p, name, parsed.policyHeader, parsed, key, cost, true, logKey);
   return { remaining: Math.max(0, Math.floor(r.decision.tokens)), exempt: false };
 }

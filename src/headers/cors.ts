@@ -76,14 +76,20 @@ const TOKEN_LIST = /^\s*[!#$%&'*+.^_`|~0-9A-Za-z-]+(\s*,\s*[!#$%&'*+.^_`|~0-9A-Z
  * then refuses to expose the response; CORS is not CSRF protection and same-origin calls must keep
  * working whatever their Origin).
  */
+// The answers that do not depend on the origin's value are built once: this runs on every request.
+const VARY_ORIGIN: readonly string[] = Object.freeze(["Origin"]);
+const NO_HEADERS: ReadonlyArray<readonly [string, string]> = Object.freeze([]);
+const SAME_ORIGIN: CorsDecision = Object.freeze({ vary: VARY_ORIGIN, set: NO_HEADERS });
+const SAME_ORIGIN_PREFLIGHT: CorsDecision = Object.freeze({ vary: VARY_ORIGIN, set: NO_HEADERS, answer: 204 as const });
+const REFUSED: CorsDecision = Object.freeze({ vary: VARY_ORIGIN, set: NO_HEADERS, verdict: "refused" as const });
+const REFUSED_PREFLIGHT: CorsDecision = Object.freeze({ vary: VARY_ORIGIN, set: NO_HEADERS, answer: 403 as const, verdict: "refused" as const });
+
 export function corsDecision(allowed: ReadonlySet<string>, req: CorsRequest): CorsDecision {
-  const preflight = req.method.toUpperCase() === "OPTIONS";
-  if (req.origin === "") return preflight ? { vary: ["Origin"], set: [], answer: 204 } : { vary: ["Origin"], set: [] };
-  if (!allowed.has(req.origin)) {
-    return preflight ? { vary: ["Origin"], set: [], answer: 403, verdict: "refused" } : { vary: ["Origin"], set: [], verdict: "refused" };
-  }
+  const preflight = req.method === "OPTIONS" || req.method.toUpperCase() === "OPTIONS";
+  if (req.origin === "") return preflight ? SAME_ORIGIN_PREFLIGHT : SAME_ORIGIN;
+  if (!allowed.has(req.origin)) return preflight ? REFUSED_PREFLIGHT : REFUSED;
   const allowOrigin: [string, string] = ["Access-Control-Allow-Origin", req.origin];
-  if (!preflight) return { vary: ["Origin"], set: [allowOrigin], verdict: "allowed" };
+  if (!preflight) return { vary: VARY_ORIGIN, set: [allowOrigin], verdict: "allowed" };
   const set: Array<[string, string]> = [allowOrigin, ["Access-Control-Allow-Methods", CORS_ALLOW_METHODS]];
   // PocketBase echoes the requested headers; pb-ops echoes them only when they are a plain token list.
   if (req.requestHeaders !== "" && TOKEN_LIST.test(req.requestHeaders)) set.push(["Access-Control-Allow-Headers", req.requestHeaders.trim()]);
