@@ -25,6 +25,16 @@ const ROUTE = "/api/health";
 const version: string = POCKETBASE_NEWEST!;
 
 const NOOP_MIDDLEWARE = `routerUse((e) => e.next());\n`;
+// The least any request-id middleware must do: read the method, the path and one request header,
+// and set one response header. The gap between this and the no-op is the price of touching the
+// request at all from goja, before any feature.
+const TOUCH_MIDDLEWARE = `routerUse((e) => {
+  const req = e.request;
+  const id = req.header.get("X-Request-Id") || req.method + " " + req.url.path;
+  e.response.header().set("X-Request-Id", id);
+  e.next();
+});
+`;
 
 interface Scenario {
   id: string;
@@ -51,6 +61,7 @@ const scenarios: Scenario[] = [
   { id: "bare", label: "bare PocketBase", options: { withPbOps: false } },
   { id: "noop", label: "no-op JS middleware", options: { withPbOps: false, extraHooks: { "noop.pb.js": NOOP_MIDDLEWARE } } },
   { id: "builtin-limiter", label: "built-in rate limiter", options: { withPbOps: false }, after: enableBuiltinLimiter },
+  { id: "touch", label: "JS middleware reading 1 header, setting 1", options: { withPbOps: false, extraHooks: { "touch.pb.js": TOUCH_MIDDLEWARE } } },
   { id: "pbops", label: "pb-ops full stack", options: { withPbOps: true, env: FULL_STACK_ENV } },
 ];
 

@@ -45,8 +45,22 @@ describe("bench", () => {
     expect(md).toContain("| pb-ops full stack | 7600 | 0.76x | 0.95x |");
     expect(md).toContain("2 cores");
     expect(md).toContain("+40 ms");
+    expect(md).toContain("the no-op JS middleware alone runs at **0.89x** of the built-in limiter.");
+    expect(md).not.toContain("reads one request header");
     const svg = renderSvg(results);
     expect(svg.match(/<rect x=/g)).toHaveLength(4);
     expect(svg).toContain("(0.76x)");
+  });
+  it("says when the built-in-limiter budget is above what a no-op JS middleware reaches, and prices touching the request", () => {
+    const slowJs: ScenarioSummary[] = [
+      ...results.map((r) => (r.id === "noop" ? { ...r, rps: 5000 } : r)),
+      { id: "touch", label: "touch", rps: 4000, p50Ms: 1, p99Ms: 2, rssMb: 30, non2xx: 0 },
+    ];
+    const md = renderMarkdown(slowJs, {
+      date: "2026-11-28 09:00 UTC", command: "npm run bench", cores: 2, pocketbase: "v0.40.4", connections: 8, seconds: 4, rounds: 3,
+      route: "/api/health", bootMs: { bare: 300, pbOps: 340 }, features: "all",
+    });
+    expect(md).toContain("runs at **0.56x** of the built-in limiter, so the 0.80x budget asks more of pb-ops than any pb_hooks middleware reaches in this run.");
+    expect(md).toContain("(what a request id needs) runs at **0.80x** of the no-op.");
   });
 });
