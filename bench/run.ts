@@ -81,6 +81,14 @@ if (process.env.BENCH_ABLATION !== "0") scenarios.push(...ablation);
 // Go's GC scans the whole heap (15 VMs holding the bundle) as often as goja allocates; GOGC=200,
 // which deploy/Dockerfile sets, trades ~20 MB of RSS for fewer collections.
 scenarios.push({ id: "pbops-gogc200", label: "pb-ops full stack, GOGC=200", options: { withPbOps: true, env: { ...FULL_STACK_ENV, GOGC: "200" } } });
+// PocketBase writes every request to its log database too (~15% of CPU on this route under load,
+// measured with perf); PB_LOG_DB_REQUESTS=errors leaves successful requests to the stdout line.
+scenarios.push({ id: "pbops-dberrors", label: "pb-ops full stack, PB_LOG_DB_REQUESTS=errors", options: { withPbOps: true, env: { ...FULL_STACK_ENV, PB_LOG_DB_REQUESTS: "errors" } } });
+scenarios.push({
+  id: "pbops-tuned",
+  label: "pb-ops full stack, both of the above",
+  options: { withPbOps: true, env: { ...FULL_STACK_ENV, PB_LOG_DB_REQUESTS: "errors", GOGC: "200" } },
+});
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signGate } from "../src/admin/gate-cookie";
 import { POCKETBASE_VERSIONS, SUPERUSER, startPocketBase, type RunningPocketBase } from "./harness/pocketbase";
 import { comparable, header, rawRequest, type RawResponse } from "./harness/raw-http";
+import { pocketbaseLogs as logs } from "./harness/logs";
 
 const ADMIN_PATH = "/k7Qm2vX9pL4wR8tZ3nB6x";
 const OPS_SECRET = "test-secret-" + "9f86d081884c7d659a2feaa0c55ad015bf4f1b2b";
@@ -146,22 +147,6 @@ async function superuserToken(pb: RunningPocketBase, cookie: string): Promise<{ 
   expect(res.status).toBe(200);
   const body = (await res.json()) as { token: string; record: { id: string } };
   return { token: body.token, id: body.record.id };
-}
-
-interface LogEntry {
-  message: string;
-  data: Record<string, any>;
-}
-
-/** Reads PocketBase's log store, waiting for its batch writer (up to 3 s) to flush at least `min`. */
-async function logs(pb: RunningPocketBase, token: string, filter: string, min: number): Promise<LogEntry[]> {
-  const deadline = Date.now() + 8000;
-  for (;;) {
-    const res = await fetch(`${pb.url}/api/logs?perPage=500&filter=${encodeURIComponent(filter)}`, { headers: { Authorization: token } });
-    const items = ((await res.json()) as { items: LogEntry[] }).items ?? [];
-    if (items.length >= min || Date.now() > deadline) return items;
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 describe.each(POCKETBASE_VERSIONS)("PocketBase %s", (version: string) => {

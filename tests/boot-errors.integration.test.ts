@@ -14,6 +14,7 @@ const BAD_VALUES: [string, string, RegExp][] = [
   ["PB_LOG_REDACT", "x-api-key,,session", /empty item/],
   ["PB_LOG_REDACT", "bad name!", /bad name/],
   ["PB_LOG_MIRROR", "sometimes", /expected one of off\|events\|all/],
+  ["PB_LOG_DB_REQUESTS", "some", /expected one of all\|errors/],
   ["PB_LOG_LEVL", "warn", /did you mean PB_LOG_LEVEL/],
 ];
 

@@ -8,6 +8,12 @@ import { clientIp } from "./request-state";
 
 export const REQUEST_ID_HEADER = "X-Request-Id";
 
+/**
+ * PocketBase's activity logger does not write a request that ended without an error to its log
+ * database when the event carries this key (apis/middlewares.go, v0.31 and v0.40).
+ */
+export const SKIP_SUCCESS_ACTIVITY_LOG = "__skipSuccessActivityLogger";
+
 let nextRequestId: (() => string) | undefined;
 
 export const assignRequestId: PreStage = (e, state) => {
@@ -30,7 +36,7 @@ export const writeAccessLine: PostStage = (e, state, error) => {
     const url = e.request!.url!;
     const query = url.rawQuery;
     const auth = e.auth;
-    emitAccess(accessLevel(status), {
+    const written = emitAccess(accessLevel(status), {
       method: state.method,
       uri: query ? `${url.path}?${query}` : url.path,
       status,
@@ -43,6 +49,9 @@ export const writeAccessLine: PostStage = (e, state, error) => {
       errorMessage: error !== undefined ? messageOfError(error) : undefined,
       extra: state.fields,
     });
+    // PB_LOG_DB_REQUESTS=errors: this request is on stdout now; PocketBase need not write it to its
+    // log database too (its activity logger runs after this, outside the whole chain).
+    if (written && status < 400 && getConfig().log.dbRequests === "errors") e.set(SKIP_SUCCESS_ACTIVITY_LOG, true);
   } catch (err) {
     console.error(`pb-ops: access log failed: ${err}`);
   }

@@ -8,6 +8,7 @@ import { buildHeaderPlan, type HeaderPlan } from "../headers/policy";
 import { ROUTE_CLASSES, routeClassOf, type RouteClass } from "../headers/route-class";
 import { getConfig } from "./config";
 import { logEvent } from "./log";
+import { SKIP_SUCCESS_ACTIVITY_LOG } from "./access-log";
 import type { PreStage } from "./pipeline";
 import type { RequestState } from "./request-state";
 
@@ -80,9 +81,6 @@ export function applyHeaders(e: core.RequestEvent, routeClass: RouteClass): void
   for (const other of ROUTE_CLASSES) for (const [name] of [...p.classes[other].plain, ...p.classes[other].secure]) if (!own.has(name.toLowerCase())) h.del(name);
   for (const [name, value] of list) h.set(name, value);
 }
-
-/** PocketBase's activity logger skips successful requests carrying this key (apis/middlewares.go). */
-const SKIP_SUCCESS_ACTIVITY_LOG = "__skipSuccessActivityLogger";
 
 /**
  * PB_CORS_ORIGINS enforcement, replacing PocketBase's pbCors (unbound at serve time). Preflights are

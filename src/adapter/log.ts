@@ -28,16 +28,17 @@ function emitEvent(level: LogLevel, msg: string, fields: Fields | undefined): vo
 }
 
 /**
- * Writes one access line if its level passes. Its fields are built by pb-ops from known names with
+ * Writes one access line if its level passes; true when it was written. Its fields are built by pb-ops from known names with
  * the path already redacted; the JSON form is the per-request hot path (see accessLineJson).
  */
-export function emitAccess(level: LogLevel, facts: RequestFacts): void {
+export function emitAccess(level: LogLevel, facts: RequestFacts): boolean {
   const cfg = getConfig().log;
-  if (!levelEnabled(cfg.level, level)) return;
+  if (!levelEnabled(cfg.level, level)) return false;
   const timeMs = Date.now();
   const redactor = getRedactor();
   writeLine(cfg.format === "json" ? accessLineJson(timeMs, level, facts, redactor) : formatText({ timeMs, level, msg: "request", fields: accessFields(facts, redactor) }));
   if (cfg.mirror === "all") mirror(level, "request", accessFields(facts, redactor));
+  return true;
 }
 
 function mirror(level: LogLevel, msg: string, fields: Fields | undefined): void {

@@ -58,4 +58,13 @@ export const logVars = {
     meaning: "Also write to PocketBase's own log store (`$app.logger()`, the dashboard's Logs view): `events` = pb-ops events only, `all` = events and access lines.",
     parse: oneOf(["off", "events", "all"] as const),
   }),
+  dbRequests: defineVar({
+    name: "PB_LOG_DB_REQUESTS",
+    default: "all",
+    example: "errors",
+    accepted: "one of all|errors",
+    meaning:
+      "PocketBase's own request log (its log database, the dashboard's Logs view). `all` keeps PocketBase's behaviour. `errors` leaves out a successful request (status < 400) once pb-ops has written its access line to stdout, so it is logged once, not twice: one database write less per request. Requests without a stdout line (PB_LOG_ACCESS=false, sampled out, filtered by PB_LOG_LEVEL) are still logged by PocketBase.",
+    parse: oneOf(["all", "errors"] as const),
+  }),
 };

@@ -1,4 +1,5 @@
-// Reading what pb-ops wrote on PocketBase's stdout.
+// Reading what pb-ops wrote on PocketBase's stdout, and what reached PocketBase's own log store.
+import type { RunningPocketBase } from "./pocketbase";
 
 /** PocketBase's own start-up banner lines (plain text, not pb-ops's). */
 const POCKETBASE_BANNER = /^(\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2} Server started at |├─ |└─ |\(!\) |http:\/\/\S+$|\(you can also create)/;
@@ -35,5 +36,24 @@ export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export interface PocketBaseLogEntry {
+  message: string;
+  data: Record<string, any>;
+}
+
+/**
+ * Reads PocketBase's log store (GET /api/logs, superuser `token`), waiting for its batch writer
+ * (up to 3 s) until at least `min` entries match `filter`.
+ */
+export async function pocketbaseLogs(pb: RunningPocketBase, token: string, filter: string, min: number): Promise<PocketBaseLogEntry[]> {
+  const deadline = Date.now() + 8000;
+  for (;;) {
+    const res = await fetch(`${pb.url}/api/logs?perPage=500&filter=${encodeURIComponent(filter)}`, { headers: { Authorization: token } });
+    const items = ((await res.json()) as { items: PocketBaseLogEntry[] }).items ?? [];
+    if (items.length >= min || Date.now() > deadline) return items;
+    await new Promise((r) => setTimeout(r, 250));
   }
 }
