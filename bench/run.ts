@@ -17,7 +17,8 @@ import { runWrk, ensureWrk, type LoadResult } from "./wrk";
 import { FULL_STACK_ENV, FULL_STACK_FEATURES } from "./full-stack";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+// 5 rounds: the no-op row alone moved by a third between 3-round runs on the 2-core machine.
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 // 8 connections: under PocketBase's default pool of 15 VMs, so the run measures pb-ops's cost rather than
 // PocketBase making a throwaway VM for every request beyond the pool (it does, for any JS middleware).
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8);
@@ -90,6 +91,9 @@ scenarios.push({
   options: { withPbOps: true, env: { ...FULL_STACK_ENV, PB_LOG_DB_REQUESTS: "errors", GOGC: "200" } },
 });
 
+/** Scenarios also measured with one connection (latency without queueing). */
+const UNLOADED = ["bare", "noop", "builtin-limiter", "pbops", "pbops-tuned"];
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
@@ -156,6 +160,15 @@ async function main() {
         process.stderr.write(`[bench] round ${r + 1}/${ROUNDS} ${s.label}: ${res.rps.toFixed(0)} req/s, p50 ${res.p50Ms}ms, p99 ${res.p99Ms}ms\n`);
       }
     }
+    // Latency without queueing: one connection, the main scenarios only, interleaved the same way.
+    const unloaded: Record<string, LoadResult[]> = {};
+    for (let r = 0; r < ROUNDS; r++) {
+      for (const s of scenarios.filter((x) => UNLOADED.includes(x.id))) {
+        const res = runWrk(`${started[s.id]!.url}${ROUTE}`, SECONDS, 1);
+        (unloaded[s.id] ??= []).push(res);
+        process.stderr.write(`[bench] round ${r + 1}/${ROUNDS} 1 connection, ${s.label}: p50 ${res.p50Ms}ms, p99 ${res.p99Ms}ms\n`);
+      }
+    }
     const results: ScenarioSummary[] = scenarios.map((s) => ({
       id: s.id,
       label: s.label,
@@ -164,6 +177,7 @@ async function main() {
       p99Ms: median(rounds[s.id]!.map((x) => x.p99Ms)),
       rssMb: rssMb(started[s.id]!.process.pid!),
       non2xx: rounds[s.id]!.reduce((a, x) => a + x.non2xx, 0),
+      unloaded: unloaded[s.id] ? { p50Ms: median(unloaded[s.id]!.map((x) => x.p50Ms)), p99Ms: median(unloaded[s.id]!.map((x) => x.p99Ms)) } : undefined,
     }));
     for (const pb of Object.values(started)) await pb.stop();
 
@@ -185,7 +199,7 @@ async function main() {
     writeFileSync(join(ROOT, "docs", "bench.md"), renderMarkdown(results, meta));
     writeFileSync(join(ROOT, "docs", "bench.svg"), renderSvg(results));
     const b = budget(results);
-    console.log(`pb-ops vs no-op middleware ${b.vsNoop.toFixed(2)}x, vs built-in limiter ${b.vsBuiltin.toFixed(2)}x, added p99 ${b.addedP99Ms.toFixed(3)} ms`);
+    console.log(`pb-ops vs no-op middleware ${b.vsNoop.toFixed(2)}x, vs built-in limiter ${b.vsBuiltin.toFixed(2)}x, added p99 ${b.addedP99Ms.toFixed(3)} ms (1 connection: ${b.addedP99UnloadedMs?.toFixed(3)} ms)`);
     console.log("wrote docs/bench.md and docs/bench.svg");
   } finally {
     for (const pb of Object.values(started)) await pb.stop().catch(() => {});

@@ -36,6 +36,23 @@ describe("bench", () => {
     expect(b.vsBuiltin).toBeCloseTo(0.8444, 3);
     expect(b.addedP99Ms).toBeCloseTo(0.8);
     expect(b.pass).toEqual({ vsNoop: true, vsBuiltin: true, addedP99: true });
+    expect(b.addedP99UnloadedMs).toBeUndefined();
+  });
+  it("reports the p99 added at one connection apart from the saturated one", () => {
+    const withUnloaded = results.map((r) =>
+      r.id === "bare" ? { ...r, unloaded: { p50Ms: 0.1, p99Ms: 0.3 } } : r.id === "pbops" ? { ...r, p99Ms: 12, unloaded: { p50Ms: 0.4, p99Ms: 1.1 } } : r,
+    );
+    const b = budget(withUnloaded);
+    expect(b.addedP99Ms).toBeCloseTo(10);
+    expect(b.addedP99UnloadedMs).toBeCloseTo(0.8);
+    expect(b.pass).toEqual({ vsNoop: true, vsBuiltin: true, addedP99: false, addedP99Unloaded: true });
+    const md = renderMarkdown(withUnloaded, {
+      date: "2026-11-28 09:00 UTC", command: "npm run bench", cores: 2, pocketbase: "v0.40.4", connections: 8, seconds: 4, rounds: 3,
+      route: "/api/health", bootMs: { bare: 300, pbOps: 340 }, features: "all",
+    });
+    expect(md).toContain("at 8 connections (saturated, so it includes queueing behind the lower throughput): **10.000 ms** (budget < 1 ms): not met");
+    expect(md).toContain("at 1 connection (what one request pays, no queueing): **0.800 ms** (budget < 1 ms): met");
+    expect(md).toContain("| pb-ops full stack | 0.400 | 1.100 | 0.800 |");
   });
   it("renders the table with ratios and the chart with one bar per scenario", () => {
     const md = renderMarkdown(results, {
