@@ -124,8 +124,17 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s in Chromium", (version: string
       await page.waitForURL(/#\/collections/, { timeout: 15_000 });
 
       const thumb = page.waitForResponse((r) => r.url().includes(`/api/files/${collectionId}/`) && r.status() === 200, { timeout: 15_000 });
-      await page.goto(`${pb.url}/_/#/collections?collection=${collectionId}`);
-      await page.getByText("first picture").first().waitFor({ timeout: 15_000 });
+      thumb.catch(() => {}); // awaited below; a failure before that must not become an unhandled rejection
+      // Right after login the dashboard routes to a collection of its own choosing, and when that
+      // lands after our hash change it wins (seen in CI: the users list instead of the gallery).
+      // So ask again until the gallery is shown.
+      const record = page.getByText("first picture").first();
+      for (let attempt = 1; ; attempt++) {
+        await page.goto(`${pb.url}/_/#/collections?collection=${collectionId}`);
+        const shown = await record.waitFor({ timeout: 5_000 }).then(() => true, () => false);
+        if (shown) break;
+        if (attempt === 3) throw new Error(`the gallery collection never showed; the dashboard is at ${page.url()}`);
+      }
       await thumb; // the record's image was loaded from /api/files under the admin CSP
       await page.waitForLoadState("networkidle");
       expect(violations).toEqual([]);
