@@ -26,6 +26,12 @@ const results: ScenarioSummary[] = [
   { id: "pbops", label: "pb-ops full stack", rps: 7600, p50Ms: 1.4, p99Ms: 2.8, rssMb: 40, non2xx: 0 },
 ];
 
+/** The run's description as bench/run.ts fills it, with the connection count of the case. */
+const meta = (connections: number) => ({
+  date: "2026-11-28 09:00 UTC", command: "npm run bench", cores: 2, pocketbase: "v0.40.4", connections, seconds: 4, rounds: 3,
+  route: "/api/health", bootMs: { bare: 300, pbOps: 340 }, features: "all",
+});
+
 describe("bench", () => {
   it("parses wrk's latency report, converting units to ms", () => {
     expect(parseWrk(WRK)).toEqual({ requests: 52130, rps: 13032.5, p50Ms: 1.15, p99Ms: 0.85, non2xx: 3 });
@@ -46,19 +52,13 @@ describe("bench", () => {
     expect(b.addedP99Ms).toBeCloseTo(10);
     expect(b.addedP99UnloadedMs).toBeCloseTo(0.8);
     expect(b.pass).toEqual({ vsNoop: true, vsBuiltin: true, addedP99: false, addedP99Unloaded: true });
-    const md = renderMarkdown(withUnloaded, {
-      date: "2026-11-28 09:00 UTC", command: "npm run bench", cores: 2, pocketbase: "v0.40.4", connections: 8, seconds: 4, rounds: 3,
-      route: "/api/health", bootMs: { bare: 300, pbOps: 340 }, features: "all",
-    });
+    const md = renderMarkdown(withUnloaded, meta(8));
     expect(md).toContain("at 8 connections (saturated, so it includes queueing behind the lower throughput): **10.000 ms** (budget < 1 ms): not met");
     expect(md).toContain("at 1 connection (what one request pays, no queueing): **0.800 ms** (budget < 1 ms): met");
     expect(md).toContain("| pb-ops full stack | 0.400 | 1.100 | 0.800 |");
   });
   it("renders the table with ratios and the chart with one bar per scenario", () => {
-    const md = renderMarkdown(results, {
-      date: "2026-11-28 09:00 UTC", command: "npm run bench", cores: 2, pocketbase: "v0.40.4", connections: 16, seconds: 4, rounds: 3,
-      route: "/api/health", bootMs: { bare: 300, pbOps: 340 }, features: "all",
-    });
+    const md = renderMarkdown(results, meta(16));
     expect(md).toContain("| pb-ops full stack | 7600 | 0.76x | 0.95x |");
     expect(md).toContain("2 cores");
     expect(md).toContain("+40 ms");
@@ -73,10 +73,7 @@ describe("bench", () => {
       ...results.map((r) => (r.id === "noop" ? { ...r, rps: 5000 } : r)),
       { id: "touch", label: "touch", rps: 4000, p50Ms: 1, p99Ms: 2, rssMb: 30, non2xx: 0 },
     ];
-    const md = renderMarkdown(slowJs, {
-      date: "2026-11-28 09:00 UTC", command: "npm run bench", cores: 2, pocketbase: "v0.40.4", connections: 8, seconds: 4, rounds: 3,
-      route: "/api/health", bootMs: { bare: 300, pbOps: 340 }, features: "all",
-    });
+    const md = renderMarkdown(slowJs, meta(8));
     expect(md).toContain("runs at **0.56x** of the built-in limiter, so the 0.80x budget asks more of pb-ops than any pb_hooks middleware reaches in this run.");
     expect(md).toContain("(what a request id needs) runs at **0.80x** of the no-op.");
   });
