@@ -10,7 +10,6 @@ import { getConfig } from "./config";
 import { logEvent } from "./log";
 import { SKIP_SUCCESS_ACTIVITY_LOG } from "./access-log";
 import type { PreStage } from "./pipeline";
-import type { RequestState } from "./request-state";
 
 let plan: HeaderPlan | undefined;
 let corsAllowed: ReadonlySet<string> | undefined;
@@ -26,16 +25,13 @@ function getPlan(): HeaderPlan {
  * can change the trusted-proxy settings at run time; only when the header is there at all.
  */
 export function isHttps(e: core.RequestEvent): boolean {
-  return requestIsHttps(e, e.request!);
+  return requestIsHttps(e, e.request!.header);
 }
 
-function requestIsHttps(e: core.RequestEvent, req: http.Request): boolean {
+/** `requestHeaders`: the request's header map (the pipeline passes the one it already read). */
+function requestIsHttps(e: core.RequestEvent, requestHeaders: http.Header): boolean {
   if (e.isTLS()) return true;
-  return forwardedHttps(req.header);
-}
-
-function forwardedHttps(headers: http.Header): boolean {
-  const forwardedProto = headers.values("X-Forwarded-Proto");
+  const forwardedProto = requestHeaders.values("X-Forwarded-Proto");
   if (!forwardedProto || forwardedProto.length === 0) return false;
   const proxy = $app.settings().trustedProxy;
   return isHttpsRequest({ tls: false, forwardedProto, trustedProxyHeaders: proxy.headers ?? [], useLeftmost: proxy.useLeftmostIP });
@@ -50,17 +46,12 @@ function forwardedHttps(headers: http.Header): boolean {
 export const setSecurityHeaders: PreStage = (e, state) => {
   const p = getPlan();
   const cls = p.classes[routeClassOf(state.path)];
-  const list = p.httpsMatters && isHttpsState(e, state) ? cls.secure : cls.plain;
+  const list = p.httpsMatters && requestIsHttps(e, state.requestHeaders) ? cls.secure : cls.plain;
   // Every property read on a Go object is a JSVM->Go crossing: `set` is bound once per request
   // (RequestState), not looked up per header (measured ~2x cheaper per header in goja).
   const set = state.setResponseHeader;
   for (let i = 0; i < list.length; i++) set(list[i]![0], list[i]![1]);
 };
-
-function isHttpsState(e: core.RequestEvent, state: RequestState): boolean {
-  if (e.isTLS()) return true;
-  return forwardedHttps(state.requestHeaders);
-}
 
 /**
  * For app teams: gives a response the header set of another route class, e.g. an HTML page served by
@@ -74,7 +65,7 @@ export function applyHeaders(e: core.RequestEvent, routeClass: RouteClass): void
   const p = getPlan();
   if (!p.enabled) return;
   const cls = p.classes[routeClass];
-  const list = p.httpsMatters && requestIsHttps(e, e.request!) ? cls.secure : cls.plain;
+  const list = p.httpsMatters && requestIsHttps(e, e.request!.header) ? cls.secure : cls.plain;
   const h = e.response.header();
   // Headers of the old class that the new one does not send would otherwise stay behind.
   const own = new Set(list.map(([name]) => name.toLowerCase()));

@@ -28,8 +28,9 @@ function emitEvent(level: LogLevel, msg: string, fields: Fields | undefined): vo
 }
 
 /**
- * Writes one access line if its level passes; true when it was written. Its fields are built by pb-ops from known names with
- * the path already redacted; the JSON form is the per-request hot path (see accessLineJson).
+ * Writes one access line if its level passes; true when it was written. Its fields are built by
+ * pb-ops from known names with the path already redacted; the JSON form is the per-request hot
+ * path (see accessLineJson).
  */
 export function emitAccess(level: LogLevel, facts: RequestFacts): boolean {
   const cfg = getConfig().log;
