@@ -5,9 +5,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { accessLines, parseStdout, pocketbaseLogs, waitFor } from "./harness/logs";
 import { POCKETBASE_VERSIONS, startPocketBase, type RunningPocketBase } from "./harness/pocketbase";
-import { TEST_ROUTES } from "./harness/test-routes";
-
-const hooks = { "zz_test_routes.pb.js": TEST_ROUTES };
+import { TEST_ROUTE_HOOKS } from "./harness/test-routes";
 
 describe.each(POCKETBASE_VERSIONS)("PocketBase %s", (version: string) => {
   let pb: RunningPocketBase | undefined;
@@ -18,7 +16,7 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s", (version: string) => {
 
   /** Sends ok/bad/boom requests tagged `tag`, then returns the URLs PocketBase logged for the tag. */
   async function requestsLoggedByPocketBase(env: Record<string, string>, tag: string): Promise<string[]> {
-    pb = await startPocketBase({ version, env, extraHooks: hooks });
+    pb = await startPocketBase({ version, env, extraHooks: TEST_ROUTE_HOOKS });
     const token = await pb.superuserToken();
     for (const route of ["ok", "ok", "bad", "boom"]) {
       const res = await fetch(`${pb.url}/test/${route}?tag=${tag}-${route}`, { headers: { "X-Request-Id": `${tag}-${route}-id` } });

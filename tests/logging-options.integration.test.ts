@@ -3,9 +3,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { accessLines, parseStdout, waitFor } from "./harness/logs";
 import { POCKETBASE_VERSIONS, startPocketBase, type RunningPocketBase } from "./harness/pocketbase";
-import { TEST_ROUTES } from "./harness/test-routes";
-
-const hooks = { "zz_test_routes.pb.js": TEST_ROUTES };
+import { TEST_ROUTE_HOOKS } from "./harness/test-routes";
 
 describe.each(POCKETBASE_VERSIONS)("PocketBase %s", (version: string) => {
   let pb: RunningPocketBase | undefined;
@@ -21,7 +19,7 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s", (version: string) => {
   }
 
   it("PB_LOG_LEVEL=warn drops successful access lines and keeps 4xx/5xx", async () => {
-    pb = await startPocketBase({ version, env: { PB_LOG_LEVEL: "warn" }, extraHooks: hooks });
+    pb = await startPocketBase({ version, env: { PB_LOG_LEVEL: "warn" }, extraHooks: TEST_ROUTE_HOOKS });
     await hit("/test/ok", "lvl-ok-000001");
     await hit("/test/bad", "lvl-bad-00001");
     await hit("/test/boom", "lvl-boom-0001");
@@ -33,7 +31,7 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s", (version: string) => {
   });
 
   it("PB_LOG_FORMAT=text writes `time LEVEL msg key=value` lines", async () => {
-    pb = await startPocketBase({ version, env: { PB_LOG_FORMAT: "text" }, extraHooks: hooks });
+    pb = await startPocketBase({ version, env: { PB_LOG_FORMAT: "text" }, extraHooks: TEST_ROUTE_HOOKS });
     await hit("/test/ok", "fmt-text-0001");
     await waitFor(() => pb!.stdout().includes("fmt-text-0001"), 10_000, "text line");
     const line = pb.stdout().split("\n").find((l) => l.includes("fmt-text-0001"))!;
@@ -42,14 +40,14 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s", (version: string) => {
   });
 
   it("PB_LOG_SAMPLE=0 keeps no successful lines but every error; PB_LOG_ACCESS=false keeps none", async () => {
-    pb = await startPocketBase({ version, env: { PB_LOG_SAMPLE: "0" }, extraHooks: hooks });
+    pb = await startPocketBase({ version, env: { PB_LOG_SAMPLE: "0" }, extraHooks: TEST_ROUTE_HOOKS });
     for (let i = 0; i < 20; i++) await hit("/test/ok", `smp-ok-${String(i).padStart(6, "0")}`);
     await hit("/test/limited", "smp-429-00001");
     await waitFor(() => pb!.stdout().includes("smp-429-00001"), 10_000, "429 line");
     expect(pb.stdout()).not.toContain("smp-ok-");
     await pb.stop();
 
-    pb = await startPocketBase({ version, env: { PB_LOG_ACCESS: "false" }, extraHooks: hooks });
+    pb = await startPocketBase({ version, env: { PB_LOG_ACCESS: "false" }, extraHooks: TEST_ROUTE_HOOKS });
     await hit("/test/boom", "acc-off-00001");
     await hit("/test/custom-log", "acc-off-00002");
     // App events still flow; access lines do not.
@@ -59,7 +57,7 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s", (version: string) => {
   });
 
   it("a token in Authorization, in a cookie and in ?token= never appears in any output", async () => {
-    pb = await startPocketBase({ version, env: { PB_LOG_MIRROR: "all", PB_LOG_REDACT: "x-team-key" }, extraHooks: hooks });
+    pb = await startPocketBase({ version, env: { PB_LOG_MIRROR: "all", PB_LOG_REDACT: "x-team-key" }, extraHooks: TEST_ROUTE_HOOKS });
     const secrets: string[] = ["AuthzSecretValue123", "CookieSecretValue456", "QuerySecretValue789", "PasswordSecret000", "TeamKeySecret111"];
     await hit("/test/ok", "red-000000001", { headers: { Authorization: `Bearer ${secrets[0]!}` } });
     await hit("/test/bad", "red-000000002", { headers: { Cookie: `pb_auth=${secrets[1]!}; theme=dark` } });

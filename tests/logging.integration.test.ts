@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fetchJson } from "./harness/http";
 import { accessLines, parseStdout, waitFor } from "./harness/logs";
 import { POCKETBASE_VERSIONS, startPocketBase, type RunningPocketBase } from "./harness/pocketbase";
-import { TEST_ROUTES } from "./harness/test-routes";
+import { TEST_ROUTE_HOOKS } from "./harness/test-routes";
 
 
 const KINDS = [
@@ -42,7 +42,7 @@ async function mixedRequests(url: string, n: number, concurrency = 8, idPrefix =
 describe.each(POCKETBASE_VERSIONS)("PocketBase %s, stdout a pipe", (version: string) => {
   let pb: RunningPocketBase;
   beforeAll(async () => {
-    pb = await startPocketBase({ version, extraHooks: { "zz_test_routes.pb.js": TEST_ROUTES } });
+    pb = await startPocketBase({ version, extraHooks: TEST_ROUTE_HOOKS });
   });
   afterAll(async () => pb?.stop());
 
@@ -122,13 +122,13 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s, stdout a file opened for appe
     const dataDir = join(dir, "data");
 
     let fd = openSync(file, "a");
-    let pb = await startPocketBase({ version, dataDir, stdoutFd: fd, extraHooks: { "zz_test_routes.pb.js": TEST_ROUTES } });
+    let pb = await startPocketBase({ version, dataDir, stdoutFd: fd, extraHooks: TEST_ROUTE_HOOKS });
     closeSync(fd);
     const first = await mixedRequests(pb.url, 1000, 8, "first");
     await pb.stop();
 
     fd = openSync(file, "a");
-    pb = await startPocketBase({ version, dataDir, stdoutFd: fd, superuser: false, extraHooks: { "zz_test_routes.pb.js": TEST_ROUTES } });
+    pb = await startPocketBase({ version, dataDir, stdoutFd: fd, superuser: false, extraHooks: TEST_ROUTE_HOOKS });
     closeSync(fd);
     const second = await mixedRequests(pb.url, 50, 4, "second");
     await pb.stop();
@@ -151,7 +151,7 @@ describe("stdout a terminal", () => {
     const { spawn } = await import("node:child_process");
     const { pocketbaseBinary, freePort, prepareHooks, baseEnv } = await import("./harness/pocketbase");
     const dir = mkdtempSync(join(tmpdir(), "pbops-tty-"));
-    const hooks = prepareHooks({ "zz_test_routes.pb.js": TEST_ROUTES });
+    const hooks = prepareHooks(TEST_ROUTE_HOOKS);
     const port = await freePort();
     const cmd = `${pocketbaseBinary(POCKETBASE_VERSIONS[0]!)} serve --http 127.0.0.1:${port} --dir ${dir}/data --hooksDir ${hooks} --migrationsDir ${dir}/migrations`;
     // util-linux `script` gives the command a pseudo-terminal as stdin/stdout/stderr.

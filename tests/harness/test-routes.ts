@@ -10,3 +10,6 @@ routerAdd("GET", "/test/custom-log", (e) => {
   return e.json(200, { logged: true });
 });
 `;
+
+/** TEST_ROUTES as an `extraHooks` entry for startPocketBase / prepareHooks. */
+export const TEST_ROUTE_HOOKS: Record<string, string> = { "zz_test_routes.pb.js": TEST_ROUTES };
