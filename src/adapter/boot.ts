@@ -3,6 +3,7 @@
 // request.
 import { ConfigError } from "../config/load";
 import { getConfig } from "./config";
+import { leaseBootError } from "./lease";
 import { onServe } from "./serve";
 import { captureStdout } from "./stdout";
 
@@ -11,6 +12,8 @@ const STARTED_AT_KEY = "pbOps.startedAt";
 export function boot(): void {
   try {
     getConfig();
+    const leaseErr = leaseBootError();
+    if (leaseErr) throw leaseErr;
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     console.error(err.message);

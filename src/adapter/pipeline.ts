@@ -12,6 +12,7 @@ import { assignRequestId, writeAccessLine } from "./access-log";
 import { getConfig } from "./config";
 import { rateLimitEnabled, rateLimitStage } from "./ratelimit";
 import { headerStages } from "./headers";
+import { leaseFenceStage } from "./lease";
 import { newRequestState, type RequestState } from "./request-state";
 
 export type { RequestState } from "./request-state";
@@ -42,6 +43,9 @@ function buildStages(config: Config): Stages {
   // Security headers and CORS before the rate limiter, so its 429s carry them too.
   pre.push(...headerStages(config));
   if (rateLimitEnabled()) pre.push(rateLimitStage);
+  // Deploy lease (src/adapter/lease.ts): one store read when not fenced; after the limiter, so a
+  // flood of writes to a standby is still limited.
+  if (config.lease.enabled) pre.push(leaseFenceStage);
   const post: PostStage[] = [];
   if (config.log.access) post.push(writeAccessLine);
   return { pre, post };

@@ -32,3 +32,17 @@ routerAdd("GET", "/api/ops/health", (e) => {
 routerAdd("GET", "/api/ops/backup-status", (e) => {
   return require(`${__hooks}/pb_ops/index.js`).backupStatus(e);
 });
+
+// Deploy lease (src/adapter/lease.ts): `pocketbase pb-ops lease claim|hold|release`, run by the
+// entrypoint, and the loopback route its agent calls to make the server re-read its role.
+$app.rootCmd!.addCommand(
+  new Command({
+    use: "pb-ops",
+    short: "pb-ops deploy lease (used by the container entrypoint)",
+    run: (_cmd, args) => require(`${__hooks}/pb_ops/index.js`).leaseCommand(args),
+  }),
+);
+
+routerAdd("POST", "/api/ops/lease/refresh", (e) => {
+  return require(`${__hooks}/pb_ops/index.js`).leaseRefresh(e);
+});
