@@ -11,7 +11,7 @@
 import { replicaFromEnv } from "../backup/replica";
 import { parseLtxName } from "../backup/remote";
 import { ConfigError } from "../config/load";
-import { decideClaim, decideHolder, leaseKey, markPrevious, newClaimMemory, observe, type Holder, type Lease, type RenewResult } from "../lease/decide";
+import { decideClaim, decideHolder, leaseKey, markPrevious, releaseOwn, newClaimMemory, observe, type Holder, type Lease, type RenewResult } from "../lease/decide";
 import { leaseSettingsError, type LeaseSettings } from "../lease/config";
 import { constantTimeEqual } from "../crypto/constant-time";
 import { getConfig } from "./config";
@@ -20,6 +20,8 @@ import type { RequestState } from "./request-state";
 
 const KEY_ROLE = "pbOps.lease.role";
 const KEY_LOG = "pbOps.lease.lastLog";
+/** How long a write already past the fence has to commit before Litestream is stopped. */
+const DRAIN_MS = 1000;
 export const EXIT = { granted: 0, fatal: 1, standby: 3, disabled: 4, handoff: 10, selfFenced: 11, lostProcess: 12 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -283,6 +285,9 @@ function hold(s: LeaseSettings): void {
     else if (a.kind === "handoff") {
       fence(`a deploy is in progress: ${a.why}`);
       acknowledge(store, me);
+      // Drain: a write that passed the fence just before it went up commits within this; after it,
+      // the entrypoint stops Litestream, whose last sync ships everything committed.
+      sleep(DRAIN_MS);
       $os.exit(EXIT.handoff);
     } else if (a.kind === "self-fence") {
       fence(a.why);
@@ -299,7 +304,8 @@ function updatePrevious(store: LeaseStore, me: HolderFile, state: "acknowledged"
       sleep(250);
       continue;
     }
-    const next = markPrevious(r.lease, me.epoch, me.id, state, txid, nowIso());
+    // Our own lease still (a clean shutdown, nobody claimed): release it ourselves.
+    const next = state === "released" && txid !== null && r.lease.epoch === me.epoch ? releaseOwn(r.lease, me.epoch, me.id, txid, nowIso()) : markPrevious(r.lease, me.epoch, me.id, state, txid, nowIso());
     if (!next) return false;
     const w = store.write(next, r.etag);
     if (w.kind === "ok") return true;

@@ -17,8 +17,11 @@ export interface Lease {
   v: 1;
   epoch: number;
   holder: Holder;
-  /** starting: claimed, restoring or waiting for the previous holder; active: serving and replicating. */
-  state: "starting" | "active";
+  /** starting: claimed, restoring or waiting for the previous holder; active: serving and
+   * replicating; released: the holder shut down cleanly after its last sync (nobody had claimed). */
+  state: "starting" | "active" | "released";
+  /** Set with state "released": the last transaction the holder shipped. */
+  releasedTxid?: number | null;
   /** The holder's clock, for people reading the object; never used in a decision. */
   heartbeatAt: string;
   /** The holder this claim replaced, and how far its handoff got. */
@@ -94,6 +97,8 @@ export function decideClaim(lease: Lease | null, me: Holder, mem: ClaimMemory, n
     why,
     lease: newLease(lease.epoch + 1, me, nowIso, { epoch: lease.epoch, holderId: lease.holder.id, state: "claimed" }),
   });
+  if (lease.state === "released")
+    return { kind: "replace", why: `holder ${lease.holder.id} (epoch ${lease.epoch}) shut down cleanly`, lease: newLease(lease.epoch + 1, me, nowIso, { epoch: lease.epoch, holderId: lease.holder.id, state: "released", releasedTxid: lease.releasedTxid ?? null }) };
   if (lease.state === "active") return claim(`holder ${lease.holder.id} (epoch ${lease.epoch}) is active: asking it to hand over`);
   // A starting claimant: alive if its object changed within TTL while we watched.
   const quietFor = nowMs - mem.lastChangeAtMs;
@@ -133,11 +138,17 @@ export function markPrevious(lease: Lease, myEpoch: number, myId: string, state:
   return { ...lease, previous: { ...p, state, ...(state === "released" ? { releasedTxid: txid, releasedAt: nowIso } : {}) } };
 }
 
+/** A clean shutdown with no claim pending: the holder marks its own lease released. */
+export function releaseOwn(lease: Lease, myEpoch: number, myId: string, txid: number, nowIso: string): Lease | null {
+  if (lease.epoch !== myEpoch || lease.holder.id !== myId) return null;
+  return { ...lease, state: "released", releasedTxid: txid, heartbeatAt: nowIso };
+}
+
 /** Reads the object's JSON; anything else is a foreign object we refuse to overwrite blindly. */
 export function parseLease(text: string): Lease | null {
   try {
     const o = JSON.parse(text) as Lease;
-    if (o && o.v === 1 && typeof o.epoch === "number" && o.holder && typeof o.holder.id === "string" && (o.state === "starting" || o.state === "active")) return o;
+    if (o && o.v === 1 && typeof o.epoch === "number" && o.holder && typeof o.holder.id === "string" && (o.state === "starting" || o.state === "active" || o.state === "released")) return o;
   } catch {
     // fall through
   }
