@@ -1,8 +1,14 @@
 // Deploys that lose nothing (issue 14): the deploy lease, the write fence and the handoff between
 // the old and the new container, with the REAL entrypoint, PocketBase, Litestream v0.5 and
 // versitygw on loopback (tests/harness/deploy-drill.ts).
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runDeployDrill } from "./harness/deploy-drill";
+import { DeployStack, Writer, firstContainer, runDeployDrill, type Container } from "./harness/deploy-drill";
+import { MONITOR_INTERVAL_MS, createDrillCollection, waitReplicaCaughtUp } from "./harness/drill";
+import { superuserToken, upsertSuperuser } from "./harness/entrypoint";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const log = (m: string) => console.log(`[deploy] ${m}`);
 
@@ -21,4 +27,123 @@ describe("rolling deploys with the lease (A -> B -> C -> D under load, then a re
       expect(out, `${name} released`).toMatch(/released epoch \d+ at TXID \d+/);
     }
   }, 240_000);
+});
+
+describe("control: the same rolling deploys with PB_LEASE=off", () => {
+  it("loses acknowledged writes (proves the drill can fail)", async () => {
+    const r = await runDeployDrill({ lease: false, deploys: 1, overlapMs: 3000, log });
+    console.log(`[deploy] lease off: ${r.acked.length} acked, ${r.lost.length} lost (${r.lost.filter((a) => a.by === "A").length} acknowledged by A)`);
+    expect(r.acked.length).toBeGreaterThan(100);
+    expect(r.lost.length).toBeGreaterThan(0);
+  }, 180_000);
+});
+
+const OPS_TOKEN = "leaseDrillToken-7f3a9c1e5b2d8f4a6c0e";
+const FAST = { PB_LEASE_HEARTBEAT: "1s", PB_LEASE_TTL: "5s", PB_OPS_TOKEN: OPS_TOKEN };
+
+describe("crash: the primary is killed with SIGKILL under load", () => {
+  it("the next container takes over within TTL + restore time, and only the last sync interval can be lost", async () => {
+    const stack = new DeployStack("crash/data.db", FAST);
+    await stack.start();
+    try {
+      const { c: a, token } = await firstContainer(stack);
+      const writer = new Writer(token, 20);
+      writer.rotation = [a];
+      writer.start();
+      await sleep(3000);
+      const killAt = Date.now();
+      await a.run.kill9();
+      writer.rotation = [];
+      const b = await stack.launch("B");
+      const healthyAt = await b.run.waitHealthy(b.site.url, 60_000);
+      const restoredMs = /restored .* in (\d+)s/.exec(b.run.output());
+      log(`crash: B healthy ${healthyAt - killAt}ms after the kill`);
+      expect(b.run.output()).toMatch(/TAKEOVER: granted epoch 2: holder \w+ did not acknowledge within 5000ms/);
+      // TTL (5s) + restore + PocketBase start, with a margin for this 2-core machine.
+      expect(healthyAt - killAt).toBeLessThan(5000 + (Number(restoredMs?.[1] ?? 0) + 1) * 1000 + 6000);
+      writer.rotation = [b];
+      await sleep(1500);
+      await writer.stop();
+      await b.run.terminate();
+      const final = await stack.restoreAndInspect();
+      const found = new Set(final.seqs);
+      const cycleMs = 1000 + MONITOR_INTERVAL_MS;
+      const lost = writer.acks.filter((x) => !found.has(x.seq));
+      log(`crash: ${writer.acks.length} acked, ${lost.length} lost (newest ${lost.length ? Math.max(...lost.map((x) => killAt - x.at)) : 0}ms before the kill)`);
+      expect(lost.filter((x) => x.by === "B")).toEqual([]);
+      expect(lost.filter((x) => killAt - x.at > cycleMs)).toEqual([]);
+      expect(writer.acks.some((x) => x.by === "B")).toBe(true);
+      expect(final.integrity).toBe("ok");
+      expect(final.duplicates).toBe(0);
+    } finally {
+      await stack.destroy();
+    }
+  }, 180_000);
+});
+
+describe("split: two containers start at once on an empty replica", () => {
+  it("exactly one becomes primary; the other is a standby that never restores, replicates or accepts writes", async () => {
+    const stack = new DeployStack("split/data.db", FAST);
+    await stack.start();
+    try {
+      const [x, y] = await Promise.all([stack.launch("X"), stack.launch("Y")]);
+      // The primary's health turns 200; the standby's answers 503 {"status":"standby"}.
+      const health = async (c: Container) => {
+        try {
+          const res = await fetch(`${c.site.url}/api/ops/health`);
+          return { status: res.status, body: (await res.json()) as { status: string; lease?: { role: string; reason: string } } };
+        } catch {
+          return null;
+        }
+      };
+      let primary: Container | undefined;
+      let standby: Container | undefined;
+      const deadline = Date.now() + 60_000;
+      while (Date.now() < deadline && !(primary && standby)) {
+        for (const c of [x, y]) {
+          const h = await health(c);
+          if (h?.status === 200) primary = c;
+          if (h?.status === 503 && h.body.status === "standby") standby = c;
+        }
+        await sleep(200);
+      }
+      expect(primary, x.run.output() + "\n=====\n" + y.run.output()).toBeDefined();
+      expect(standby, x.run.output() + "\n=====\n" + y.run.output()).toBeDefined();
+      expect(primary).not.toBe(standby);
+      const sb = standby!;
+      const p = primary!;
+      expect(sb.run.output()).toMatch(/STANDBY: another container \(\w+, epoch 1\) is starting as primary/);
+      expect(sb.run.output()).not.toMatch(/restored |litestream.*replicating to/i);
+      const h = await health(sb);
+      expect(h!.body.lease!.role).toBe("standby");
+
+      await upsertSuperuser(p.site, p.env);
+      const token = await superuserToken(p.site.url);
+      await createDrillCollection(p.site.url, token);
+      // A load balancer that does not check health sends writes to both: the standby refuses all.
+      const writer = new Writer(token, 25);
+      writer.rotation = [p, sb];
+      writer.start();
+      await sleep(3000);
+      await writer.stop();
+      expect(writer.acks.filter((a) => a.by === sb.name)).toEqual([]);
+      expect(writer.acks.filter((a) => a.by === p.name).length).toBeGreaterThan(20);
+      const refused = await fetch(`${sb.site.url}/api/collections/drill/records`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get("retry-after")).toBe("30");
+      expect(((await refused.json()) as { message: string }).message).toMatch(/standby and does not accept writes/);
+      const status = await fetch(`${sb.site.url}/api/ops/backup-status`, { headers: { authorization: `Bearer ${OPS_TOKEN}` } });
+      expect(((await status.json()) as { lease?: { role: string } }).lease?.role).toBe("standby");
+
+      // The standby never ran Litestream: no local LTX state, and the replica holds the primary's data.
+      expect(existsSync(join(sb.site.dataDir, ".data.db-litestream"))).toBe(false);
+      await waitReplicaCaughtUp(p.site, p.env, 20_000);
+      await p.run.terminate();
+      const final = await stack.restoreAndInspect();
+      expect(final.seqs).toEqual(writer.acks.map((a) => a.seq).sort((a, b) => a - b));
+      expect(final.integrity).toBe("ok");
+    } finally {
+      await stack.destroy();
+    }
+  }, 180_000);
 });
