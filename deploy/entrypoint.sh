@@ -155,21 +155,58 @@ case $LITESTREAM_METRICS_ADDR in
   *) die "LITESTREAM_METRICS_ADDR=$LITESTREAM_METRICS_ADDR must be a loopback address (127.0.0.1:PORT): the metrics are for pb-ops only" ;;
 esac
 
+# --- replica check, deploy lease, restore -----------------------------------------------------
+
+# Runs Litestream in the background so a SIGTERM during a long restore is handled at once (a
+# foreground child would delay the trap until it finished). Output goes to $out; its last line is
+# the error Litestream printed.
+out=$(mktemp)
+child=
+agent=
+trap 'rm -f "$out"' EXIT
+trap 'log "signal received during lease claim or restore; stopping"; [ -n "$child" ] && kill "$child" 2>/dev/null; [ -n "$agent" ] && kill "$agent" 2>/dev/null; rm -f "$db.tmp"; exit 143' TERM INT
+run_litestream() {
+  "$LITESTREAM_BIN" "$@" >"$out" 2>&1 &
+  child=$!
+  set +e
+  wait "$child"
+  rc=$?
+  set -e
+  child=
+  return "$rc"
+}
+last_line() { grep -v '^[[:space:]]*$' "$out" | tail -n 1 | sed 's/^Error: //'; }
+
+if [ ! -e "$db" ]; then
+  # A restore killed half-way leaves data.db.tmp behind; Litestream would reuse it otherwise.
+  rm -f "$db.tmp" "$db-wal" "$db-shm"
+  # 1. Prove the replica can be listed. `restore -if-replica-exists` treats "no backup files" as
+  #    success; listing explicitly first means an unreadable replica (403, no such bucket,
+  #    unreachable endpoint) is always an error, whatever a future Litestream classifies as
+  #    "no backups".
+  run_litestream ltx -config "$LITESTREAM_CONFIG" -level all -json "$db" ||
+    die "cannot read the replica $replica_shown: $(last_line); check REPLICA_URL, LITESTREAM_ACCESS_KEY_ID and LITESTREAM_SECRET_ACCESS_KEY. Not starting: an empty database would be replicated over a backup that could not be read"
+  ltx_files=$(grep -c '"level"' "$out" || true)
+fi
+
 # --- deploy lease (before restoring) ---------------------------------------------------------------
 
 lease_state="$POCKETBASE_DIR/.pb-ops-lease"
 lease_tmp=$(mktemp -d)
-agent=
 # The lease commands run pb-ops inside PocketBase with a throwaway --dir, so they never create or
 # touch pb_data/data.db.
 lease_cmd() {
   "$POCKETBASE_BIN" pb-ops lease "$@" --dir "$lease_tmp" --hooksDir "$POCKETBASE_HOOKS_DIR" --automigrate=false
 }
 rm -rf "$lease_state"
+# In the background like the restore, so a SIGTERM while it waits is handled at once.
+lease_cmd claim &
+child=$!
 set +e
-lease_cmd claim
+wait "$child"
 lease_rc=$?
 set -e
+child=
 case $lease_rc in
   0) lease=on ;;
   4) lease=off ;;
@@ -195,38 +232,9 @@ fi
 
 # --- restore -------------------------------------------------------------------------------------
 
-# Runs Litestream in the background so a SIGTERM during a long restore is handled at once (a
-# foreground child would delay the trap until it finished). Output goes to $out; its last line is
-# the error Litestream printed.
-out=$(mktemp)
-child=
-trap 'rm -f "$out"' EXIT
-trap 'log "signal received during restore; stopping"; [ -n "$child" ] && kill "$child" 2>/dev/null; [ -n "$agent" ] && kill "$agent" 2>/dev/null; rm -f "$db.tmp"; exit 143' TERM INT
-run_litestream() {
-  "$LITESTREAM_BIN" "$@" >"$out" 2>&1 &
-  child=$!
-  set +e
-  wait "$child"
-  rc=$?
-  set -e
-  child=
-  return "$rc"
-}
-last_line() { grep -v '^[[:space:]]*$' "$out" | tail -n 1 | sed 's/^Error: //'; }
-
 if [ -e "$db" ]; then
   log "$db exists; not restoring (a restart on the same disk keeps its data)"
 else
-  # A restore killed half-way leaves data.db.tmp behind; Litestream would reuse it otherwise.
-  rm -f "$db.tmp" "$db-wal" "$db-shm"
-  # 1. Prove the replica can be listed. `restore -if-replica-exists` treats "no backup files" as
-  #    success; listing explicitly first means an unreadable replica (403, no such bucket,
-  #    unreachable endpoint) is always an error, whatever a future Litestream classifies as
-  #    "no backups".
-  run_litestream ltx -config "$LITESTREAM_CONFIG" -level all -json "$db" ||
-    die "cannot read the replica $replica_shown: $(last_line); check REPLICA_URL, LITESTREAM_ACCESS_KEY_ID and LITESTREAM_SECRET_ACCESS_KEY. Not starting: an empty database would be replicated over a backup that could not be read"
-  ltx_files=$(grep -c '"level"' "$out" || true)
-
   # 2. Restore (also reads a v0.3 `generations/` replica, which `ltx` does not list).
   started=$(date +%s)
   run_litestream restore -config "$LITESTREAM_CONFIG" -if-db-not-exists -if-replica-exists "$db" ||
