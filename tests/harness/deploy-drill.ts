@@ -219,3 +219,47 @@ export async function runDeployDrill(opts: DrillOptions): Promise<DeployDrillRes
     await stack.destroy();
   }
 }
+
+export interface CrashResult {
+  /** kill -9 of the primary -> the next container healthy (ms). */
+  takeoverMs: number;
+  acked: Ack[];
+  lost: { seq: number; ageMs: number; by: string }[];
+  /** sync interval + monitor interval: nothing acknowledged earlier than this before the kill may be lost. */
+  cycleMs: number;
+  integrity: string;
+  duplicates: number;
+  output: string;
+}
+
+/**
+ * Crash: the primary is killed with SIGKILL under load (Litestream, PocketBase and the lease agent
+ * at once); a new container starts on the same REPLICA_URL and must take over after the TTL.
+ */
+export async function runCrashDrill(env: Record<string, string>, monitorIntervalMs: number, log: (m: string) => void = () => {}): Promise<CrashResult> {
+  const stack = new DeployStack("crash/data.db", env);
+  await stack.start();
+  try {
+    const { c: a, token } = await firstContainer(stack);
+    const writer = new Writer(token, 20);
+    writer.rotation = [a];
+    writer.start();
+    await sleep(3000);
+    const killAt = Date.now();
+    await a.run.kill9();
+    writer.rotation = [];
+    const b = await stack.launch("B");
+    const healthyAt = await b.run.waitHealthy(b.site.url, 60_000);
+    log(`crash: B healthy ${healthyAt - killAt}ms after the kill`);
+    writer.rotation = [b];
+    await sleep(1500);
+    await writer.stop();
+    await b.run.terminate();
+    const final = await stack.restoreAndInspect();
+    const found = new Set(final.seqs);
+    const lost = writer.acks.filter((x) => !found.has(x.seq)).map((x) => ({ seq: x.seq, ageMs: killAt - x.at, by: x.by }));
+    return { takeoverMs: healthyAt - killAt, acked: writer.acks, lost, cycleMs: 1000 + monitorIntervalMs, integrity: final.integrity, duplicates: final.duplicates, output: b.run.output() };
+  } finally {
+    await stack.destroy();
+  }
+}
