@@ -4,9 +4,9 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { DeployStack, Writer, runCrashDrill, runDeployDrill, type Container } from "./harness/deploy-drill";
+import { DeployStack, Writer, firstContainer, runCrashDrill, runDeployDrill, type Container } from "./harness/deploy-drill";
 import { MONITOR_INTERVAL_MS, createDrillCollection, waitReplicaCaughtUp } from "./harness/drill";
-import { superuserToken, upsertSuperuser } from "./harness/entrypoint";
+import { runCommand, superuserToken, upsertSuperuser } from "./harness/entrypoint";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -112,6 +112,18 @@ describe("split: two containers start at once on an empty replica", () => {
       const status = await fetch(`${sb.site.url}/api/ops/backup-status`, { headers: { authorization: `Bearer ${OPS_TOKEN}` } });
       expect(((await status.json()) as { lease?: { role: string } }).lease?.role).toBe("standby");
 
+      // The primary reports the foreign claimant it saw (the standby's note in the bucket).
+      const standbyId = /claiming \S+ as (\w+)/.exec(sb.run.output())![1]!;
+      let seen: { id?: string }[] = [];
+      for (let i = 0; i < 50 && !seen.some((x) => x.id === standbyId); i++) {
+        const res = await fetch(`${p.site.url}/api/ops/backup-status`, { headers: { authorization: `Bearer ${OPS_TOKEN}` } });
+        const body = (await res.json()) as { lease?: { role: string; epoch: number; foreignClaimants: { id?: string }[] } };
+        expect(body.lease).toMatchObject({ role: "primary", epoch: 1 });
+        seen = body.lease!.foreignClaimants;
+        await sleep(200);
+      }
+      expect(seen.map((x) => x.id)).toContain(standbyId);
+
       // The standby never ran Litestream: no local LTX state, and the replica holds the primary's data.
       expect(existsSync(join(sb.site.dataDir, ".data.db-litestream"))).toBe(false);
       await waitReplicaCaughtUp(p.site, p.env, 20_000);
@@ -123,4 +135,60 @@ describe("split: two containers start at once on an empty replica", () => {
       await stack.destroy();
     }
   }, 180_000);
+});
+
+describe("the primary without a working lease stops replicating", () => {
+  it("S3 unreachable from the holder: it fences writes and stops Litestream before a claimant may take over", async () => {
+    const stack = new DeployStack("selffence/data.db", FAST);
+    await stack.start();
+    try {
+      const { c: a, token } = await firstContainer(stack);
+      stack.s3.pause();
+      const pausedAt = Date.now();
+      try {
+        // TTL 5s - 2 heartbeats = 3s of failed renewals, checked every heartbeat (1s request timeout).
+        let status = 0;
+        while (Date.now() - pausedAt < 8000) {
+          const res = await fetch(`${a.site.url}/api/collections/drill/records`, { method: "POST", headers: { "content-type": "application/json", authorization: token }, body: JSON.stringify({ seq: 1 }) });
+          status = res.status;
+          if (status === 503) break;
+          await sleep(100);
+        }
+        const fencedAfter = Date.now() - pausedAt;
+        log(`self-fence: writes refused ${fencedAfter}ms after S3 stopped answering`);
+        expect(status).toBe(503);
+        expect(fencedAfter).toBeGreaterThanOrEqual(3000);
+        expect(fencedAfter).toBeLessThan(5000); // before TTL: no claimant can have taken over yet
+        expect(a.run.output()).toMatch(/FENCED: no successful renewal for \d+ms/);
+        // Reads keep working.
+        expect((await fetch(`${a.site.url}/api/collections/drill/records`, { headers: { authorization: token } })).status).toBe(200);
+      } finally {
+        stack.s3.resume();
+      }
+      const deadline = Date.now() + 30_000;
+      while (!/Litestream stopped/.test(a.run.output()) && Date.now() < deadline) await sleep(200);
+      expect(a.run.output()).toMatch(/Litestream stopped \(no more writes to/);
+    } finally {
+      await stack.destroy();
+    }
+  }, 120_000);
+
+  it("the lease agent dies: the container stops PocketBase and Litestream and exits 1", async () => {
+    const stack = new DeployStack("agentdies/data.db", FAST);
+    await stack.start();
+    try {
+      const { c: a } = await firstContainer(stack);
+      // The agent is the `pocketbase pb-ops lease hold` process in this container's process group.
+      const ps = await runCommand("ps", ["-o", "pid=,args=", "-g", String(a.run.child.pid)], {});
+      const agentPid = ps.stdout.split("\n").find((l) => l.includes("pb-ops lease hold"))?.trim().split(/\s+/)[0];
+      expect(agentPid, ps.stdout).toBeDefined();
+      process.kill(Number(agentPid), "SIGKILL");
+      const { code } = await a.run.exited;
+      expect(code).toBe(1);
+      expect(a.run.output()).toMatch(/the lease agent exited \(137\): stopping PocketBase and Litestream/);
+      await expect(fetch(`${a.site.url}/api/ops/health`)).rejects.toThrow();
+    } finally {
+      await stack.destroy();
+    }
+  }, 120_000);
 });

@@ -3,7 +3,7 @@
 // `pb-ops lease` console command exists and says when the lease is off.
 import { describe, expect, it } from "vitest";
 import { expectBootRefused } from "./harness/boot";
-import { POCKETBASE_VERSIONS, runPocketBase } from "./harness/pocketbase";
+import { POCKETBASE_VERSIONS, freePort, runPocketBase } from "./harness/pocketbase";
 
 const BAD_VALUES: [string, string, RegExp][] = [
   ["PB_LEASE", "sometimes", /not a boolean/],
@@ -34,5 +34,16 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s", (version: string) => {
     const cmd = runPocketBase(version, ["pb-ops", "lease", "claim"], {});
     expect(cmd.status, cmd.stdout + cmd.stderr).toBe(4);
     expect(cmd.stdout + cmd.stderr).toMatch(/pb-ops lease: disabled \(PB_LEASE=off or no REPLICA_URL\)/);
+  });
+
+  it("`pb-ops lease claim` with the bucket unreachable exits 1 with one FATAL line and no secret", async () => {
+    const port = await freePort(); // nothing listens there
+    const res = runPocketBase(version, ["pb-ops", "lease", "claim"], {
+      env: { REPLICA_URL: `s3://bkt/app/data.db?endpoint=http://127.0.0.1:${port}&region=us-east-1&forcePathStyle=true`, LITESTREAM_ACCESS_KEY_ID: "AKIDLEASETEST0000000", LITESTREAM_SECRET_ACCESS_KEY: "lease-secret-never-shown-0000", POCKETBASE_DIR: "/tmp/pbops-lease-unused" },
+    });
+    expect(res.status).toBe(1);
+    const lines = (res.stdout + res.stderr).split("\n").filter((l) => l.trim() !== "");
+    expect(lines.filter((l) => l.includes("FATAL"))).toEqual([expect.stringMatching(/pb-ops lease: FATAL: cannot reach the replica bucket to take the lease \(unreachable: connection refused\); not starting/)]);
+    expect(res.stdout + res.stderr).not.toContain("lease-secret-never-shown");
   });
 });

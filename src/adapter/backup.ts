@@ -14,7 +14,7 @@ import { classifyS3Response, classifyThrown, networkClass, parseListObjectsV2, s
 import { decideStatus, type MetricsRead, type Pending, type RemoteRead, type StatusInput } from "../backup/status";
 import { checkRef, toResult, withCheck, type CheckRef, type CheckResult } from "../backup/custom";
 import { getConfig } from "./config";
-import { currentRole } from "./lease";
+import { leaseReport } from "./lease";
 import { logEvent } from "./log";
 
 const KEY_REMOTE = "pbOps.backup.remote";
@@ -277,6 +277,6 @@ export function backupStatus(e: core.RequestEvent): void {
   if (out.syncErrorCount !== null) store.set(KEY_SYNC_ERRORS, out.syncErrorCount);
   logChange(out.status, out.body.reasons as { code: string }[]);
   // Deploy lease: a standby or a primary handing over says so (it is not the app's replicating copy).
-  const role = currentRole();
-  e.json(out.httpStatus, { ...out.body, access: who, ...(role ? { lease: role } : {}) });
+  const lease = leaseReport();
+  e.json(out.httpStatus, { ...out.body, access: who, ...(lease ? { lease } : {}) });
 }

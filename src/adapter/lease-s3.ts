@@ -74,6 +74,42 @@ export class LeaseStore {
     return { ok: true, supported: statuses[1] === 412 || statuses[1] === 409 };
   }
 
+  /** Where a standby leaves a note for the primary's backup-status (never the lease itself). */
+  noteKey(id: string): string {
+    return this.key.replace(/lease\.json$/, `standby-${id}.json`);
+  }
+
+  putNote(id: string, note: object): void {
+    this.send({ method: "PUT", key: this.noteKey(id), body: JSON.stringify(note), headers: { "content-type": "application/json" } });
+  }
+
+  /** Standby notes present in the bucket (keys and S3 times), at most one page. */
+  listNotes(): { key: string; modTimeMs: number }[] | null {
+    const prefix = this.noteKey("");
+    const req = signedListRequest(this.target, this.creds, Date.now(), undefined, prefix.replace(/\.json$/, ""));
+    try {
+      const res = $http.send({ url: req.url, method: "GET", headers: req.headers, timeout: this.timeoutS }) as unknown as Res;
+      if (res.statusCode !== 200) return null;
+      return parseListObjectsV2(toString(res.body as string)).objects.map((o) => ({ key: o.key, modTimeMs: o.modTimeMs }));
+    } catch {
+      return null;
+    }
+  }
+
+  readNote(key: string): Record<string, unknown> | null {
+    const r = this.send({ method: "GET", key });
+    if (!r.ok || r.status !== 200) return null;
+    try {
+      return JSON.parse(r.body) as Record<string, unknown>;
+    } catch {
+      return null;
+    }
+  }
+
+  deleteKey(key: string): void {
+    this.send({ method: "DELETE", key });
+  }
+
   /** Newest TXID on the replica (Litestream v0.5 LTX layout), or null with the reason. */
   remoteMaxTxid(): { ok: true; maxTXID: number; layout: string } | { ok: false; detail: string } {
     const out: RemoteObject[] = [];

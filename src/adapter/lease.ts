@@ -12,7 +12,7 @@ import { replicaFromEnv } from "../backup/replica";
 import { parseLtxName } from "../backup/remote";
 import { ConfigError } from "../config/load";
 import { decideClaim, decideHolder, leaseKey, markPrevious, releaseOwn, newClaimMemory, observe, type Holder, type Lease, type RenewResult } from "../lease/decide";
-import { leaseSettingsError, type LeaseSettings } from "../lease/config";
+import { leaseSettingsError, selfFenceAfterMs, type LeaseSettings } from "../lease/config";
 import { constantTimeEqual } from "../crypto/constant-time";
 import { getConfig } from "./config";
 import { LeaseStore } from "./lease-s3";
@@ -150,6 +150,8 @@ function claim(s: LeaseSettings): void {
     if (a.kind === "standby") {
       $os.mkdirAll(stateDir(), 0o700 as unknown as fs.FileMode);
       writePrivate(`${stateDir()}/role`, `standby\t${a.why}`);
+      // A note the primary's backup-status reports (a foreign claimant on its replica).
+      store.putNote(me.id, { id: me.id, host: me.host, startedAt: me.startedAt, reason: a.why });
       line(`STANDBY: ${a.why}. This container will not restore, replicate or accept writes.`);
       $os.exit(EXIT.standby);
       return;
@@ -158,6 +160,8 @@ function claim(s: LeaseSettings): void {
     const epoch = (r.lease as Lease).epoch;
     line(`${a.takeover ? "TAKEOVER: " : ""}granted epoch ${epoch}: ${a.why}`);
     if (a.releasedTxid) waitForTxid(store, a.releasedTxid);
+    // Notes of standbys that watched the previous epoch: the report starts afresh with ours.
+    for (const n of store.listNotes() ?? []) store.deleteKey(n.key);
     $os.mkdirAll(stateDir(), 0o700 as unknown as fs.FileMode);
     writePrivate(`${stateDir()}/holder.json`, JSON.stringify({ id: me.id, epoch, host: me.host, startedAt: me.startedAt }));
     writePrivate(`${stateDir()}/role`, `primary\tepoch ${epoch}`);
@@ -244,13 +248,25 @@ function hold(s: LeaseSettings): void {
   let active = false;
   let etag: string | null = null;
   let lease: Lease | null = null;
-  const first = store.read();
-  if (first.ok && first.lease) {
-    etag = first.etag;
-    lease = first.lease;
+  // The claim just wrote the lease: a failed first read is S3 trouble, not a newer claim.
+  for (;;) {
+    const first = store.read();
+    if (first.ok) {
+      etag = first.etag;
+      lease = first.lease;
+      break;
+    }
+    if (Date.now() - lastOk >= selfFenceAfterMs(s)) {
+      fence(`cannot read the lease (${first.kind}: ${first.detail})`);
+      $os.exit(EXIT.selfFenced);
+    }
+    sleep(s.heartbeat / 4);
   }
   line(`holding epoch ${me.epoch} as ${me.id} (heartbeat ${s.heartbeat}ms, TTL ${s.ttl}ms)`);
+  let tick = 0;
+  let standbys = "";
   for (;;) {
+    if (tick++ % 5 === 0) standbys = recordStandbys(store, standbys);
     const gone = pidsAlive();
     if (gone) {
       line(`${gone}: stopping the container`);
@@ -295,6 +311,18 @@ function hold(s: LeaseSettings): void {
     } else line(a.why);
     sleep(s.heartbeat);
   }
+}
+
+/** Lists standby notes now and then, for backup-status (written only when the list changes). */
+function recordStandbys(store: LeaseStore, last: string): string {
+  const notes = store.listNotes();
+  if (!notes) return last;
+  const keys = notes.map((n) => n.key).sort().join(",");
+  if (keys === last) return last;
+  const seen = notes.slice(0, 10).map((n) => ({ ...(store.readNote(n.key) ?? { key: n.key }), noteWrittenAt: new Date(n.modTimeMs).toISOString() }));
+  writePrivate(`${stateDir()}/standbys.json`, JSON.stringify(seen));
+  if (seen.length) line(`WARNING: ${seen.length} other container(s) on this replica are standing by: ${seen.map((x) => String((x as { id?: string }).id ?? "?")).join(", ")}`);
+  return keys;
 }
 
 function updatePrevious(store: LeaseStore, me: HolderFile, state: "acknowledged" | "released", txid: number | null): boolean {
@@ -377,6 +405,22 @@ export function leaseServeSetup(): void {
   const r = readRole();
   $app.store().set(KEY_ROLE, r.role === "none" || r.role === "primary" ? "" : JSON.stringify(r));
   if (r.role === "standby") console.error(`pb-ops lease: STANDBY: ${r.reason}. Writes answer 503 and /api/ops/health answers 503.`);
+}
+
+/** backup-status: the lease as this container sees it, with the standbys (foreign claimants) seen. */
+export function leaseReport(): Record<string, unknown> | null {
+  if (!getConfig().lease.enabled) return null;
+  const dir = `${$app.dataDir()}/.pb-ops-lease`;
+  const role = readRole();
+  if (role.role === "none") return null;
+  let standbys: unknown[] = [];
+  try {
+    standbys = JSON.parse(readText(`${dir}/standbys.json`) ?? "[]") as unknown[];
+  } catch {
+    // written by the agent; a half-written file is read again next time
+  }
+  const holder = readText(`${dir}/holder.json`);
+  return { role: role.role, reason: role.reason, epoch: holder ? (JSON.parse(holder) as HolderFile).epoch : null, foreignClaimants: standbys };
 }
 
 /** The role the serving process runs in, for health and backup-status. */
