@@ -137,3 +137,16 @@ describe("object and settings", () => {
     expect(leaseSettingsError({ ...cfg, handoffTimeout: 5000 }, {})?.message).toMatch(/PB_LEASE_HANDOFF_TIMEOUT/);
   });
 });
+
+describe("health under the lease", () => {
+  it("a standby answers 503 status standby with the reason; a primary handing over stays 200", async () => {
+    const { healthReport } = await import("../src/health/report");
+    const base = { version: "x", startedAtMs: 0, nowMs: 5000, database: { ok: true, latencyMs: 1 } };
+    expect(healthReport({ ...base, lease: { role: "standby", reason: "another container is primary" } })).toMatchObject({
+      httpStatus: 503,
+      body: { status: "standby", lease: { role: "standby", reason: "another container is primary" } },
+    });
+    expect(healthReport({ ...base, lease: { role: "fenced", reason: "deploy" } })).toMatchObject({ httpStatus: 200, body: { status: "ok", lease: { role: "fenced" } } });
+    expect(healthReport(base).body).not.toHaveProperty("lease");
+  });
+});
