@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { DeployStack, Writer, firstContainer, runCrashDrill, runDeployDrill, type Container } from "./harness/deploy-drill";
 import { MONITOR_INTERVAL_MS, createDrillCollection, waitReplicaCaughtUp } from "./harness/drill";
 import { runCommand, superuserToken, upsertSuperuser } from "./harness/entrypoint";
+import { pocketbaseBinary } from "./harness/pocketbase";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -27,6 +28,18 @@ describe("rolling deploys with the lease (A -> B -> C -> D under load, then a re
       expect(out, `${name} released`).toMatch(/released epoch \d+ at TXID \d+/);
     }
   }, 240_000);
+});
+
+describe("one handoff on PocketBase v0.31.0 (the DigitalOcean template's version)", () => {
+  it("loses nothing, and the old container's writes answer 503 with Retry-After and the deploy message", async () => {
+    const r = await runDeployDrill({ lease: true, deploys: 1, log, extraEnv: { POCKETBASE_BIN: pocketbaseBinary("v0.31.0") } });
+    console.log(`[deploy] v0.31.0: ${r.acked.length} acked, ${r.lost.length} lost, pause max ${r.maxPauseMs}ms`);
+    expect(r.acked.some((a) => a.by === "A") && r.acked.some((a) => a.by === "B")).toBe(true);
+    expect(r.lost).toEqual([]);
+    expect(r.integrity).toBe("ok");
+    expect(r.firstRefusal).toMatchObject({ status: 503, retryAfter: "2", by: "A" });
+    expect(JSON.parse(r.firstRefusal!.body)).toEqual({ status: 503, message: "A deploy is in progress: this instance is handing over; retry shortly.", data: {} });
+  }, 180_000);
 });
 
 describe("control: the same rolling deploys with PB_LEASE=off", () => {

@@ -447,8 +447,9 @@ const SAFE = { GET: 1, HEAD: 1, OPTIONS: 1 } as Record<string, 1>;
 
 /** Pre stage: one store read per request; writes get 503 while standby or handing over. */
 export function leaseFenceStage(e: core.RequestEvent, state: RequestState): boolean | void {
+  if (SAFE[state.method] === 1) return; // reads never touch the store
   const raw = $app.store().get(KEY_ROLE) as string | undefined;
-  if (!raw || SAFE[state.method] === 1 || state.path === "/api/ops/lease/refresh") return;
+  if (!raw || state.path === "/api/ops/lease/refresh") return;
   const r = JSON.parse(raw) as Role;
   const standby = r.role === "standby";
   const nowS = Math.floor(Date.now() / 10_000);

@@ -12,7 +12,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { S3Server, replicaUrl } from "./backup-stack";
 import { createDrillCollection, waitReplicaCaughtUp } from "./drill";
-import { EntrypointRun, LITESTREAM_YML, entrypointEnv, litestreamBinary, newSite, removeSite, runCommand, superuserToken, upsertSuperuser, type Site } from "./entrypoint";
+import { EntrypointRun, LITESTREAM_YML, entrypointEnv, litestreamBinary, newSite, removeSite, runCommand, superuserToken, type Site } from "./entrypoint";
+import { SUPERUSER } from "./pocketbase";
 
 export interface Container {
   name: string;
@@ -41,6 +42,7 @@ export interface DeployDrillResult {
   deployMs: number[];
   /** 503 answers seen by the client (fenced or standby), and failed connections. */
   refused: number;
+  firstRefusal: Writer["firstRefusal"];
   outputs: Record<string, string>;
 }
 
@@ -107,6 +109,8 @@ export class DeployStack {
 export class Writer {
   readonly acks: Ack[] = [];
   refused = 0;
+  /** The first 503 the client got: status, Retry-After and body. */
+  firstRefusal: { status: number; retryAfter: string | null; body: string; by: string } | null = null;
   private seq = 0;
   private stopped = false;
   private done: Promise<void> | undefined;
@@ -129,9 +133,12 @@ export class Writer {
               body: JSON.stringify({ seq, payload: `w${seq}` }),
               signal: AbortSignal.timeout(5000),
             });
-            await res.text();
+            const text = await res.text();
             if (res.status === 200) this.acks.push({ seq, at: Date.now(), by: c.name });
-            else this.refused++;
+            else {
+              this.refused++;
+              if (res.status === 503 && !this.firstRefusal) this.firstRefusal = { status: res.status, retryAfter: res.headers.get("retry-after"), body: text, by: c.name };
+            }
           } catch {
             this.refused++;
           }
@@ -159,7 +166,9 @@ export class Writer {
 export async function firstContainer(stack: DeployStack, name = "A"): Promise<{ c: Container; token: string }> {
   const c = await stack.launch(name);
   await c.run.waitHealthy(c.site.url);
-  await upsertSuperuser(c.site, c.env);
+  // With the container's own PocketBase binary (a newer one would migrate an older data dir).
+  const up = await runCommand(c.env.POCKETBASE_BIN!, ["superuser", "upsert", SUPERUSER.email, SUPERUSER.password, "--dir", c.site.dataDir, "--hooksDir", c.site.hooksDir], c.env);
+  if (up.status !== 0) throw new Error(`superuser upsert: ${up.stdout}${up.stderr}`);
   const token = await superuserToken(c.site.url);
   await createDrillCollection(c.site.url, token);
   await waitReplicaCaughtUp(c.site, c.env, 20_000);
@@ -213,6 +222,7 @@ export async function runDeployDrill(opts: DrillOptions): Promise<DeployDrillRes
       maxPauseMs: writer.maxPause(loadFrom, loadTo),
       deployMs,
       refused: writer.refused,
+      firstRefusal: writer.firstRefusal,
       outputs: Object.fromEntries(stack.containers.map((c) => [c.name, c.run.output()])),
     };
   } finally {
