@@ -13,6 +13,7 @@ import { getConfig } from "./config";
 import { rateLimitEnabled, rateLimitStage } from "./ratelimit";
 import { headerStages } from "./headers";
 import { newRequestState, type RequestState } from "./request-state";
+import { warnUntrustedProxy } from "./proxy";
 
 export type { RequestState } from "./request-state";
 
@@ -34,7 +35,8 @@ export interface Stages {
 
 /** Each concern adds its stage here, in the order requests should meet them. */
 function buildStages(config: Config): Stages {
-  const pre: PreStage[] = [assignRequestId];
+  // Then the proxy check: one comparison on almost every request (see warnUntrustedProxy).
+  const pre: PreStage[] = [assignRequestId, warnUntrustedProxy];
   // Right after the request id and before every other stage: a refused admin request is answered
   // by re-dispatching it as an unknown path, which runs all the other stages once (the security
   // headers among them), exactly as for any miss.

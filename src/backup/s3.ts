@@ -28,13 +28,13 @@ export interface SignedRequest {
   headers: Record<string, string>;
 }
 
-/** A signed GET `?list-type=2` for one page of the replica prefix. */
-export function signedListRequest(target: ReplicaTarget, creds: Credentials, nowMs: number, continuationToken?: string): SignedRequest {
+/** A signed GET `?list-type=2` for one page (up to `maxKeys` keys) of the replica prefix. */
+export function signedListRequest(target: ReplicaTarget, creds: Credentials, nowMs: number, continuationToken?: string, maxKeys = 1000): SignedRequest {
   const m = /^(https?):\/\/(.+)$/.exec(target.endpoint)!;
   const scheme = m[1];
   const host = target.forcePathStyle ? m[2]! : `${target.bucket}.${m[2]}`;
   const path = target.forcePathStyle ? `/${target.bucket}` : "/";
-  const params: [string, string][] = [["list-type", "2"], ["max-keys", "1000"], ["prefix", target.prefix]];
+  const params: [string, string][] = [["list-type", "2"], ["max-keys", String(maxKeys)], ["prefix", target.prefix]];
   if (continuationToken) params.push(["continuation-token", continuationToken]);
   const query = params
     .map(([k, v]) => [uriEncode(k, false), uriEncode(v, false)] as const)

@@ -5,7 +5,10 @@ import { adminVars } from "../admin/config";
 import { backupVars } from "../backup/config";
 import { headerVars } from "../headers/config";
 import { logVars } from "../log/config";
+import { proxyVars } from "../proxy/config";
 import { rateLimitVars } from "../ratelimit/config";
+import { storageVars } from "../storage/config";
+import { superuserVars } from "../superuser/config";
 import type { ConfigOf } from "./load";
 
 export const schema = {
@@ -14,6 +17,9 @@ export const schema = {
   admin: adminVars,
   backup: backupVars,
   rateLimit: rateLimitVars,
+  proxy: proxyVars,
+  storage: storageVars,
+  superuser: superuserVars,
 };
 
 export type Config = ConfigOf<typeof schema>;
