@@ -9,7 +9,7 @@ import { defineVar, InvalidValue, parseBool } from "../config/vars";
 export function parseEndpoint(raw: string): string | null {
   const v = raw.trim();
   if (v === "none") return null;
-  const m = /^(https?):\/\/([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?\/?$/.exec(v);
+  const m = /^(https?):\/\/([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?\/?$/i.exec(v);
   if (!m) throw new InvalidValue("not an http(s) URL with only a host and an optional port");
   return `${m[1]!.toLowerCase()}://${m[2]!.toLowerCase()}${m[3] ?? ""}`;
 }
