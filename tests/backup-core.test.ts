@@ -269,15 +269,15 @@ describe("status rules", () => {
     ...over,
   });
 
-  it("files on the local disk with a replica configured: degraded (files_local), only when some collection has a file field", () => {
-    const local = decideStatus(base({ files: { storage: "local", fileFields: 1 } }));
+  it("files on the local disk with a replica configured: degraded (files_local), once there are files", () => {
+    const local = decideStatus(base({ files: { storage: "local", localFiles: true } }));
     expect(local).toMatchObject({ status: "degraded", httpStatus: 200 });
     expect(local.body.reasons).toMatchObject([{ code: "files_local", severity: "degraded" }]);
-    expect(local.body.files).toEqual({ storage: "local", fileFields: 1 });
-    expect(decideStatus(base({ files: { storage: "s3", fileFields: 3 } })).status).toBe("ok");
-    expect(decideStatus(base({ files: { storage: "local", fileFields: 0 } })).status).toBe("ok");
+    expect(local.body.files).toEqual({ storage: "local", localFiles: true });
+    expect(decideStatus(base({ files: { storage: "s3", localFiles: true } })).status).toBe("ok");
+    expect(decideStatus(base({ files: { storage: "local", localFiles: false } })).status).toBe("ok");
     // Without a replica there is nothing to be degraded against: the report says unconfigured.
-    const none = decideStatus(base({ replica: { kind: "unconfigured", reason: "x" }, remote: null, files: { storage: "local", fileFields: 1 } }));
+    const none = decideStatus(base({ replica: { kind: "unconfigured", reason: "x" }, remote: null, files: { storage: "local", localFiles: true } }));
     expect((none.body.reasons as { code: string }[]).map((r) => r.code)).toEqual(["replica_unconfigured"]);
   });
 

@@ -156,8 +156,7 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s from env only", (version: stri
   it("backup-status is ok: files on S3, Litestream found through LITESTREAM_METRICS_ADDR on a non-default port", async () => {
     const body = await reportUntil(pb, (b) => b.status === "ok", "status ok");
     expect(body.litestream.state).toBe("up");
-    expect(body.files).toMatchObject({ storage: "s3" });
-    expect(body.files.fileFields).toBeGreaterThanOrEqual(1);
+    expect(body.files).toEqual({ storage: "s3", localFiles: false });
     expect(body.reasons).toEqual([]);
   });
 
@@ -206,14 +205,19 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s with files on the local disk a
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it("backup-status is degraded (files_local) and nothing else: the replica is fine, uploads are not replicated", async () => {
-    // A fresh install already has a file field: users.avatar.
+  it("backup-status: ok before any upload, degraded (files_local) and nothing else once a file sits on the local disk", async () => {
+    const ok = await reportUntil(pb, (b) => b.status === "ok", "status ok");
+    expect(ok.files).toEqual({ storage: "local", localFiles: false });
+    await createFilesCollection(pb, await pb.superuserToken());
+    const form = new FormData();
+    form.set("doc", new Blob(["local bytes"], { type: "text/plain" }), "local.txt");
+    const created = await fetchJson(`${pb.url}/api/collections/docs/records`, { method: "POST", body: form });
+    expect(created.status, JSON.stringify(created.body)).toBe(200);
+    expect(filesUnder(join(pb.dataDir, "storage")).some((f) => f.endsWith(created.body.doc))).toBe(true);
     const body = await reportUntil(pb, (b) => b.status === "degraded" && b.litestream.state === "up" && b.remote.state === "ok", "status degraded");
     expect(body.reasons.map((r: any) => [r.code, r.severity])).toEqual([["files_local", "degraded"]]);
     expect(body.reasons[0].message).toMatch(/PB_S3_/);
-    expect(body.files).toEqual({ storage: "local", fileFields: 1 });
-    await createFilesCollection(pb, await pb.superuserToken());
-    expect((await backupReport(pb)).files).toEqual({ storage: "local", fileFields: 2 });
+    expect(body.files).toEqual({ storage: "local", localFiles: true });
   });
 
   it("requests through an untrusted proxy: one warning line for many requests, naming the header", async () => {

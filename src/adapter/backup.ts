@@ -243,16 +243,8 @@ function runCustomChecks(): CheckResult[] {
   });
 }
 
-function fileStorage(): StatusInput["files"] {
-  let fileFields = 0;
-  try {
-    for (const c of $app.findAllCollections() as unknown as { fields: ArrayLike<{ type(): string }> }[]) {
-      for (let i = 0; i < c.fields.length; i++) if (c.fields[i]!.type() === "file") fileFields++;
-    }
-  } catch {
-    // counted as none: the reason is advice, the report stands without it
-  }
-  return { storage: filesOnLocalDisk() ? "local" : "s3", fileFields };
+function fileStorage(dataDir: string): StatusInput["files"] {
+  return { storage: filesOnLocalDisk() ? "local" : "s3", localFiles: dirNames(`${dataDir}/storage`).length > 0 };
 }
 
 export function backupStatus(e: core.RequestEvent): void {
@@ -283,7 +275,7 @@ export function backupStatus(e: core.RequestEvent): void {
     lastSyncErrorCount: (store.get(KEY_SYNC_ERRORS) as number | undefined) ?? null,
     builtinBackups: readBuiltinBackups(),
     custom: runCustomChecks(),
-    files: fileStorage(),
+    files: fileStorage($app.dataDir()),
   };
   const out = decideStatus(input);
   store.set(KEY_PENDING, JSON.stringify(out.pending));

@@ -82,8 +82,8 @@ export interface StatusInput {
   builtinBackups: { count: number; newest: { key: string; modTimeMs: number; size: number } | null } | { error: string };
   /** App teams' own checks (src/backup/custom.ts); a failing one fails the report. */
   custom?: readonly CheckResult[];
-  /** Where PocketBase stores uploaded files, and how many file fields the collections have. */
-  files?: { storage: "s3" | "local"; fileFields: number };
+  /** Where PocketBase stores uploaded files, and whether pb_data/storage holds any. */
+  files?: { storage: "s3" | "local"; localFiles: boolean };
 }
 
 export interface StatusOutput {
@@ -189,9 +189,10 @@ export function decideStatus(input: StatusInput): StatusOutput {
   if (share > rules.diskWarnShare) add("degraded", "disk_high", `data.db + WAL use ${(share * 100).toFixed(1)}% of ${rules.diskLimitBytes} bytes`);
 
   // Uploaded files: Litestream copies data.db only, so with files on the ephemeral disk a restore
-  // brings back records whose files are gone. Only worth saying when some collection has files.
-  if (replica.kind !== "unconfigured" && input.files?.storage === "local" && input.files.fileFields > 0) {
-    add("degraded", "files_local", `uploaded files are on the local disk, which Litestream does not replicate (${input.files.fileFields} file field(s)): set PB_S3_* to store them on S3`);
+  // brings back records whose files are gone. Said once there are files (pb_data/storage is only
+  // created by the first upload), so an app that stores none is not degraded for it.
+  if (replica.kind !== "unconfigured" && input.files?.storage === "local" && input.files.localFiles) {
+    add("degraded", "files_local", "uploaded files are on the local disk (pb_data/storage), which Litestream does not replicate: set PB_S3_* to store them on S3");
   }
 
   // App teams' own checks.
