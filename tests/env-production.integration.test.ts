@@ -88,8 +88,12 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s from env only", (version: stri
       PB_S3_FORCE_PATH_STYLE: "true",
       PB_SUPERUSER_EMAIL: ADMIN.email,
       PB_SUPERUSER_PASSWORD: ADMIN.password,
+      // As the kit runs it: settings (the S3 secret among them) stored encrypted.
+      POCKETBASE_ENCRYPTION_KEY: "0123456789abcdef0123456789abcdef",
+      // .do/app.yaml lists the PB_ spelling as none; the guide's S3_BUCKET above is the one meant.
+      PB_S3_BUCKET: "none",
     };
-    pb = await startPocketBase({ version, dataDir: join(dataDir, "pb_data"), superuser: false, env, extraHooks: REAL_IP_ROUTE, serveArgs: ["--automigrate=false"] });
+    pb = await startPocketBase({ version, dataDir: join(dataDir, "pb_data"), superuser: false, env, extraHooks: REAL_IP_ROUTE, serveArgs: ["--automigrate=false", "--encryptionEnv", "POCKETBASE_ENCRYPTION_KEY"] });
     ls = new Litestream({ version: LS_V05, dbPath: join(pb.dataDir, "data.db"), replicaUrl: url, metricsPort });
     await ls.start();
   }, 120_000);
@@ -119,6 +123,11 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s from env only", (version: stri
     expect(s.s3).toMatchObject({ enabled: true, endpoint: s3.url, bucket: FILES_BUCKET, region: "us-east-1", accessKey: S3_KEYS.accessKey, forcePathStyle: true });
     expect(JSON.stringify(s)).not.toContain(S3_KEYS.secretKey);
     expect(pb.stdout() + pb.stderr()).not.toContain(S3_KEYS.secretKey);
+    // Stored encrypted with POCKETBASE_ENCRYPTION_KEY: the secret is in neither data.db nor its WAL.
+    for (const f of ["data.db", "data.db-wal"]) {
+      const p = join(pb.dataDir, f);
+      if (existsSync(p)) expect(readFileSync(p).includes(S3_KEYS.secretKey), f).toBe(false);
+    }
   });
 
   it("e.realIP() and the access log use do-connecting-ip, not the socket or X-Forwarded-For", async () => {
@@ -165,7 +174,7 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s from env only", (version: stri
     await ls.stop();
     const dir = pb.dataDir;
     await pb.stop();
-    pb = await startPocketBase({ version, dataDir: dir, superuser: false, env, extraHooks: REAL_IP_ROUTE, serveArgs: ["--automigrate=false"] });
+    pb = await startPocketBase({ version, dataDir: dir, superuser: false, env, extraHooks: REAL_IP_ROUTE, serveArgs: ["--automigrate=false", "--encryptionEnv", "POCKETBASE_ENCRYPTION_KEY"] });
     await ls.start();
     const msgs = parseStdout(pb.stdout()).records.map((r) => r.msg);
     expect(msgs).toContain("trusted proxy headers already as PB_TRUSTED_PROXY_HEADERS says");
@@ -173,6 +182,28 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s from env only", (version: stri
     expect(msgs).toContain("superuser from PB_SUPERUSER_EMAIL unchanged");
     const after = (await login(pb, ADMIN.email, ADMIN.password)).body.record;
     expect(after.updated).toBe(before.updated);
+  });
+
+  it("a restart with changed values updates them: another proxy header, left-most IP, a new password", async () => {
+    await ls.stop();
+    const dir = pb.dataDir;
+    await pb.stop();
+    const newPassword = "rotated-Superuser-pass-2468";
+    env = { ...env, PB_TRUSTED_PROXY_HEADERS: "X-Forwarded-For", PB_TRUSTED_PROXY_LEFTMOST_IP: "true", PB_SUPERUSER_PASSWORD: newPassword };
+    pb = await startPocketBase({ version, dataDir: dir, superuser: false, env, extraHooks: REAL_IP_ROUTE, serveArgs: ["--automigrate=false", "--encryptionEnv", "POCKETBASE_ENCRYPTION_KEY"] });
+    await ls.start();
+    const msgs = parseStdout(pb.stdout()).records.map((r) => r.msg);
+    expect(msgs).toContain("trusted proxy headers set from PB_TRUSTED_PROXY_HEADERS");
+    expect(msgs).toContain("superuser from PB_SUPERUSER_EMAIL password updated");
+    expect(msgs).toContain("file storage already on S3 as PB_S3_* says");
+    expect((await login(pb, ADMIN.email, ADMIN.password)).status).toBe(400);
+    const res = await login(pb, ADMIN.email, newPassword);
+    expect(res.status).toBe(200);
+    const s = (await fetchJson(`${pb.url}/api/settings`, { headers: { authorization: res.body.token } })).body;
+    expect(s.trustedProxy).toEqual({ headers: ["x-forwarded-for"], useLeftmostIP: true });
+    const ip = await fetchJson(`${pb.url}/test/realip`, { headers: { "x-forwarded-for": "198.51.100.7, 10.0.0.1", "do-connecting-ip": "203.0.113.9" } });
+    expect(ip.body.realIP).toBe("198.51.100.7");
+    expect(pb.stdout() + pb.stderr()).not.toContain(newPassword);
   });
 });
 

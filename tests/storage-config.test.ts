@@ -56,6 +56,13 @@ describe("PB_S3_* and the guide's S3_* aliases", () => {
     expect(s.message).not.toMatch(/sekret|other-secret/);
   });
 
+  it("a spelling left at the default (.do/app.yaml lists PB_S3_BUCKET: none) gives way to the other", () => {
+    const env = { PB_S3_ENDPOINT: "none", PB_S3_BUCKET: "none", PB_S3_ACCESS_KEY: "none", PB_S3_SECRET_KEY: "none", S3_ENDPOINT: FULL.PB_S3_ENDPOINT, S3_BUCKET: "my-files", S3_ACCESS_KEY: "DO00KEYID", S3_SECRET_KEY: "sekret/Value+1" };
+    expect(fileStorageFromConfig(buildConfig(schema, env).storage)?.bucket).toBe("my-files");
+    expect(fileStorageFromConfig(buildConfig(schema, { ...FULL, S3_BUCKET: "none" }).storage)?.bucket).toBe("my-files");
+    expect(configSummary(schema, env).PB_S3_BUCKET).toBe("my-files");
+  });
+
   it("a bad value under an alias names the alias the user set", () => {
     expect(errorOf(() => buildConfig(schema, { S3_ENDPOINT: "nyc3.digitaloceanspaces.com" })).message).toMatch(/^pb-ops: invalid S3_ENDPOINT="nyc3\.digitaloceanspaces\.com": not an http\(s\) URL/);
   });

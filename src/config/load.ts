@@ -58,14 +58,16 @@ export function buildConfig<S extends Schema>(schema: S, env: Env): ConfigOf<S> 
 
 /**
  * The name and value a variable was set under: its own name, else its first alias that is set.
- * Two spellings set to different values are an error naming both (values shown unless secret).
+ * A spelling left at the default gives way to one that is not (.do/app.yaml lists
+ * `PB_S3_BUCKET: "none"`; a user who adds the guide's S3_BUCKET means that one). Two spellings set
+ * to different non-default values are an error naming both (values shown unless secret).
  */
 export function rawValue(spec: VarSpec<unknown>, env: Env): [string, string | undefined] {
   let found: [string, string | undefined] = [spec.name, env[spec.name]];
   for (const alias of spec.aliases ?? []) {
     const v = env[alias];
-    if (v === undefined) continue;
-    if (found[1] === undefined) found = [alias, v];
+    if (v === undefined || v === spec.default) continue;
+    if (found[1] === undefined || found[1] === spec.default) found = [alias, v];
     else if (v !== found[1]) {
       const shown = (x: string) => (spec.secret ? "[redacted]" : x);
       throw new ConfigError(alias, shown(v), `the same value as ${found[0]}, or only one of the two`, `differs from ${found[0]}=${JSON.stringify(shown(found[1]))} (${alias} is an alias of ${spec.name})`);

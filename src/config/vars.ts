@@ -17,7 +17,8 @@ export interface VarSpec<T> {
   readonly secret?: boolean;
   /**
    * Other names read for the same setting (e.g. the production guide's `S3_BUCKET`). Setting both
-   * spellings to different values stops boot: neither can be assumed to be the one meant.
+   * spellings to different values stops boot: neither can be assumed to be the one meant. A
+   * spelling left at the default gives way to the other.
    */
   readonly aliases?: readonly string[];
   readonly parse: (raw: string) => T;
