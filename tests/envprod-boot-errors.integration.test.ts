@@ -2,7 +2,7 @@
 // boot with one line naming variable, value (`[redacted]` for secrets, which never appear) and
 // accepted form; so do two spellings of one S3 variable that disagree, an incomplete S3 set, keys
 // S3 refuses, a bucket that does not exist and an endpoint that does not answer (checked with one
-// real request to versitygw at serve time).
+// real request to versitygw at serve time), and a superuser PocketBase refuses to save.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BUCKET, S3_KEYS, S3Server } from "./harness/backup-stack";
 import { expectBootRefused } from "./harness/boot";
@@ -65,6 +65,15 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s", (version: string) => {
     const line = refusedLine(version, { PB_SUPERUSER_PASSWORD: "a-long-enough-Passw0rd" });
     expect(line).toContain('invalid PB_SUPERUSER_EMAIL="none"');
     expect(line).not.toContain("a-long-enough-Passw0rd");
+  });
+});
+
+describe.each(POCKETBASE_VERSIONS)("PocketBase %s: writing at serve time", (version: string) => {
+  it("an email PocketBase refuses for the superuser stops boot with one line, without the password", () => {
+    const password = "a-long-enough-Passw0rd";
+    const line = refusedLine(version, { PB_SUPERUSER_EMAIL: "a..b@example.com", PB_SUPERUSER_PASSWORD: password });
+    expect(line).toContain('invalid PB_SUPERUSER_EMAIL="a..b@example.com": PocketBase refused to save the superuser (email: must be a valid email address.)');
+    expect(line).not.toContain(password);
   });
 });
 

@@ -1,6 +1,7 @@
 // File storage on S3 from PB_S3_* (src/storage/): checked with one signed request, then written
 // into PocketBase's settings.s3 at serve time when it differs. A refused key or a missing bucket
 // stops boot (src/adapter/serve.ts prints the line).
+import { ConfigError } from "../config/load";
 import { fileStorageFromConfig, sameFileStorage, type S3FileStorage, type S3Settings } from "../storage/config";
 import { probeRequest, probeUnreachable, probeVerdict, PROBE_TIMEOUT_S } from "../storage/probe";
 import { getConfig } from "./config";
@@ -38,7 +39,12 @@ export function applyFileStorageAtServe(): void {
     s3.accessKey = want.accessKey;
     s3.secret = want.secret;
     s3.forcePathStyle = want.forcePathStyle;
-    $app.save(settings);
+    try {
+      $app.save(settings);
+    } catch (err) {
+      const why = String((err as { message?: string })?.message ?? err).split(want.secret).join("[redacted]").split(want.accessKey).join("[redacted]");
+      throw new ConfigError("PB_S3_ENDPOINT", want.endpoint, "values PocketBase's Files storage setting accepts", `PocketBase refused to save them (${why})`);
+    }
   }
   logEvent("info", same ? "file storage already on S3 as PB_S3_* says" : "file storage set to S3 from PB_S3_*", {
     endpoint: want.endpoint,

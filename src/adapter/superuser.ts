@@ -1,6 +1,7 @@
 // The superuser from PB_SUPERUSER_EMAIL/PB_SUPERUSER_PASSWORD, created or updated at serve time
 // before PocketBase's own onServe, which then sees a superuser and has no installer to offer.
 // Idempotent: nothing is written while the stored password already matches (one bcrypt compare).
+import { ConfigError } from "../config/load";
 import { superuserFromConfig } from "../superuser/config";
 import { getConfig } from "./config";
 import { logEvent } from "./log";
@@ -31,6 +32,14 @@ export function applySuperuserAtServe(): void {
   } else {
     action = "unchanged";
   }
-  if (action !== "unchanged") $app.save(record);
+  if (action !== "unchanged") {
+    try {
+      $app.save(record);
+    } catch (err) {
+      // PocketBase's validation errors name fields, not values; the password is cut out anyway.
+      const why = String((err as { message?: string })?.message ?? err).split(want.password).join("[redacted]");
+      throw new ConfigError("PB_SUPERUSER_EMAIL", want.email, "an email PocketBase accepts for a superuser", `PocketBase refused to save the superuser (${why})`);
+    }
+  }
   logEvent("info", `superuser from PB_SUPERUSER_EMAIL ${action}`, { email: want.email });
 }
