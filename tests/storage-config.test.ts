@@ -2,7 +2,7 @@
 // disagree stop boot, secrets redacted), all-or-nothing, the region from the endpoint, writing only
 // what differs, and the boot probe's verdicts (which never carry a key).
 import { describe, expect, it } from "vitest";
-import { buildConfig, ConfigError } from "../src/config/load";
+import { allVars, buildConfig, ConfigError } from "../src/config/load";
 import { checkConfig } from "../src/config/checks";
 import { schema } from "../src/config/schema";
 import { configSummary } from "../src/config/summary";
@@ -22,6 +22,16 @@ function errorOf(fn: () => unknown): ConfigError {
 }
 
 describe("PB_S3_* and the guide's S3_* aliases", () => {
+  it("every alias is named in its variable's docs/config.md entry and is no other variable's name", () => {
+    const vars = allVars(schema);
+    const aliased = vars.filter((v) => v.aliases?.length);
+    expect(aliased.map((v) => v.name)).toEqual(["PB_S3_ENDPOINT", "PB_S3_BUCKET", "PB_S3_ACCESS_KEY", "PB_S3_SECRET_KEY"]);
+    for (const v of aliased) for (const a of v.aliases!) {
+      expect(v.meaning).toContain(`\`${a}\``);
+      expect(vars.map((x) => x.name)).not.toContain(a);
+    }
+  });
+
   it("unset: PocketBase's file storage setting is left alone", () => {
     expect(fileStorageFromConfig(buildConfig(schema, {}).storage)).toBeNull();
   });

@@ -35,7 +35,7 @@ export interface Stages {
 
 /** Each concern adds its stage here, in the order requests should meet them. */
 function buildStages(config: Config): Stages {
-  // Then the proxy check: one comparison on almost every request (see warnUntrustedProxy).
+  // The request id, then the untrusted-proxy check (one comparison on almost every request).
   const pre: PreStage[] = [assignRequestId, warnUntrustedProxy];
   // Right after the request id and before every other stage: a refused admin request is answered
   // by re-dispatching it as an unknown path, which runs all the other stages once (the security
