@@ -1,6 +1,7 @@
 // Runs at the top level of pb_ops.pb.js, in PocketBase's loader VM, before the app serves (and for
 // every CLI command). A bad PB_* value must stop PocketBase here, with one line, not at the first
 // request.
+import { checkConfig } from "../config/checks";
 import { ConfigError } from "../config/load";
 import { getConfig } from "./config";
 import { leaseBootError } from "./lease";
@@ -11,7 +12,7 @@ const STARTED_AT_KEY = "pbOps.startedAt";
 
 export function boot(): void {
   try {
-    getConfig();
+    checkConfig(getConfig());
     const leaseErr = leaseBootError();
     if (leaseErr) throw leaseErr;
   } catch (err) {

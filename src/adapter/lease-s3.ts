@@ -86,7 +86,7 @@ export class LeaseStore {
   /** Standby notes present in the bucket (keys and S3 times), at most one page. */
   listNotes(): { key: string; modTimeMs: number }[] | null {
     const prefix = this.noteKey("");
-    const req = signedListRequest(this.target, this.creds, Date.now(), undefined, prefix.replace(/\.json$/, ""));
+    const req = signedListRequest(this.target, this.creds, Date.now(), undefined, 1000, prefix.replace(/\.json$/, ""));
     try {
       const res = $http.send({ url: req.url, method: "GET", headers: req.headers, timeout: this.timeoutS }) as unknown as Res;
       if (res.statusCode !== 200) return null;

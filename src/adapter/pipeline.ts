@@ -14,6 +14,7 @@ import { rateLimitEnabled, rateLimitStage } from "./ratelimit";
 import { headerStages } from "./headers";
 import { leaseFenceStage } from "./lease";
 import { newRequestState, type RequestState } from "./request-state";
+import { warnUntrustedProxy } from "./proxy";
 
 export type { RequestState } from "./request-state";
 
@@ -35,7 +36,8 @@ export interface Stages {
 
 /** Each concern adds its stage here, in the order requests should meet them. */
 function buildStages(config: Config): Stages {
-  const pre: PreStage[] = [assignRequestId];
+  // The request id, then the untrusted-proxy check (one comparison on almost every request).
+  const pre: PreStage[] = [assignRequestId, warnUntrustedProxy];
   // Right after the request id and before every other stage: a refused admin request is answered
   // by re-dispatching it as an unknown path, which runs all the other stages once (the security
   // headers among them), exactly as for any miss.

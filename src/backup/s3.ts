@@ -69,9 +69,9 @@ export function signedRequest(target: ReplicaTarget, creds: Credentials, nowMs: 
   return { url: `${scheme}://${host}${uriEncode(path, true)}${query ? "?" + query : ""}`, headers: out };
 }
 
-/** A signed GET `?list-type=2` for one page of the replica prefix. */
-export function signedListRequest(target: ReplicaTarget, creds: Credentials, nowMs: number, continuationToken?: string, prefix = target.prefix): SignedRequest {
-  const query: [string, string][] = [["list-type", "2"], ["max-keys", "1000"], ["prefix", prefix]];
+/** A signed GET `?list-type=2` for one page (up to `maxKeys` keys) of the replica prefix (or `prefix`). */
+export function signedListRequest(target: ReplicaTarget, creds: Credentials, nowMs: number, continuationToken?: string, maxKeys = 1000, prefix = target.prefix): SignedRequest {
+  const query: [string, string][] = [["list-type", "2"], ["max-keys", String(maxKeys)], ["prefix", prefix]];
   if (continuationToken) query.push(["continuation-token", continuationToken]);
   return signedRequest(target, creds, nowMs, { method: "GET", key: "", query });
 }

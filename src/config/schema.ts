@@ -6,7 +6,10 @@ import { backupVars } from "../backup/config";
 import { headerVars } from "../headers/config";
 import { leaseVars } from "../lease/config";
 import { logVars } from "../log/config";
+import { proxyVars } from "../proxy/config";
 import { rateLimitVars } from "../ratelimit/config";
+import { storageVars } from "../storage/config";
+import { superuserVars } from "../superuser/config";
 import type { ConfigOf } from "./load";
 
 export const schema = {
@@ -15,6 +18,9 @@ export const schema = {
   admin: adminVars,
   backup: backupVars,
   rateLimit: rateLimitVars,
+  proxy: proxyVars,
+  storage: storageVars,
+  superuser: superuserVars,
   lease: leaseVars,
 };
 
