@@ -32,6 +32,11 @@ export interface Pending {
 
 /** States that are fine: the first observation of a source is announced only when it is not one of these. */
 const GOOD = new Set(["ok", "pass", "passed"]);
+/**
+ * Sources whose first state is taken as the baseline even when it is not good: the audit of a
+ * typical app warns about something, and announcing that at every start would be noise.
+ */
+const SILENT_FIRST = new Set<Source>(["audit"]);
 
 /**
  * A state change is announced at once when the source's last announcement is older than the
@@ -44,8 +49,9 @@ export function decideAlerts(input: { nowMs: number; cooldownMs: number; memory:
   for (const o of input.observed) {
     const m = memory[o.source];
     if (!m) {
-      memory[o.source] = { announced: o.state, announcedAtMs: GOOD.has(o.state) ? 0 : input.nowMs };
-      if (!GOOD.has(o.state)) alerts.push({ source: o.source, from: "unknown", to: o.state, detail: o.detail, atMs: input.nowMs });
+      const announce = !GOOD.has(o.state) && !SILENT_FIRST.has(o.source);
+      memory[o.source] = { announced: o.state, announcedAtMs: announce ? input.nowMs : 0 };
+      if (announce) alerts.push({ source: o.source, from: "unknown", to: o.state, detail: o.detail, atMs: input.nowMs });
       continue;
     }
     if (o.state === m.announced) continue;
