@@ -122,6 +122,8 @@ describe.each(POCKETBASE_VERSIONS)("restore drill on PocketBase %s", (version) =
     expect(st.restoreDrill.ageSeconds).toBeGreaterThanOrEqual(0);
     const audit = (await fetchJson(`${pb.url}/api/ops/audit`, { headers: AUTH })).body;
     expect(audit.checks.find((c: any) => c.id === "restore_drill")).toMatchObject({ status: "pass" });
+    expect(audit.checks.find((c: any) => c.id === "replica")).toMatchObject({ status: "pass" });
+    expect(audit.checks.find((c: any) => c.id === "retention")).toMatchObject({ status: "pass" });
     console.log(`[${version}] drill: ${b.durationMs} ms, ${b.restoredBytes} bytes, TXID ${b.txid}`);
   }, 60_000);
 
@@ -135,6 +137,10 @@ describe.each(POCKETBASE_VERSIONS)("restore drill on PocketBase %s", (version) =
     await waitFor(() => hook.bodies("drill").length === 0 && pb.stdout().includes("restore drill passed"), 5000, "baseline");
     await new Promise((r) => setTimeout(r, 2000));
     await ls.stop();
+    // The audit's replica check follows backup-status: Litestream gone is a failure.
+    const replicaCheck = (await fetchJson(`${pb.url}/api/ops/audit`, { headers: AUTH })).body.checks.find((c: any) => c.id === "replica");
+    expect(replicaCheck).toMatchObject({ status: "fail" });
+    expect(replicaCheck.reason).toContain("litestream_down");
     const files = ltxFiles(s3.prefixDir(prefix));
     expect(files.length).toBeGreaterThan(0);
     for (const f of files) {
