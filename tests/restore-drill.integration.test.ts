@@ -4,101 +4,34 @@
 // compares row counts with the live database; it passes on a healthy replica and leaves nothing in
 // TMPDIR. A corrupted replica object, then a truncated one, make it fail; the alert webhook (a
 // receiver in this process) gets exactly one alert for the change, and one ERROR line is logged.
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { binPath } from "../scripts/binaries.mjs";
-import { BINARIES } from "../scripts/versions.mjs";
-import { Litestream, S3Server, replicaEnv, replicaUrl } from "./harness/backup-stack";
+import { AUTH, PREFIX, ltxFiles, startDrillStack, type DrillStack } from "./harness/drill-stack";
 import { fetchJson } from "./harness/http";
 import { parseStdout, waitFor } from "./harness/logs";
-import { freePort, POCKETBASE_VERSIONS, startPocketBase, type RunningPocketBase } from "./harness/pocketbase";
-import { FAST_CRON_HOOK, WebhookReceiver } from "./harness/webhook";
+import { POCKETBASE_VERSIONS, type RunningPocketBase } from "./harness/pocketbase";
+import { WebhookReceiver } from "./harness/webhook";
 
-const LITESTREAM = "v0.5.18";
-const OPS_TOKEN = "opsToken-7f3a9c2e5b1d8f4a6c0e2b9d7a5f3c1e";
 const ROWS = 40;
-const AUTH = { authorization: `Bearer ${OPS_TOKEN}` };
-
-function ltxFiles(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (name.endsWith(".ltx")) out.push(p);
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 describe.each(POCKETBASE_VERSIONS)("restore drill on PocketBase %s", (version) => {
-  let s3: S3Server;
-  let ls: Litestream;
+  let stack: DrillStack;
   let pb: RunningPocketBase;
   let hook: WebhookReceiver;
-  let parent: string;
   let tmp: string;
-  const prefix = "app/data.db";
+  const prefix = PREFIX;
 
   beforeAll(async () => {
-    s3 = new S3Server();
-    await s3.start();
     hook = new WebhookReceiver();
     await hook.start();
-    parent = mkdtempSync(join(tmpdir(), "pbops-drill-"));
-    const dataDir = join(parent, "pb_data");
-    tmp = join(parent, "tmp");
-    mkdirSync(dataDir, { recursive: true });
-    mkdirSync(tmp);
-    const url = replicaUrl(s3, prefix);
-    const metricsPort = await freePort();
-    ls = new Litestream({ version: LITESTREAM, dbPath: join(dataDir, "data.db"), replicaUrl: url, metricsPort });
-    pb = await startPocketBase({
-      version,
-      dataDir,
-      serveArgs: ["--automigrate=false"],
-      extraHooks: { "zz_fast_cron.pb.js": FAST_CRON_HOOK },
-      env: {
-        ...replicaEnv(url),
-        TMPDIR: tmp,
-        LITESTREAM_BIN: binPath(BINARIES.litestream(LITESTREAM).name),
-        LITESTREAM_CONFIG: ls.configPath,
-        PB_OPS_TOKEN: OPS_TOKEN,
-        PB_LITESTREAM_METRICS_URL: ls.metricsUrl,
-        PB_BACKUP_CACHE_TTL: "0s",
-        PB_RESTORE_DRILL: "off",
-        PB_ALERT_WEBHOOK: hook.url,
-        PB_ALERT_COOLDOWN: "1s",
-      },
-    });
-    const token = await pb.superuserToken();
-    const res = await fetch(`${pb.url}/api/collections`, {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: token },
-      body: JSON.stringify({ name: "notes", type: "base", fields: [{ name: "text", type: "text" }] }),
-    });
-    if (res.status !== 200) throw new Error(`collection: ${res.status} ${await res.text()}`);
-    for (let i = 0; i < ROWS; i++) {
-      const r = await fetch(`${pb.url}/api/collections/notes/records`, { method: "POST", headers: { "content-type": "application/json", authorization: token }, body: JSON.stringify({ text: `note ${i}` }) });
-      if (r.status !== 200) throw new Error(`write: ${r.status}`);
-    }
-    await ls.start();
-    // Replicated and caught up: the replica's TXID is Litestream's local one.
-    await waitFor(async () => {
-      const b = (await fetchJson(`${pb.url}/api/ops/backup-status`, { headers: AUTH })).body;
-      return b.status === "ok" && b.remote.txid > 1 && b.lag.txidBehind === 0;
-    }, 30_000, "replica caught up");
+    stack = await startDrillStack(version, ROWS, { PB_ALERT_WEBHOOK: hook.url, PB_ALERT_COOLDOWN: "1s" });
+    pb = stack.pb;
+    tmp = stack.tmp;
   }, 180_000);
 
   afterAll(async () => {
-    await ls?.stop();
-    await pb?.stop();
-    await s3?.destroy();
+    await stack?.stop();
     await hook?.stop();
-    rmSync(parent, { recursive: true, force: true });
   });
 
   it("passes on a healthy replica: integrity ok, row counts equal the live database at the restored TXID, temp copy deleted", async () => {
@@ -136,12 +69,12 @@ describe.each(POCKETBASE_VERSIONS)("restore drill on PocketBase %s", (version) =
     // The drill's first result was the baseline; the tick must have seen it before the change.
     await waitFor(() => hook.bodies("drill").length === 0 && pb.stdout().includes("restore drill passed"), 5000, "baseline");
     await new Promise((r) => setTimeout(r, 2000));
-    await ls.stop();
+    await stack.ls.stop();
     // The audit's replica check follows backup-status: Litestream gone is a failure.
     const replicaCheck = (await fetchJson(`${pb.url}/api/ops/audit`, { headers: AUTH })).body.checks.find((c: any) => c.id === "replica");
     expect(replicaCheck).toMatchObject({ status: "fail" });
     expect(replicaCheck.reason).toContain("litestream_down");
-    const files = ltxFiles(s3.prefixDir(prefix));
+    const files = ltxFiles(stack.s3.prefixDir(prefix));
     expect(files.length).toBeGreaterThan(0);
     for (const f of files) {
       const buf = readFileSync(f);
@@ -166,7 +99,7 @@ describe.each(POCKETBASE_VERSIONS)("restore drill on PocketBase %s", (version) =
   }, 60_000);
 
   it("fails on a truncated replica object", async () => {
-    for (const f of ltxFiles(s3.prefixDir(prefix))) {
+    for (const f of ltxFiles(stack.s3.prefixDir(prefix))) {
       const buf = readFileSync(f);
       writeFileSync(f, buf.subarray(0, Math.floor(buf.length / 2)));
     }
