@@ -14,7 +14,8 @@ export interface Observation {
 export interface SourceMemory {
   /** The state the last alert announced (or the first state seen). */
   announced: string;
-  announcedAtMs: number;
+  /** null for a silent baseline: its first change is announced at once. */
+  announcedAtMs: number | null;
 }
 
 export interface Alert {
@@ -50,12 +51,12 @@ export function decideAlerts(input: { nowMs: number; cooldownMs: number; memory:
     const m = memory[o.source];
     if (!m) {
       const announce = !GOOD.has(o.state) && !SILENT_FIRST.has(o.source);
-      memory[o.source] = { announced: o.state, announcedAtMs: announce ? input.nowMs : 0 };
+      memory[o.source] = { announced: o.state, announcedAtMs: announce ? input.nowMs : null };
       if (announce) alerts.push({ source: o.source, from: "unknown", to: o.state, detail: o.detail, atMs: input.nowMs });
       continue;
     }
     if (o.state === m.announced) continue;
-    if (input.nowMs - m.announcedAtMs < input.cooldownMs) continue;
+    if (m.announcedAtMs !== null && input.nowMs - m.announcedAtMs < input.cooldownMs) continue;
     alerts.push({ source: o.source, from: m.announced, to: o.state, detail: o.detail, atMs: input.nowMs });
     memory[o.source] = { announced: o.state, announcedAtMs: input.nowMs };
   }
