@@ -124,11 +124,13 @@ export async function bundleLibrary(entry, outfile, define = {}, { refusePbOps =
   if (result.warnings.length) console.warn((await esbuild.formatMessages(result.warnings, { kind: "warning" })).join(""));
   const inputs = Object.keys(result.metafile.inputs).map((f) => resolve(f));
   if (refusePbOps) {
+    // The import that crosses into the pb-ops package (a relative path or an alias to its files).
     const own = realpathSync(ROOT) + sep;
-    for (const [f, info] of Object.entries(result.metafile.inputs)) {
-      if (!realpathSync(resolve(f)).startsWith(own)) continue;
-      const importer = Object.entries(result.metafile.inputs).find(([, i]) => i.imports.some((im) => im.path === f))?.[0];
-      throw new BuildRefusal(`${importer ?? f}: imports ${f}, a file of the pb-ops package: ${valueImportMessage("pb-ops")}`);
+    const inPbOps = (f) => real(resolve(f)).startsWith(own);
+    for (const [importer, info] of Object.entries(result.metafile.inputs)) {
+      if (inPbOps(importer)) continue;
+      const crossing = info.imports.find((im) => !im.external && inPbOps(im.path));
+      if (crossing) throw new BuildRefusal(`${shown(resolve(importer))}: imports ${shown(resolve(crossing.path))}, a file of the pb-ops package: ${valueImportMessage("pb-ops")}`);
     }
   }
   return { code: result.outputFiles[0].text, inputs };

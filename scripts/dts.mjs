@@ -14,31 +14,39 @@
 import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { ROOT } from "./setup.mjs";
-
-const unchecked = process.argv.includes("--prepare") && !existsSync(join(ROOT, "types", "types.d.ts"));
 
 function tsc(args) {
   const res = spawnSync(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), ...args], { cwd: ROOT, stdio: "inherit" });
   if (res.status !== 0) throw new Error(`tsc ${args.join(" ")} exited with ${res.status}`);
 }
 
-rmSync(join(ROOT, "dist"), { recursive: true, force: true });
-let typings;
-if (!unchecked) {
-  const { ensureTypings } = await import("./typings.mjs");
-  typings = await ensureTypings();
+/** Writes dist/; returns whether the declarations were type-checked. */
+export async function buildTypings({ prepare = false } = {}) {
+  const unchecked = prepare && !existsSync(join(ROOT, "types", "types.d.ts"));
+  rmSync(join(ROOT, "dist"), { recursive: true, force: true });
+  let typings;
+  if (!unchecked) {
+    const { ensureTypings } = await import("./typings.mjs");
+    typings = await ensureTypings();
+  }
+  tsc(["-p", "tsconfig.dts.json", ...(unchecked ? ["--noCheck"] : [])]);
+  copyFileSync(join(ROOT, "src", "jsvm-runtime.d.ts"), join(ROOT, "dist", "jsvm-runtime.d.ts"));
+  if (typings && existsSync(typings)) {
+    const { POCKETBASE_NEWEST } = await import("./versions.mjs");
+    writeFileSync(
+      join(ROOT, "dist", "pocketbase.d.ts"),
+      `// PocketBase ${POCKETBASE_NEWEST}'s JSVM typings, as the binary writes them to pb_data/types.d.ts\n` +
+        `// (PocketBase is MIT-licensed, (c) Gani Georgiev). Shipped for \`pb-ops-build init\`; your own\n` +
+        `// PocketBase's copy matches your version exactly: \`npx pb-ops-build types --from pb_data/types.d.ts\`.\n` +
+        readFileSync(typings, "utf8"),
+    );
+  }
+  return !unchecked;
 }
-tsc(["-p", "tsconfig.dts.json", ...(unchecked ? ["--noCheck"] : [])]);
-copyFileSync(join(ROOT, "src", "jsvm-runtime.d.ts"), join(ROOT, "dist", "jsvm-runtime.d.ts"));
-if (typings && existsSync(typings)) {
-  const { POCKETBASE_NEWEST } = await import("./versions.mjs");
-  writeFileSync(
-    join(ROOT, "dist", "pocketbase.d.ts"),
-    `// PocketBase ${POCKETBASE_NEWEST}'s JSVM typings, as the binary writes them to pb_data/types.d.ts\n` +
-      `// (PocketBase is MIT-licensed, (c) Gani Georgiev). Shipped for \`pb-ops-build init\`; your own\n` +
-      `// PocketBase's copy matches your version exactly: \`npx pb-ops-build types --from pb_data/types.d.ts\`.\n` +
-      readFileSync(typings, "utf8"),
-  );
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const checked = await buildTypings({ prepare: process.argv.includes("--prepare") });
+  console.log(`typings in dist/${checked ? "" : " (unchecked, without pocketbase.d.ts)"}`);
 }
-console.log(`typings in dist/${unchecked ? " (unchecked, without pocketbase.d.ts)" : ""}`);
