@@ -3,7 +3,7 @@
 import { execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, relative } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 
 /** Where the project keeps its copy of PocketBase's typings (tsconfig includes it). */
 export const TYPES_FILE = "types/pocketbase.d.ts";
@@ -87,14 +87,14 @@ export function installTypes(cwd, pkgRoot, { from, pocketbase } = {}) {
     const dir = mkdtempSync(join(tmpdir(), "pb-ops-types-"));
     try {
       // Any bootstrapping command makes PocketBase's JSVM plugin write <dir>/types.d.ts.
-      execFileSync(pocketbase, ["migrate", "history-sync", "--dir", join(dir, "data"), "--hooksDir", join(dir, "hooks")], { stdio: "pipe" });
+      execFileSync(resolve(cwd, pocketbase), ["migrate", "history-sync", "--dir", join(dir, "data"), "--hooksDir", join(dir, "hooks")], { stdio: "pipe" });
       copyFileSync(join(dir, "data", "types.d.ts"), target);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
     return `${TYPES_FILE} (written by ${pocketbase})`;
   }
-  const candidates = from ? [join(cwd, from)] : [join(cwd, "pb_data", "types.d.ts"), join(pkgRoot, "dist", "pocketbase.d.ts")];
+  const candidates = from ? [resolve(cwd, from)] : [join(cwd, "pb_data", "types.d.ts"), join(pkgRoot, "dist", "pocketbase.d.ts")];
   const found = candidates.find((f) => existsSync(f));
   if (!found) {
     throw new Error(
