@@ -211,13 +211,14 @@ export async function buildHooks({ libEntry, libName, hooksSrcDir, outDir, defin
   return compiled.map((c) => c.name);
 }
 
-export async function buildPbOps() {
+/** pb-ops's own hooks, into pb_hooks/ (or `outDir`, e.g. a folder `npm start` swaps in). */
+export async function buildPbOps(outDir = join(ROOT, "pb_hooks")) {
   const pkg = JSON.parse(await readFile(join(ROOT, "package.json"), "utf8"));
   return buildHooks({
     libEntry: join(ROOT, "src/index.ts"),
     libName: "pb_ops",
     hooksSrcDir: join(ROOT, "src/hooks"),
-    outDir: join(ROOT, "pb_hooks"),
+    outDir,
     define: { __PB_OPS_VERSION__: JSON.stringify(pkg.version) },
   });
 }
