@@ -68,7 +68,7 @@ export async function compileHookFile(file) {
   for (let i = 0; i < lines.length; i++) {
     for (const m of lines[i].matchAll(/require\((["'])(pb-ops(?:\/[^"']*)?)\1\)/g)) {
       const o = at(i + 1, m.index);
-      throw new BuildRefusal(`${where(file, o.line, o.column + 1)}: ${valueImportMessage(m[2])}`);
+      throw new BuildRefusal(`${where(file, o.line, o.column + 1)}: value import from ${JSON.stringify(m[2])} becomes require(${JSON.stringify(m[2])}) in the hook file, which PocketBase cannot load; ${REQUIRE_FORM}`);
     }
   }
 

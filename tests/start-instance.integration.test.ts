@@ -34,7 +34,7 @@ describe("one npm start per data dir", () => {
     writeFileSync(join(target, "old.pb.js"), "old");
     await expect(buildAndSwap(target, async () => { throw new Error("isolation"); })).rejects.toThrow("isolation");
     expect(readFileSync(join(target, "old.pb.js"), "utf8")).toBe("old");
-    await buildAndSwap(target, async (next) => {
+    await buildAndSwap(target, async (next: string) => {
       expect(next).not.toBe(target);
       mkdirSync(next);
       writeFileSync(join(next, "new.pb.js"), "new");
