@@ -4,6 +4,7 @@ import { accessLevel, keepAccessLine, messageOfError, statusOfError } from "../l
 import { getConfig } from "./config";
 import { emitAccess } from "./log";
 import type { PostStage, PreStage } from "./pipeline";
+import { ROUTE_RATE_LIMIT_KEY } from "./ratelimit";
 import { clientIp } from "./request-state";
 
 export const REQUEST_ID_HEADER = "X-Request-Id";
@@ -36,6 +37,14 @@ export const writeAccessLine: PostStage = (e, state, error) => {
     const url = e.request!.url!;
     const query = url.rawQuery;
     const auth = e.auth;
+    // A route's own rateLimit() (another VM) leaves its outcome on the event; it is the later,
+    // more specific decision, so it wins over the middleware's.
+    const routeLimit = e.get(ROUTE_RATE_LIMIT_KEY) as string | null | undefined;
+    if (routeLimit) {
+      const sp = routeLimit.indexOf(" ");
+      state.fields.rateLimit = routeLimit.slice(0, sp);
+      state.fields.rateLimitRule = routeLimit.slice(sp + 1);
+    }
     const written = emitAccess(accessLevel(status), {
       method: state.method,
       uri: query ? `${url.path}?${query}` : url.path,

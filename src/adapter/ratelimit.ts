@@ -9,12 +9,19 @@ import { rateLimitHeader, retryAfterSeconds, withMember } from "../ratelimit/hea
 import { bucketKey, buildPlan, isExemptIp, shardOf, type Plan } from "../ratelimit/plan";
 import { firstMatch, parseRateWords, policyHeaderOf, segmentsOf, type RateSpec, type Rule } from "../ratelimit/rules";
 import { takeFromShard, type Shard, type TakeResult } from "../ratelimit/table";
+import { REQUEST_ID_HEADER } from "./access-log";
 import { getConfig } from "./config";
 import { logEvent } from "./log";
 import type { PreStage } from "./pipeline";
 import { clientIp, type RequestState } from "./request-state";
 
 const SHARD_KEY_PREFIX = "pbOps.rateLimit.";
+
+/**
+ * Event key carrying a route's rateLimit() outcome ("allowed NAME" / "limited NAME") to the pbOps
+ * access line, which runs in the middleware's VM (see writeAccessLine).
+ */
+export const ROUTE_RATE_LIMIT_KEY = "pbOpsRouteRateLimit";
 
 let plan: Plan | undefined;
 
@@ -119,7 +126,7 @@ function proxyHint(e: core.RequestEvent): string | undefined {
   return undefined;
 }
 
-function logRejection(e: core.RequestEvent, state: { requestId: string } | undefined, rule: string, key: string, retryAfter: number): void {
+function logRejection(e: core.RequestEvent, state: { requestId: string }, rule: string, key: string, retryAfter: number): void {
   const d = allowN(LOG_LIMIT, logBucket, Date.now(), 1);
   logBucket = d.state;
   if (!d.allowed) {
@@ -142,7 +149,7 @@ function logRejection(e: core.RequestEvent, state: { requestId: string } | undef
  * (replacing an earlier member of the same name), so a route's own limit sits next to the
  * middleware's.
  */
-function enforce(e: core.RequestEvent, h: http.Header, state: RequestState | undefined, p: Plan, name: string, policyHeader: string, spec: RateSpec, key: string, cost: number, merge: boolean, logKey = key): TakeResult {
+function enforce(e: core.RequestEvent, h: http.Header, state: Pick<RequestState, "requestId" | "fields">, p: Plan, name: string, policyHeader: string, spec: RateSpec, key: string, cost: number, merge: boolean, logKey = key, inRoute = false): TakeResult {
   const r = take(p, key, spec, cost);
   const limitValue = rateLimitHeader(name, spec.limit, r.decision.tokens);
   if (merge) {
@@ -152,10 +159,9 @@ function enforce(e: core.RequestEvent, h: http.Header, state: RequestState | und
     h.set("RateLimit-Policy", policyHeader);
     h.set("RateLimit", limitValue);
   }
-  if (state) {
-    state.fields.rateLimit = r.decision.allowed ? "allowed" : "limited";
-    state.fields.rateLimitRule = name;
-  }
+  state.fields.rateLimit = r.decision.allowed ? "allowed" : "limited";
+  state.fields.rateLimitRule = name;
+  if (inRoute) e.set(ROUTE_RATE_LIMIT_KEY, `${state.fields.rateLimit} ${name}`);
   if (r.evicted > 0) logEviction(r.evicted);
   if (!r.decision.allowed) {
     const retryAfter = retryAfterSeconds(spec.limit, r.decision.tokens, cost);
@@ -228,9 +234,18 @@ export function rateLimit(e: core.RequestEvent, name: string, spec: string, opti
   const cacheKey = `${name} ${spec}`;
   let parsed = specCache[cacheKey];
   if (!parsed) {
-    const s = parseRateWords(spec.trim().split(/\s+/), true);
-    if (s.name !== undefined) throw new Error("pb-ops rateLimit: name= belongs in the first argument");
-    parsed = specCache[cacheKey] = { ...s, policyHeader: policyHeaderOf(name, s.count, s.windowS) };
+    // A bad spec is a bug in the calling route: a 500 whose message names the call and the form
+    // (PocketBase sentence-cases an API error's message: capital first letter, final period).
+    try {
+      const s = parseRateWords(String(spec).trim().split(/\s+/), true);
+      if (s.name !== undefined) throw new Error("name= belongs in the first argument");
+      parsed = specCache[cacheKey] = { ...s, policyHeader: policyHeaderOf(name, s.count, s.windowS) };
+    } catch (err) {
+      throw new InternalServerError(
+        `pb-ops rateLimit(e, ${JSON.stringify(name)}, ${JSON.stringify(spec)}): ${(err as Error).message}; expected COUNT/WINDOW [burst=N] [cost=N] [key=ip|auth], like 3/10m`,
+        {},
+      );
+    }
   }
   const cost = options.cost ?? parsed.cost;
   if (!Number.isInteger(cost) || cost < 0) throw new Error(`pb-ops rateLimit: cost must be a whole number >= 0`);
@@ -241,6 +256,9 @@ export function rateLimit(e: core.RequestEvent, name: string, spec: string, opti
   const key = options.key !== undefined ? `${bucket}|key:${options.key}` : bucketKey(bucket, parsed.key, ip, parsed.key === "auth" ? authRef(e) : undefined, p.ipv6Prefix);
   // A caller-chosen key may be personal data (an email, a phone number): logs show it as [custom].
   const logKey = options.key !== undefined ? `${bucket}|key:[custom]` : key;
-  const r = enforce(e, e.response.header(), undefined, p, name, parsed.policyHeader, parsed, key, cost, true, logKey);
+  const h = e.response.header();
+  // The route runs in another VM than the pbOps middleware, so its RequestState is out of reach:
+  // the outcome travels on the event (read back by the access line), the request id on the header.
+  const r = enforce(e, h, { requestId: h.get(REQUEST_ID_HEADER), fields: {} }, p, name, parsed.policyHeader, parsed, key, cost, true, logKey, true);
   return { remaining: Math.max(0, Math.floor(r.decision.tokens)), exempt: false };
 }
