@@ -8,7 +8,7 @@
 // answers preflights itself; a stage that must own CORS unbinds it at serve time.
 import type { Config } from "../config/schema";
 import { adminGate } from "./admin";
-import { assignRequestId, writeAccessLine } from "./access-log";
+import { assignRequestId, scrubUrlForLogs, writeAccessLine } from "./access-log";
 import { getConfig } from "./config";
 import { rateLimitEnabled, rateLimitStage } from "./ratelimit";
 import { headerStages } from "./headers";
@@ -42,7 +42,8 @@ function buildStages(config: Config): Stages {
   // Security headers and CORS before the rate limiter, so its 429s carry them too.
   pre.push(...headerStages(config));
   if (rateLimitEnabled()) pre.push(rateLimitStage);
-  const post: PostStage[] = [];
+  // Query scrubbing first: the access line and PocketBase's request log read the URL afterwards.
+  const post: PostStage[] = [scrubUrlForLogs];
   if (config.log.access) post.push(writeAccessLine);
   return { pre, post };
 }
