@@ -193,13 +193,14 @@ function scrubSecretPath(req: http.Request, secretPath: string | null, path: str
  *   pb_public page) is re-dispatched the same way while the gate is on.
  */
 export const adminGate: PreStage = (e, state) => {
+  // pb-ops's own re-dispatch: the outer request writes the access line. It still meets the gate
+  // below (a re-dispatch can never open the admin surface), but is not re-dispatched again.
   const replay = state.getRequestHeader(REPLAY_HEADER);
+  let inner = false;
   if (replay !== "") {
     state.requestHeaders.del(REPLAY_HEADER);
-    if (constantTimeEqual(replay, replayToken())) {
-      state.suppressPost = true;
-      return false;
-    }
+    inner = constantTimeEqual(replay, replayToken());
+    if (inner) state.suppressPost = true;
   }
 
   const cfg = getConfig().admin;
@@ -207,7 +208,7 @@ export const adminGate: PreStage = (e, state) => {
   const allowList = cfg.allowIps;
   const ipOk = allowList === null ? null : ipAllowed(allowList, clientIp(e, state));
 
-  if (cfg.path !== null && (state.method === "GET" || state.method === "HEAD") && ipOk !== false && constantTimeEqual(state.path, cfg.path)) {
+  if (!inner && cfg.path !== null && (state.method === "GET" || state.method === "HEAD") && ipOk !== false && constantTimeEqual(state.path, cfg.path)) {
     openGate(e, state);
     return true;
   }
@@ -228,8 +229,8 @@ export const adminGate: PreStage = (e, state) => {
         });
   if (d.action === "pass") {
     if (surface) state.fields.adminGate = "pass";
-    if (!isCatchAll(pattern)) return false;
-    redispatch(e, state, path);
+    if (inner || !isCatchAll(pattern)) return false;
+    redispatch(e, state, path === state.path ? null : path);
     return true;
   }
   state.fields.adminGate = d.reason;
@@ -284,23 +285,28 @@ function openGate(e: core.RequestEvent, state: RequestState): void {
 }
 
 /**
- * Sends the request through PocketBase's router again as `path`, on the same response writer; the
+ * Sends the request through PocketBase's router again (as `path` when given), on the same response writer; the
  * re-dispatched request carries a per-process token so pb-ops runs its pre stages for it and
  * leaves the post stages (the one access line) to this request. PocketBase's request log gets the
  * inner request only (the outer one is marked to skip the success log).
  */
-function redispatch(e: core.RequestEvent, state: RequestState, path: string): void {
+function redispatch(e: core.RequestEvent, state: RequestState, path: string | null): void {
   const mux = $app.store().get(MUX_KEY) as http.Handler | undefined;
   if (!mux) throw new NotFoundError(); // not serving yet (cannot happen in practice)
   const h = state.responseHeaders;
   for (let i = 0; i < ADDED_BEFORE_GATE.length; i++) h.del(ADDED_BEFORE_GATE[i]!);
   const req = e.request!;
   const miss = req.clone(req.context());
-  miss.url!.path = path;
-  miss.url!.rawPath = "";
+  // null: the same path, routed exactly as before (the clone keeps the escaped form, `/_%2F`
+  // stays one segment); else a new path (decoded form).
+  if (path !== null) {
+    miss.url!.path = path;
+    miss.url!.rawPath = "";
+  }
   const query = scrubbedQuery(req.url!.rawQuery);
   miss.url!.rawQuery = query;
-  miss.requestURI = query ? `${path}?${query}` : path;
+  const p = miss.url!.escapedPath();
+  miss.requestURI = query ? `${p}?${query}` : p;
   miss.header.set(REPLAY_HEADER, replayToken());
   if (state.requestId) miss.header.set("X-Request-Id", state.requestId);
   e.set(SKIP_SUCCESS_ACTIVITY_LOG, true);

@@ -89,6 +89,12 @@ function patternPath(pattern: string): string {
   return sp < 0 ? pattern : pattern.slice(sp + 1);
 }
 
+/** The admin UI's routes: PocketBase's `GET /_/{path...}` and pb-ops's exact `GET /_`. */
+export function isAdminUiPattern(pattern: string): boolean {
+  const p = patternPath(pattern);
+  return p === "/_" || p.startsWith("/_/");
+}
+
 /**
  * True when `collection` (a `{collection}` path value, already decoded by Go) names the superusers
  * collection the way PocketBase's FindCachedCollectionByNameOrId resolves it: the id exactly, or
@@ -106,8 +112,7 @@ export function isSuperusersRef(collection: string, superusersIds: readonly stri
  * collection; null otherwise (including the catch-all, which PocketBase answers as a miss anyway).
  */
 export function surfaceOfRoute(pattern: string, collection: string, superusersIds: readonly string[]): Surface | null {
-  const p = patternPath(pattern);
-  if (p === "/_" || p.startsWith("/_/")) return "ui";
+  if (isAdminUiPattern(pattern)) return "ui";
   return isSuperusersRef(collection, superusersIds) ? "superusers" : null;
 }
 
