@@ -27,6 +27,7 @@ const MISS_NAME_KEY = "pbOps.admin.missName";
 const LOG_BUDGET_KEY = "pbOps.admin.denialLogBudget";
 const SECRET_FILE = ".pb_ops_secret";
 const REPLAY_HEADER = "X-Pb-Ops-Replay";
+const ORIGINAL_PATH_HEADER = "X-Pb-Ops-Original-Path";
 
 /** Denials logged per minute across all VMs; the rest are counted and reported once. */
 const DENIAL_LOGS_PER_MINUTE = 20;
@@ -200,7 +201,10 @@ export const adminGate: PreStage = (e, state) => {
   if (replay !== "") {
     state.requestHeaders.del(REPLAY_HEADER);
     inner = constantTimeEqual(replay, replayToken());
-    if (inner) state.suppressPost = true;
+    if (inner) {
+      state.suppressPost = true;
+      restoreOriginalPath(e.request!, state.getRequestHeader(ORIGINAL_PATH_HEADER));
+    }
   }
 
   const cfg = getConfig().admin;
@@ -243,11 +247,33 @@ export const adminGate: PreStage = (e, state) => {
     req.setPathValue("collection", unknownNameLike(collection));
     return false;
   }
-  redispatch(e, state, uiMissPath(path, missName()));
+  // The escaped form too: the mux routes (and cleans) the escaped path, so `/_/%2e%2e` must stay
+  // `/<name>/%2e%2e`, not become an unclean `/<name>/..` (a 307 a real miss would not get).
+  const name = missName();
+  redispatch(e, state, uiMissPath(path, name), uiMissPath(req.url!.escapedPath(), name), path === state.path);
   return true;
 };
 
 const PASS = { action: "pass" } as const;
+
+/**
+ * In a re-dispatched UI refusal, once the mux has routed it as the miss: the URL goes back to
+ * what the client sent. Handlers look files up by path value, but build redirects (a directory's
+ * trailing slash) from the URL, so a miss's Location echoes what the client sent, and so must
+ * this one's.
+ */
+function restoreOriginalPath(req: http.Request, escaped: string): void {
+  if (escaped === "") return;
+  req.header.del(ORIGINAL_PATH_HEADER);
+  let decoded = escaped;
+  try {
+    decoded = decodeURIComponent(escaped);
+  } catch {
+    // the mux accepted it, so it decodes; keep the escaped form otherwise
+  }
+  req.url!.path = decoded;
+  req.url!.rawPath = escaped;
+}
 
 /** The security headers of the request's route class, for answers pb-ops makes before that stage. */
 function securityHeaders(e: core.RequestEvent, state: RequestState): void {
@@ -290,7 +316,7 @@ function openGate(e: core.RequestEvent, state: RequestState): void {
  * leaves the post stages (the one access line) to this request. PocketBase's request log gets the
  * inner request only (the outer one is marked to skip the success log).
  */
-function redispatch(e: core.RequestEvent, state: RequestState, path: string | null): void {
+function redispatch(e: core.RequestEvent, state: RequestState, path: string | null, escapedPath = "", restore = false): void {
   const mux = $app.store().get(MUX_KEY) as http.Handler | undefined;
   if (!mux) throw new NotFoundError(); // not serving yet (cannot happen in practice)
   const h = state.responseHeaders;
@@ -300,8 +326,9 @@ function redispatch(e: core.RequestEvent, state: RequestState, path: string | nu
   // null: the same path, routed exactly as before (the clone keeps the escaped form, `/_%2F`
   // stays one segment); else a new path (decoded form).
   if (path !== null) {
+    if (restore) miss.header.set(ORIGINAL_PATH_HEADER, req.url!.escapedPath());
     miss.url!.path = path;
-    miss.url!.rawPath = "";
+    miss.url!.rawPath = escapedPath;
   }
   const query = scrubbedQuery(req.url!.rawQuery);
   miss.url!.rawQuery = query;
