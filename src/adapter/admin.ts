@@ -382,10 +382,19 @@ export function gateBatch(e: core.BatchRequestEvent): void {
         gateOn: cfg.path !== null,
         ipAllowed: cfg.allowIps === null ? null : ipAllowed(cfg.allowIps, e.realIP()),
         superuser: e.hasSuperuserAuth(),
-        gate: () => checkGateCookies(e.request!.header.values("Cookie"), gateKey(), Math.floor(Date.now() / 1000), Math.floor(cfg.gateTtlMs / 1000), hs256),
+        gate: () => checkGateCookies(batchRequestEvent(e).request!.header.values("Cookie"), gateKey(), Math.floor(Date.now() / 1000), Math.floor(cfg.gateTtlMs / 1000), hs256),
       });
     }
     if (verdict.action === "pass") return;
     r.url = withCollection(r.url, unknownNameLike(c.collection));
   }
+}
+
+/**
+ * The batch's own request event. In the JSVM the BatchRequestEvent's embedded RequestEvent's
+ * methods are promoted (`e.realIP()`), its fields are not: `e.request` and `e.response` are
+ * undefined, `e.requestEvent.request` works (checked on v0.31.0 and v0.40.4).
+ */
+export function batchRequestEvent(e: core.BatchRequestEvent): core.RequestEvent {
+  return (e as unknown as { requestEvent: core.RequestEvent }).requestEvent;
 }

@@ -1,16 +1,14 @@
 // onBatchRequest: sub-requests of /api/batch do not pass through router middlewares, so the admin
-// gate and the rate limiter meet each one here (issue 15). Registered only when one of them runs.
+// gate meets each one here (issue 15); the rate limiter meets them in the pipeline, on the
+// /api/batch request (src/adapter/ratelimit.ts). Registered only when the gate runs.
 import { adminSurfaceGuarded, gateBatch } from "./admin";
-import { limitBatch, rateLimitEnabled } from "./ratelimit";
 
 /** Registration: whether the onBatchRequest hook is needed at all (no VM per batch otherwise). */
 export function batchHookNeeded(): boolean {
-  return adminSurfaceGuarded() || rateLimitEnabled();
+  return adminSurfaceGuarded();
 }
 
 export function onBatchRequest(e: core.BatchRequestEvent): void {
-  // The gate first: a refused sub-request then counts as the unknown collection it became.
   gateBatch(e);
-  limitBatch(e);
   e.next();
 }
