@@ -131,4 +131,19 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s", (version: string) => {
     expect(await countPosts(tag)).toBe(0);
     void batch;
   });
+
+  it("batch sent as multipart/form-data (@jsonPayload) meets the same rules", async () => {
+    const h = client();
+    const tag = `m${Date.now()}`;
+    const form = () => {
+      const f = new FormData();
+      f.append("@jsonPayload", JSON.stringify({ requests: Array.from({ length: 2 }, () => ({ method: "POST", url: "/api/collections/POSTS/records", body: { title: tag } })) }));
+      return f;
+    };
+    const first = await fetch(`${pb.url}/api/batch`, { method: "POST", headers: h, body: form() });
+    expect(first.status).toBe(200);
+    const second = await fetch(`${pb.url}/api/batch`, { method: "POST", headers: h, body: form() });
+    expect(second.status).toBe(429);
+    expect(await countPosts(tag)).toBe(2);
+  });
 });

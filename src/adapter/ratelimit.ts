@@ -236,7 +236,11 @@ export const rateLimitStage: PreStage = (e, state) => {
 function limitBatchSubRequests(e: core.RequestEvent, state: RequestState, p: Plan, ip: string, authenticated: boolean): void {
   let requests: unknown;
   try {
-    requests = (e.requestInfo().body as Record<string, unknown>)["requests"];
+    const body = e.requestInfo().body as Record<string, unknown>;
+    requests = body["requests"];
+    // multipart/form-data batches (file uploads) carry the JSON in the @jsonPayload field
+    const payload = body["@jsonPayload"];
+    if (requests === undefined && payload !== undefined) requests = (JSON.parse(String(Array.isArray(payload) ? payload[0] : payload)) as Record<string, unknown>)["requests"];
   } catch {
     return; // a body PocketBase cannot parse: its handler answers 400 without running anything
   }
