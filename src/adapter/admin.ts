@@ -140,6 +140,7 @@ function warnAboutEmailTemplates(): void {
 // ---------------------------------------------------------------- per request (pool VMs)
 
 interface Vm {
+  missName?: string;
   secret?: string;
   ids?: string[];
   replayToken?: string;
@@ -162,9 +163,19 @@ function replayToken(): string {
 
 const NAME_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
 
-/** A collection name that does not exist, as long as the one it stands for (same shape). */
+/**
+ * A collection name that does not exist, as long as the one it stands for (same shape): random,
+ * made once per VM and length (the superusers collection's name and id are 11 and 14 characters,
+ * so the space is far too large to hit a real name).
+ */
+const unknownNames = new Map<number, string>();
 function unknownNameLike(name: string): string {
-  return "z" + $security.randomStringWithAlphabet(Math.max(0, name.length - 1), NAME_ALPHABET);
+  let n = unknownNames.get(name.length);
+  if (n === undefined) {
+    n = "z" + $security.randomStringWithAlphabet(Math.max(0, name.length - 1), NAME_ALPHABET);
+    if (unknownNames.size < 64) unknownNames.set(name.length, n);
+  }
+  return n;
 }
 
 const REDACTED_ADMIN_PATH = "/[admin-path]";
@@ -220,41 +231,47 @@ export const adminGate: PreStage = (e, state) => {
 
   const pattern = (req as unknown as { pattern: string }).pattern;
   const collection = req.pathValue("collection");
+  const catchAll = isCatchAll(pattern);
   const surface = surfaceOfRoute(pattern, collection, ids());
-  const d =
-    surface === null && allowList === null
-      ? PASS
-      : decide({
-          surface,
-          gateOn: cfg.path !== null,
-          ipAllowed: ipOk,
-          superuser: e.hasSuperuserAuth(),
-          gate: () => checkGateCookies(state.requestHeaders.values("Cookie"), gateKey(), Math.floor(Date.now() / 1000), Math.floor(cfg.gateTtlMs / 1000), hs256),
-        });
-  if (d.action === "pass") {
-    if (surface) state.fields.adminGate = "pass";
-    if (inner || !isCatchAll(pattern)) return false;
-    redispatch(e, state, path === state.path ? null : path);
-    return true;
-  }
-  state.fields.adminGate = d.reason;
-  logDenial(e, state, d.reason, path);
+  if (surface === null && !catchAll && collection === "" && allowList === null) return false;
+
+  // Same cost (docs/admin.md, "Timing"): a refusal and the miss it imitates run the same code. Every
+  // request that could be either (a route with `{collection}`, the admin UI, the catch-all) takes
+  // the full decision as if it were on the admin surface, writes `{collection}` back (the refusal
+  // writes an unknown name) and is re-dispatched the same way; only the verdict differs.
+  const superuser = e.hasSuperuserAuth();
+  const asSurface = decide({
+    surface: surface ?? "ui",
+    gateOn: cfg.path !== null,
+    ipAllowed: ipOk,
+    superuser,
+    gate: () => checkGateCookies(state.requestHeaders.values("Cookie"), gateKey(), Math.floor(Date.now() / 1000), Math.floor(cfg.gateTtlMs / 1000), hs256),
+  });
+  const d = surface !== null ? asSurface : decide({ surface: null, gateOn: cfg.path !== null, ipAllowed: ipOk, superuser, gate: NEVER });
+  const refused = d.action === "miss";
+  if (d.action !== "pass") {
+    state.fields.adminGate = d.reason;
+    logDenial(e, state, d.reason, path);
+  } else if (surface) state.fields.adminGate = "pass";
   if (d.action === "forbid") {
     securityHeaders(e, state);
     throw new ForbiddenError("", {});
   }
-  if (surface === "superusers") {
-    req.setPathValue("collection", unknownNameLike(collection));
+  if (collection !== "" && !catchAll) {
+    req.setPathValue("collection", refused ? unknownNameLike(collection) : collection);
     return false;
   }
-  // The escaped form too: the mux routes (and cleans) the escaped path, so `/_/%2e%2e` must stay
-  // `/<name>/%2e%2e`, not become an unclean `/<name>/..` (a 307 a real miss would not get).
-  const name = missName();
-  redispatch(e, state, uiMissPath(path, name), uiMissPath(req.url!.escapedPath(), name), path === state.path);
+  if (inner || (!catchAll && !refused)) return false;
+  // The UI's miss is the catch-all's answer for the same shape (`/_/x` -> `/<name>/x`); a miss is
+  // re-dispatched as itself. The escaped form is kept: the mux routes (and cleans) the escaped
+  // path, so `/_/%2e%2e` must stay `/<name>/%2e%2e`, not become an unclean `/<name>/..`.
+  const escaped = req.url!.escapedPath();
+  const name = refused ? missName() : "";
+  redispatch(e, state, refused ? uiMissPath(path, name) : path, refused ? uiMissPath(escaped, name) : path === state.path ? escaped : "", path === state.path);
   return true;
 };
 
-const PASS = { action: "pass" } as const;
+const NEVER = (): "missing" => "missing";
 
 /**
  * In a re-dispatched UI refusal, once the mux has routed it as the miss: the URL goes back to
@@ -281,7 +298,8 @@ function securityHeaders(e: core.RequestEvent, state: RequestState): void {
 }
 
 function missName(): string {
-  return ($app.store().get(MISS_NAME_KEY) as string | undefined) ?? "zz";
+  if (vm.missName === undefined) vm.missName = ($app.store().get(MISS_NAME_KEY) as string | undefined) ?? "zz";
+  return vm.missName;
 }
 
 function ids(): string[] {
@@ -316,20 +334,18 @@ function openGate(e: core.RequestEvent, state: RequestState): void {
  * leaves the post stages (the one access line) to this request. PocketBase's request log gets the
  * inner request only (the outer one is marked to skip the success log).
  */
-function redispatch(e: core.RequestEvent, state: RequestState, path: string | null, escapedPath = "", restore = false): void {
+function redispatch(e: core.RequestEvent, state: RequestState, path: string, escapedPath: string, restore: boolean): void {
   const mux = $app.store().get(MUX_KEY) as http.Handler | undefined;
   if (!mux) throw new NotFoundError(); // not serving yet (cannot happen in practice)
   const h = state.responseHeaders;
   for (let i = 0; i < ADDED_BEFORE_GATE.length; i++) h.del(ADDED_BEFORE_GATE[i]!);
   const req = e.request!;
   const miss = req.clone(req.context());
-  // null: the same path, routed exactly as before (the clone keeps the escaped form, `/_%2F`
-  // stays one segment); else a new path (decoded form).
-  if (path !== null) {
-    if (restore) miss.header.set(ORIGINAL_PATH_HEADER, req.url!.escapedPath());
-    miss.url!.path = path;
-    miss.url!.rawPath = escapedPath;
-  }
+  // `escapedPath` keeps the routing exact (`/_%2F` stays one segment); `restore` has the inner
+  // request put the client's URL back once routed (not for a scrubbed secret path).
+  if (restore) miss.header.set(ORIGINAL_PATH_HEADER, req.url!.escapedPath());
+  miss.url!.path = path;
+  miss.url!.rawPath = escapedPath;
   const query = scrubbedQuery(req.url!.rawQuery);
   miss.url!.rawQuery = query;
   const p = miss.url!.escapedPath();
@@ -340,11 +356,32 @@ function redispatch(e: core.RequestEvent, state: RequestState, path: string | nu
   mux.serveHTTP(e.response, miss);
 }
 
+// A per-VM allowance in front of the shared budget: once a VM has had its share this minute, a
+// denial costs a clock read and a counter, not a store operation (a flood of refusals must cost
+// no more than a flood of misses; see "Timing" in docs/admin.md). Its suppressed count joins the
+// shared report.
+const VM_DENIAL_LOGS_PER_MINUTE = 2;
+let vmWindowStartMs = 0;
+let vmAllowance = 0;
+let vmSuppressed = 0;
+
 function logDenial(e: core.RequestEvent, state: RequestState, reason: string, path: string): void {
+  const now = Date.now();
+  if (now - vmWindowStartMs >= 60_000 || now < vmWindowStartMs) {
+    vmWindowStartMs = now;
+    vmAllowance = VM_DENIAL_LOGS_PER_MINUTE;
+  }
+  if (vmAllowance <= 0) {
+    vmSuppressed++;
+    return;
+  }
+  vmAllowance--;
   let log = false;
   let suppressed = 0;
+  const carried = vmSuppressed;
+  vmSuppressed = 0;
   $app.store().setFunc(LOG_BUDGET_KEY, (old: unknown) => {
-    const step = spendLogBudget(old as LogBudget | undefined, Date.now(), DENIAL_LOGS_PER_MINUTE, 60_000);
+    const step = spendLogBudget(old as LogBudget | undefined, now, DENIAL_LOGS_PER_MINUTE, 60_000, carried);
     log = step.log;
     suppressed = step.reportSuppressed;
     return step.next;
