@@ -211,7 +211,7 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s", (version: string) => {
       for (const spelling of collectionSpellings()) {
         for (const sub of subs(spelling)) {
           const control = subs(rnd(11)).find((c) => c.method === sub.method)!;
-          for (const h of [{}, { Authorization: userToken }]) {
+          for (const h of [{}, { Authorization: userToken }] as Record<string, string>[]) {
             const got = await rawRequest(pb.port, "POST", "/api/batch", { ...JSON_HEADERS, ...h }, JSON.stringify({ requests: [sub] }));
             const want = await rawRequest(pb.port, "POST", "/api/batch", { ...JSON_HEADERS, ...h }, JSON.stringify({ requests: [control] }));
             checked++;
