@@ -211,10 +211,7 @@ export const rateLimitStage: PreStage = (e, state) => {
   // The `{collection}` path value is read after the admin gate, which may have replaced it with
   // an unknown name of the same shape: the request then counts as that unknown collection would.
   const rule = ruleFor(p, state.method, state.path, e.request!.pathValue("collection"), authenticated);
-  if (!rule) {
-    if (state.method === "POST" && state.path === "/api/batch") limitBatchSubRequests(e, state, p, clientIp(e, state), authenticated);
-    return;
-  }
+  if (!rule) return;
   const ip = clientIp(e, state);
   // Only a signed-in request can be a superuser's: asking PocketBase costs a call into Go.
   if ((authenticated && p.exemptSuperusers && e.hasSuperuserAuth()) || isExemptIp(p, ip)) {
@@ -222,38 +219,37 @@ export const rateLimitStage: PreStage = (e, state) => {
     return;
   }
   enforce(e, state.responseHeaders, state, p, rule.name, rule.policyHeader, rule, keyFor(e, p, rule, ip, authenticated), rule.cost, false);
-  if (state.method === "POST" && state.path === "/api/batch") limitBatchSubRequests(e, state, p, ip, authenticated);
 };
 
 /**
- * Sub-requests of /api/batch skip router middlewares, so the pipeline stage meets them here, on
- * the /api/batch request itself: each one meets the rules of its own route and takes from the
- * caller's buckets; the first one short refuses the whole batch with the usual 429. (Not in
- * onBatchRequest: a store update made there made PocketBase abort the batch, "batch request
- * interrupted", on v0.40.4.) The body is read through e.requestInfo(), which PocketBase caches
- * for the handler.
+ * onBatchRequest (src/adapter/batch.ts): sub-requests of /api/batch skip router middlewares, so
+ * each one meets the rules of its own route here and takes from the caller's buckets; the first one
+ * short refuses the whole batch with the usual 429 before PocketBase runs any of them. Here, not in
+ * the pipeline: PocketBase has applied the batch body limit and parsed JSON and multipart bodies
+ * alike, and the admin gate has already rewritten refused sub-requests, so they count as the
+ * unknown collection they are answered as. The /api/batch request itself met its own rule in the
+ * pipeline. A sub-request URL is decoded once for matching (PocketBase's batch router does not
+ * decode it: an encoded name there is an unknown collection, counted here as the collection).
  */
-function limitBatchSubRequests(e: core.RequestEvent, state: RequestState, p: Plan, ip: string, authenticated: boolean): void {
-  let requests: unknown;
-  try {
-    const body = e.requestInfo().body as Record<string, unknown>;
-    requests = body["requests"];
-    // multipart/form-data batches (file uploads) carry the JSON in the @jsonPayload field
-    const payload = body["@jsonPayload"];
-    if (requests === undefined && payload !== undefined) requests = (JSON.parse(String(Array.isArray(payload) ? payload[0] : payload)) as Record<string, unknown>)["requests"];
-  } catch {
-    return; // a body PocketBase cannot parse: its handler answers 400 without running anything
-  }
-  if (!Array.isArray(requests)) return;
-  for (let i = 0; i < requests.length; i++) {
-    const r = requests[i] as { method?: unknown; url?: unknown } | null;
-    if (!r || typeof r.url !== "string") continue;
-    const c = collectionSegmentOf(r.url);
-    const q = r.url.search(/[?#]/);
-    const path = c ? c.path : q < 0 ? r.url : r.url.slice(0, q);
-    const rule = ruleFor(p, String(r.method ?? "").toUpperCase(), path, c ? c.collection : "", authenticated);
+export function limitBatch(e: core.BatchRequestEvent, re: core.RequestEvent): void {
+  const p = getPlan();
+  if (!p.enabled) return;
+  const authenticated = e.auth != null;
+  const ip = e.realIP();
+  if ((authenticated && p.exemptSuperusers && e.hasSuperuserAuth()) || isExemptIp(p, ip)) return;
+  const h = re.response.header();
+  const batch = e.batch;
+  for (let i = 0; i < batch.length; i++) {
+    const r = batch[i];
+    if (!r) continue;
+    const url = String(r.url);
+    const c = collectionSegmentOf(url);
+    const q = url.search(/[?#]/);
+    const path = c ? c.path : q < 0 ? url : url.slice(0, q);
+    const rule = ruleFor(p, String(r.method).toUpperCase(), path, c ? c.collection : "", authenticated);
     if (!rule) continue;
-    enforce(e, state.responseHeaders, state, p, rule.name, rule.policyHeader, rule, keyFor(e, p, rule, ip, authenticated), rule.cost, true);
+    // The batch's own request event: its fields (request, response) are what logs and keys read.
+    enforce(re, h, undefined, p, rule.name, rule.policyHeader, rule, keyFor(re, p, rule, ip, authenticated), rule.cost, true);
   }
 }
 
