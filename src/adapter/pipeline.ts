@@ -35,9 +35,9 @@ export interface Stages {
 /** Each concern adds its stage here, in the order requests should meet them. */
 function buildStages(config: Config): Stages {
   const pre: PreStage[] = [assignRequestId];
-  // Right after the request id and before every other stage: a refused admin request is answered
-  // by re-dispatching it as an unknown path, which runs all the other stages once (the security
-  // headers among them), exactly as for any miss.
+  // Right after the request id and before every other stage: a refused admin request either goes
+  // on as an unknown collection (the other stages then run as for one) or is re-dispatched as an
+  // unknown page, which runs all the other stages once, exactly as for any miss.
   if (config.admin.path !== null || config.admin.allowIps !== null) pre.push(adminGate);
   // Security headers and CORS before the rate limiter, so its 429s carry them too.
   pre.push(...headerStages(config));
