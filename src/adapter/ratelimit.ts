@@ -7,8 +7,10 @@
 import { allowN, type BucketState } from "../ratelimit/bucket";
 import { rateLimitHeader, retryAfterSeconds, withMember } from "../ratelimit/headers";
 import { bucketKey, buildPlan, isExemptIp, shardOf, type Plan } from "../ratelimit/plan";
-import { firstMatch, parseRateWords, policyHeaderOf, segmentsOf, type RateSpec, type Rule } from "../ratelimit/rules";
+import { collectionSegmentOf } from "../admin/paths";
+import { canonicalSegments, firstMatch, parseRateWords, policyHeaderOf, type RateSpec, type Rule } from "../ratelimit/rules";
 import { takeFromShard, type Shard, type TakeResult } from "../ratelimit/table";
+import { rateLimitWarnings } from "../ratelimit/warnings";
 import { REQUEST_ID_HEADER } from "./access-log";
 import { getConfig } from "./config";
 import { logEvent } from "./log";
@@ -172,16 +174,49 @@ function enforce(e: core.RequestEvent, h: http.Header, state: Pick<RequestState,
   return r;
 }
 
+/**
+ * The canonical name of a `{collection}` path value as PocketBase resolves it (by id, or by name
+ * case-insensitively), or undefined when it names no collection. Only called on a memo miss.
+ */
+function canonicalCollection(collection: string): string | undefined {
+  if (collection === "") return undefined;
+  try {
+    const c = $app.findCachedCollectionByNameOrId(collection);
+    return c ? c.name : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The rule for a request, matched on the route as PocketBase resolves it (see
+ * canonicalSegments), memoised per VM by spelling: a spelling always resolves the same way until a
+ * collection is renamed, and the memo is bounded.
+ */
+function ruleFor(p: Plan, method: string, path: string, collection: string, authenticated: boolean): Rule | null {
+  const ruleKey = (authenticated ? "a " : "g ") + method + " " + path + " " + collection;
+  const known = ruleMemo.get(ruleKey);
+  if (known !== undefined) return known;
+  const segments = canonicalSegments(path, canonicalCollection(collection));
+  return remember(ruleMemo, ruleKey, firstMatch(p.rules, { method, segments, authenticated }) ?? null);
+}
+
+/** The bucket key of a request under `rule` for this client. */
+function keyFor(e: core.RequestEvent, p: Plan, rule: Rule, ip: string, authenticated: boolean): string {
+  if (rule.key === "auth" && authenticated) return bucketKey(rule.name, rule.key, ip, authRef(e), p.ipv6Prefix);
+  // Address keys repeat from request to request (bucketKey parses IPv6 to apply the prefix).
+  const memoKey = rule.name + " " + ip;
+  const known = bucketKeyMemo.get(memoKey);
+  return known !== undefined ? known : remember(bucketKeyMemo, memoKey, bucketKey(rule.name, rule.key, ip, undefined, p.ipv6Prefix));
+}
+
 /** The pipeline stage (added by buildStages only when the limiter is enabled). */
 export const rateLimitStage: PreStage = (e, state) => {
   const p = getPlan();
-  const method = state.method;
-  const path = state.path;
-  const auth = e.auth;
-  const authenticated = auth != null;
-  const ruleKey = (authenticated ? "a " : "g ") + method + " " + path;
-  let rule = ruleMemo.get(ruleKey);
-  if (rule === undefined) rule = remember(ruleMemo, ruleKey, firstMatch(p.rules, { method, segments: segmentsOf(path), authenticated }) ?? null);
+  const authenticated = e.auth != null;
+  // The `{collection}` path value is read after the admin gate, which may have replaced it with
+  // an unknown name of the same shape: the request then counts as that unknown collection would.
+  const rule = ruleFor(p, state.method, state.path, e.request!.pathValue("collection"), authenticated);
   if (!rule) return;
   const ip = clientIp(e, state);
   // Only a signed-in request can be a superuser's: asking PocketBase costs a call into Go.
@@ -189,16 +224,40 @@ export const rateLimitStage: PreStage = (e, state) => {
     state.fields.rateLimit = "exempt";
     return;
   }
-  let key: string;
-  if (rule.key === "auth" && authenticated) key = bucketKey(rule.name, rule.key, ip, authRef(e), p.ipv6Prefix);
-  else {
-    // Address keys repeat from request to request (bucketKey parses IPv6 to apply the prefix).
-    const memoKey = rule.name + " " + ip;
-    const known = bucketKeyMemo.get(memoKey);
-    key = known !== undefined ? known : remember(bucketKeyMemo, memoKey, bucketKey(rule.name, rule.key, ip, undefined, p.ipv6Prefix));
-  }
-  enforce(e, state.responseHeaders, state, p, rule.name, rule.policyHeader, rule, key, rule.cost, false);
+  enforce(e, state.responseHeaders, state, p, rule.name, rule.policyHeader, rule, keyFor(e, p, rule, ip, authenticated), rule.cost, false);
 };
+
+/**
+ * onBatchRequest (src/adapter/batch.ts): sub-requests of /api/batch skip router middlewares, so
+ * each one meets the rules of its own route here and takes from the caller's buckets; the first one
+ * short refuses the whole batch with the usual 429 before PocketBase runs any of them. Here, not in
+ * the pipeline: PocketBase has applied the batch body limit and parsed JSON and multipart bodies
+ * alike, and the admin gate has already rewritten refused sub-requests, so they count as the
+ * unknown collection they are answered as. The /api/batch request itself met its own rule in the
+ * pipeline. A sub-request URL is decoded once for matching (PocketBase's batch router does not
+ * decode it: an encoded name there is an unknown collection, counted here as the collection).
+ */
+export function limitBatch(e: core.BatchRequestEvent, re: core.RequestEvent): void {
+  const p = getPlan();
+  if (!p.enabled) return;
+  const authenticated = e.auth != null;
+  const ip = e.realIP();
+  if ((authenticated && p.exemptSuperusers && e.hasSuperuserAuth()) || isExemptIp(p, ip)) return;
+  const h = re.response.header();
+  const batch = e.batch;
+  for (let i = 0; i < batch.length; i++) {
+    const r = batch[i];
+    if (!r) continue;
+    const url = String(r.url);
+    const c = collectionSegmentOf(url);
+    const q = url.search(/[?#]/);
+    const path = c ? c.path : q < 0 ? url : url.slice(0, q);
+    const rule = ruleFor(p, String(r.method).toUpperCase(), path, c ? c.collection : "", authenticated);
+    if (!rule) continue;
+    // The batch's own request event: its fields (request, response) are what logs and keys read.
+    enforce(re, h, { requestId: h.get(REQUEST_ID_HEADER), fields: {} }, p, rule.name, rule.policyHeader, rule, keyFor(re, p, rule, ip, authenticated), rule.cost, true);
+  }
+}
 
 export interface RateLimitOptions {
   /** Tokens this call takes (default: the spec's cost=, else 1). */
@@ -261,4 +320,9 @@ export function rateLimit(e: core.RequestEvent, name: string, spec: string, opti
   // the outcome travels on the event (read back by the access line), the request id on the header.
   const r = enforce(e, h, { requestId: h.get(REQUEST_ID_HEADER), fields: {} }, p, name, parsed.policyHeader, parsed, key, cost, true, logKey, true);
   return { remaining: Math.max(0, Math.floor(r.decision.tokens)), exempt: false };
+}
+
+/** SERVE_SETUPS entry: one WARN line per valid but dangerous rate-limit setting. */
+export function rateLimitServeSetup(_e: core.ServeEvent): void {
+  for (const msg of rateLimitWarnings(getConfig().rateLimit)) logEvent("warn", `rate limit: ${msg}`);
 }

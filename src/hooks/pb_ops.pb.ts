@@ -38,6 +38,12 @@ routerUse(
   ),
 );
 
+// Batch sub-requests skip router middlewares: the admin gate and the rate limiter meet each one in
+// onBatchRequest (src/adapter/batch.ts), registered only when either runs.
+if (require(`${__hooks}/pb_ops/index.js`).batchHookNeeded()) {
+  onBatchRequest((e) => require(`${__hooks}/pb_ops/index.js`).onBatchRequest(e));
+}
+
 routerAdd("GET", "/api/ops/health", (e) => {
   return require(`${__hooks}/pb_ops/index.js`).health(e);
 });
