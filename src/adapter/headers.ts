@@ -6,6 +6,7 @@ import { corsDecision } from "../headers/cors";
 import { isHttpsRequest } from "../headers/https";
 import { buildHeaderPlan, type HeaderPlan } from "../headers/policy";
 import { ROUTE_CLASSES, routeClassOf, type RouteClass } from "../headers/route-class";
+import { isAdminUiPattern } from "../admin/paths";
 import { getConfig } from "./config";
 import { logEvent } from "./log";
 import { SKIP_SUCCESS_ACTIVITY_LOG } from "./access-log";
@@ -45,7 +46,11 @@ function requestIsHttps(e: core.RequestEvent, requestHeaders: http.Header): bool
  */
 export const setSecurityHeaders: PreStage = (e, state) => {
   const p = getPlan();
-  const cls = p.classes[routeClassOf(state.path)];
+  let name = routeClassOf(state.path);
+  // `/_/` spelt so that the mux does not route it to the admin UI (POST, `/_%2F`) is a miss, and
+  // gets a miss's headers: the class follows PocketBase's routing, not the string.
+  if (name === "admin" && !isAdminUiPattern((e.request as unknown as { pattern: string }).pattern)) name = "public";
+  const cls = p.classes[name];
   const list = p.httpsMatters && requestIsHttps(e, state.requestHeaders) ? cls.secure : cls.plain;
   // Every property read on a Go object is a JSVM->Go crossing: `set` is bound once per request
   // (RequestState), not looked up per header (measured ~2x cheaper per header in goja).

@@ -8,7 +8,7 @@
 // answers preflights itself; a stage that must own CORS unbinds it at serve time.
 import type { Config } from "../config/schema";
 import { adminGate } from "./admin";
-import { assignRequestId, writeAccessLine } from "./access-log";
+import { assignRequestId, scrubUrlForLogs, writeAccessLine } from "./access-log";
 import { getConfig } from "./config";
 import { rateLimitEnabled, rateLimitStage } from "./ratelimit";
 import { headerStages } from "./headers";
@@ -38,9 +38,9 @@ export interface Stages {
 function buildStages(config: Config): Stages {
   // The request id, then the untrusted-proxy check (one comparison on almost every request).
   const pre: PreStage[] = [assignRequestId, warnUntrustedProxy];
-  // Right after the request id and before every other stage: a refused admin request is answered
-  // by re-dispatching it as an unknown path, which runs all the other stages once (the security
-  // headers among them), exactly as for any miss.
+  // Right after the request id and before every other stage: a refused admin request either goes
+  // on as an unknown collection (the other stages then run as for one) or is re-dispatched as an
+  // unknown page, which runs all the other stages once, exactly as for any miss.
   if (config.admin.path !== null || config.admin.allowIps !== null) pre.push(adminGate);
   // Security headers and CORS before the rate limiter, so its 429s carry them too.
   pre.push(...headerStages(config));
@@ -48,7 +48,8 @@ function buildStages(config: Config): Stages {
   // Deploy lease (src/adapter/lease.ts): one store read when not fenced; after the limiter, so a
   // flood of writes to a standby is still limited.
   if (config.lease.enabled) pre.push(leaseFenceStage);
-  const post: PostStage[] = [];
+  // Query scrubbing first: the access line and PocketBase's request log read the URL afterwards.
+  const post: PostStage[] = [scrubUrlForLogs];
   if (config.log.access) post.push(writeAccessLine);
   return { pre, post };
 }

@@ -14,9 +14,10 @@ import { logEvent } from "./log";
 import { applyTrustedProxyAtServe } from "./proxy";
 import { applyFileStorageAtServe } from "./storage";
 import { applySuperuserAtServe } from "./superuser";
+import { rateLimitServeSetup } from "./ratelimit";
 
 /** Each concern that needs the router at serve time adds its set-up here. */
-const SERVE_SETUPS: Array<(e: core.ServeEvent) => void> = [headersServeSetup, setupAdminAtServe, leaseServeSetup];
+const SERVE_SETUPS: Array<(e: core.ServeEvent) => void> = [headersServeSetup, setupAdminAtServe, rateLimitServeSetup, leaseServeSetup];
 
 /**
  * Settings pb-ops writes from env before PocketBase serves (superuser before PocketBase's own

@@ -41,7 +41,8 @@ export function buildConfig<S extends Schema>(schema: S, env: Env): ConfigOf<S> 
   for (const name of Object.keys(env).sort()) {
     if (!name.startsWith("PB_") || known.has(name) || POCKETBASE_OWN.has(name)) continue;
     const near = [...known].find((k) => editDistance(k, name) <= 2);
-    if (near) throw new ConfigError(name, env[name] ?? "", `the variable name ${near}`, `unknown variable (did you mean ${near}?)`);
+    // The value is never shown: a typo of PB_ADMIN_PATH or PB_OPS_SECRET holds a secret.
+    if (near) throw new ConfigError(name, "[redacted]", `the variable name ${near}`, `unknown variable (did you mean ${near}?)`);
   }
 
   const out: Record<string, Record<string, unknown>> = {};

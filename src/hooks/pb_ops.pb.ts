@@ -4,7 +4,20 @@
 
 // Top level: runs once per command in the loader VM. A bad PB_* value stops PocketBase here; it
 // also binds pb-ops's serve-time set-up (see src/adapter/serve.ts).
-require(`${__hooks}/pb_ops/index.js`).boot();
+// Fail closed: PocketBase only logs a hook file that throws here and serves on without pb-ops (no
+// headers, no limiter, no admin gate), so a bundle that cannot load stops it with one line.
+try {
+  require(`${__hooks}/pb_ops/index.js`).boot();
+} catch (err) {
+  let missing = false;
+  try {
+    $os.stat(`${__hooks}/pb_ops/index.js`);
+  } catch {
+    missing = true;
+  }
+  console.error(`pb-ops: cannot load ${__hooks}/pb_ops/index.js: ${missing ? "file not found (copy the whole pb_hooks/ folder, pb_ops/ included)" : String(err).split("\n")[0]}; stopping rather than serving without pb-ops`);
+  $os.exit(1);
+}
 
 // Hidden admin path (src/adapter/admin.ts): Go's ServeMux answers GET /_ with a 301 to /_/ before
 // any middleware runs, which would tell scanners the admin UI exists. An exact route for /_ makes
@@ -24,6 +37,12 @@ routerUse(
     "pbOps",
   ),
 );
+
+// Batch sub-requests skip router middlewares: the admin gate and the rate limiter meet each one in
+// onBatchRequest (src/adapter/batch.ts), registered only when either runs.
+if (require(`${__hooks}/pb_ops/index.js`).batchHookNeeded()) {
+  onBatchRequest((e) => require(`${__hooks}/pb_ops/index.js`).onBatchRequest(e));
+}
 
 routerAdd("GET", "/api/ops/health", (e) => {
   return require(`${__hooks}/pb_ops/index.js`).health(e);
