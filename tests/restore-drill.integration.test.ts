@@ -115,3 +115,26 @@ describe.each(POCKETBASE_VERSIONS)("restore drill on PocketBase %s", (version) =
     console.log(`[${version}] truncated: ${res.body.step}: ${res.body.reason}`);
   }, 60_000);
 });
+
+describe.each(POCKETBASE_VERSIONS)("scheduled restore drill on PocketBase %s", (version) => {
+  let stack: DrillStack;
+
+  beforeAll(async () => {
+    // Every minute, with PocketBase's cron ticking every second here: the cron job the hook file
+    // registers from PB_RESTORE_DRILL runs the drill without any request.
+    stack = await startDrillStack(version, 5, { PB_RESTORE_DRILL: "* * * * *" });
+  }, 180_000);
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it("runs from PocketBase's cron (trigger cron) and shows in backup-status", async () => {
+    let st: any;
+    await waitFor(async () => {
+      st = (await fetchJson(`${stack.pb.url}/api/ops/backup-status`, { headers: AUTH })).body;
+      return st.restoreDrill?.state === "passed";
+    }, 20_000, "a scheduled drill");
+    expect(st.restoreDrill).toMatchObject({ trigger: "cron", integrity: "ok", schedule: "* * * * *" });
+    expect(parseStdout(stack.pb.stdout()).records.some((r) => r.msg === "restore drill passed" && r.trigger === "cron")).toBe(true);
+  }, 60_000);
+});
