@@ -50,7 +50,13 @@ function vitest(name, args) {
 const userArgs = process.argv.slice(2);
 const runs = userArgs.length
   ? [vitest("", userArgs)]
-  : [vitest("", SERIAL_TESTS.flatMap((f) => ["--exclude", f])), (say("timing-sensitive tests, one file at a time"), vitest("-serial", ["--no-file-parallelism", ...SERIAL_TESTS]))];
+  : [
+      vitest("", SERIAL_TESTS.flatMap((f) => ["--exclude", f])),
+      (() => {
+        say("timing-sensitive tests, one file at a time");
+        return vitest("-serial", ["--no-file-parallelism", ...SERIAL_TESTS]);
+      })(),
+    ];
 
 const total = { passed: 0, failed: 0, skipped: 0, all: 0 };
 let crashed = false;

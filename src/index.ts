@@ -16,8 +16,6 @@ export { leaseCommand, leaseRefresh } from "./adapter/lease";
 export { health } from "./adapter/health";
 /** @internal Registration only: the pbOps request middleware. */
 export { handleRequest } from "./adapter/pipeline";
-/** @internal Performance work only: per-stage cost on a real request (bench/profile.ts). */
-export { profileStages } from "./adapter/pipeline";
 /** @internal Registration only: GET /api/ops/backup-status. */
 export { backupStatus } from "./adapter/backup";
 /** @internal Registration only: GET /api/ops/audit. */

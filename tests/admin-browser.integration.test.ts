@@ -26,8 +26,10 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s", (version: string) => {
     const context = await browser.newContext();
     const page = await context.newPage();
     const admin = await page.goto(`${pb.url}/_/`);
+    // biome-ignore lint/performance/useDomNodeTextContent: the text a person sees is the point
     const adminText = await page.locator("body").innerText();
     const unknown = await page.goto(`${pb.url}/nothing-here-${Date.now()}`);
+    // biome-ignore lint/performance/useDomNodeTextContent: the text a person sees is the point
     const unknownText = await page.locator("body").innerText();
     expect(admin!.status()).toBe(404);
     expect(unknown!.status()).toBe(404);

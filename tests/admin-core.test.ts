@@ -6,7 +6,7 @@ import { cidrContains, ipAllowed, parseCidr, parseIp } from "../src/admin/cidr";
 import { constantTimeEqual } from "../src/crypto/constant-time";
 import { decide, type AdminFacts } from "../src/admin/decide";
 import { checkGateCookies, cookieValues, gateSetCookie, signGate, verifyGate } from "../src/admin/gate-cookie";
-import { spendLogBudget } from "../src/admin/log-budget";
+import { spendLogBudget, type LogBudget } from "../src/admin/log-budget";
 import { classifyPath, cleanPath, SUPERUSERS_ID } from "../src/admin/paths";
 import { parseAdminPath } from "../src/admin/secret-path";
 import { findAdminLinks } from "../src/admin/templates";
@@ -167,7 +167,7 @@ describe("decide", () => {
 
 describe("denial log budget", () => {
   it("logs up to N per window, then reports the suppressed count once", () => {
-    let b;
+    let b: LogBudget | undefined;
     const logged: boolean[] = [];
     for (let i = 0; i < 5; i++) {
       const s = spendLogBudget(b, 1000 + i, 3, 60_000);

@@ -129,7 +129,7 @@ const CORPUS: Case[] = [
  * The unknown resource of the same shape as an admin-surface target: the superusers collection
  * segment, or the admin UI's `_` segment, replaced by `r`; any other target's miss is `/r`.
  */
-export function sameShape(target: string, r: string): string {
+function sameShape(target: string, r: string): string {
   const abs = /^http:\/\/[^/]+/.exec(target)?.[0] ?? "";
   const t = target.slice(abs.length);
   const api = /^(\/api\/(?:collections|files)\/)([^/?#]+)(.*)$/s.exec(t);

@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync }
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BUCKET, Litestream, LITESTREAM_VERSIONS, S3_KEYS, S3Server, replicaEnv, replicaUrl } from "./harness/backup-stack";
+import { Litestream, LITESTREAM_VERSIONS, S3_KEYS, S3Server, replicaEnv, replicaUrl } from "./harness/backup-stack";
 import { fetchJson } from "./harness/http";
 import { parseStdout, waitFor } from "./harness/logs";
 import { POCKETBASE_VERSIONS, freePort, startPocketBase, type RunningPocketBase } from "./harness/pocketbase";

@@ -35,7 +35,7 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s", (version: string) => {
     await hit("/test/ok", "fmt-text-0001");
     await waitFor(() => pb!.stdout().includes("fmt-text-0001"), 10_000, "text line");
     const line = pb.stdout().split("\n").find((l) => l.includes("fmt-text-0001"))!;
-    expect(line).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z INFO  request method=GET path=\/test\/ok status=200 durationMs=\S+ ip=127\.0\.0\.1 requestId=fmt-text-0001/);
+    expect(line).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z INFO {2}request method=GET path=\/test\/ok status=200 durationMs=\S+ ip=127\.0\.0\.1 requestId=fmt-text-0001/);
     expect(() => JSON.parse(line)).toThrow();
   });
 

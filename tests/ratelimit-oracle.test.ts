@@ -134,6 +134,8 @@ describe("token bucket vs golang.org/x/time/rate (Limiter.AllowN at explicit tim
       { rate: 0.1, burst: 5, ops: [[10_000, 5], [9_000, 1], [30_000, 2], [29_999, 1]] },
     ];
     const want = runGo(bin, cases);
-    cases.forEach((c, i) => expect(runTs(c), JSON.stringify(c)).toEqual(want[i]));
+    cases.forEach((c, i) => {
+      expect(runTs(c), JSON.stringify(c)).toEqual(want[i]);
+    });
   });
 });

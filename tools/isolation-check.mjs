@@ -23,7 +23,7 @@ export function findIsolationProblems(code) {
   const problems = [];
   walk(ast, (node) => {
     const callee = node.type === "CallExpression" || node.type === "NewExpression" ? node.callee : null;
-    if (!callee || callee.type !== "Identifier") return;
+    if (callee?.type !== "Identifier") return;
     const isMiddleware = node.type === "NewExpression" && callee.name === "Middleware";
     if (!isMiddleware && !(node.type === "CallExpression" && REGISTRARS.test(callee.name))) return;
 

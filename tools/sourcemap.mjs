@@ -32,7 +32,7 @@ function decodeVlq(segment) {
 export function originalPositionFor(map) {
   const m = typeof map === "string" ? JSON.parse(map) : map;
   const lines = [];
-  let src = 0;
+  let _src = 0;
   let origLine = 0;
   let origCol = 0;
   let name = 0;
@@ -44,7 +44,7 @@ export function originalPositionFor(map) {
       const f = decodeVlq(part);
       genCol += f[0];
       if (f.length < 4) continue;
-      src += f[1];
+      _src += f[1];
       origLine += f[2];
       origCol += f[3];
       let n;

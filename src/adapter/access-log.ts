@@ -1,24 +1,16 @@
 // Request id (pre stage) and access line (post stage) of the pbOps pipeline.
-import { acceptRequestId, requestIdMaker } from "../log/request-id";
+import { acceptRequestId, REQUEST_ID_HEADER, requestIdMaker } from "../log/request-id";
 import { accessLevel, keepAccessLine, messageOfError, statusOfError } from "../log/access";
 import { mentionsSecret } from "../admin/paths";
 import { getConfig } from "./config";
 import { emitAccess, getRedactor } from "./log";
-import type { PostStage, PreStage } from "./pipeline";
-import { ROUTE_RATE_LIMIT_KEY } from "./ratelimit";
+import { EVENT } from "./keys";
+import type { PostStage, PreStage } from "./stage";
 import { clientIp } from "./request-state";
-
-export const REQUEST_ID_HEADER = "X-Request-Id";
-
-/**
- * PocketBase's activity logger does not write a request that ended without an error to its log
- * database when the event carries this key (apis/middlewares.go, v0.31 and v0.40).
- */
-export const SKIP_SUCCESS_ACTIVITY_LOG = "__skipSuccessActivityLogger";
 
 let nextRequestId: (() => string) | undefined;
 
-export const assignRequestId: PreStage = (e, state) => {
+export const assignRequestId: PreStage = (_e, state) => {
   const incoming = state.getRequestHeader(REQUEST_ID_HEADER);
   let id = incoming ? acceptRequestId(incoming) : undefined;
   if (!id) {
@@ -40,7 +32,7 @@ export const writeAccessLine: PostStage = (e, state, error) => {
     const auth = e.auth;
     // A route's own rateLimit() (another VM) leaves its outcome on the event; it is the later,
     // more specific decision, so it wins over the middleware's.
-    const routeLimit = e.get(ROUTE_RATE_LIMIT_KEY) as string | null | undefined;
+    const routeLimit = e.get(EVENT.routeRateLimit) as string | null | undefined;
     if (routeLimit) {
       const sp = routeLimit.indexOf(" ");
       state.fields.rateLimit = routeLimit.slice(0, sp);
@@ -61,7 +53,7 @@ export const writeAccessLine: PostStage = (e, state, error) => {
     });
     // PB_LOG_DB_REQUESTS=errors: this request is on stdout now; PocketBase need not write it to its
     // log database too (its activity logger runs after this, outside the whole chain).
-    if (written && status < 400 && getConfig().log.dbRequests === "errors") e.set(SKIP_SUCCESS_ACTIVITY_LOG, true);
+    if (written && status < 400 && getConfig().log.dbRequests === "errors") e.set(EVENT.skipSuccessActivityLog, true);
   } catch (err) {
     console.error(`pb-ops: access log failed: ${err}`);
   }

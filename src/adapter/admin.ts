@@ -12,19 +12,15 @@ import { collectionSegmentOf, isCatchAll, isSuperusersRef, mentionsSecret, withC
 import { findAdminLinks, type TemplateRef } from "../admin/templates";
 import { ipAllowed } from "../admin/cidr";
 import { constantTimeEqual } from "../crypto/constant-time";
-import { SKIP_SUCCESS_ACTIVITY_LOG, scrubbedQuery } from "./access-log";
+import { scrubbedQuery } from "./access-log";
 import { getConfig } from "./config";
 import { setSecurityHeaders } from "./headers";
 import { logEvent } from "./log";
-import type { PreStage } from "./pipeline";
+import type { PreStage } from "./stage";
 import { clientIp, type RequestState } from "./request-state";
+import { EVENT, STORE } from "./keys";
+import { REQUEST_ID_HEADER } from "../log/request-id";
 
-const SECRET_KEY = "pbOps.admin.secret";
-const SUPERUSERS_IDS_KEY = "pbOps.admin.superusersIds";
-const MUX_KEY = "pbOps.admin.mux";
-const REPLAY_TOKEN_KEY = "pbOps.admin.replayToken";
-const MISS_NAME_KEY = "pbOps.admin.missName";
-const LOG_BUDGET_KEY = "pbOps.admin.denialLogBudget";
 const SECRET_FILE = ".pb_ops_secret";
 const REPLAY_HEADER = "X-Pb-Ops-Replay";
 const ORIGINAL_PATH_HEADER = "X-Pb-Ops-Original-Path";
@@ -51,13 +47,13 @@ export function adminSurfaceGuarded(): boolean {
 export function setupAdminAtServe(e: core.ServeEvent): void {
   if (!adminSurfaceGuarded()) return;
   const store = $app.store();
-  if (getConfig().admin.path !== null) store.set(SECRET_KEY, loadServerSecret());
-  store.set(SUPERUSERS_IDS_KEY, superusersIds());
+  if (getConfig().admin.path !== null) store.set(STORE.adminSecret, loadServerSecret());
+  store.set(STORE.adminSuperusersIds, superusersIds());
   for (const c of getConfig().admin.allowIps ?? []) {
     if (/\/0$/.test(c.text)) logEvent("warn", "admin gate: PB_ADMIN_ALLOW_IPS contains a /0 range, which allows every address of its family; it fences nothing", { cidr: c.text });
   }
-  store.set(REPLAY_TOKEN_KEY, $security.randomString(40));
-  store.set(MISS_NAME_KEY, $security.randomStringWithAlphabet(24, NAME_ALPHABET));
+  store.set(STORE.adminReplayToken, $security.randomString(40));
+  store.set(STORE.adminMissName, $security.randomStringWithAlphabet(24, NAME_ALPHABET));
   if (getConfig().admin.path !== null) {
     // PocketBase's installer prints a superuser-creation link (a token, pointing at the hidden
     // /_/) to stdout, so to the log drain: skip it. The first superuser is made with
@@ -70,7 +66,7 @@ export function setupAdminAtServe(e: core.ServeEvent): void {
 /** SERVE_READY entry: the router is built; keep its mux for re-dispatching refused requests. */
 export function keepMuxAtServe(e: core.ServeEvent): void {
   if (!adminSurfaceGuarded()) return;
-  $app.store().set(MUX_KEY, e.server!.handler);
+  $app.store().set(STORE.adminMux, e.server!.handler);
 }
 
 /** PB_OPS_SECRET, else a secret generated once into pb_data (0600) so restarts keep cookies valid. */
@@ -148,7 +144,7 @@ interface Vm {
 const vm: Vm = {};
 
 function gateKey(): GateKey {
-  if (vm.secret === undefined) vm.secret = $app.store().get(SECRET_KEY) as string;
+  if (vm.secret === undefined) vm.secret = $app.store().get(STORE.adminSecret) as string;
   return { secret: vm.secret, adminPath: getConfig().admin.path! };
 }
 
@@ -157,7 +153,7 @@ function hs256(text: string, key: string): string {
 }
 
 function replayToken(): string {
-  if (vm.replayToken === undefined) vm.replayToken = ($app.store().get(REPLAY_TOKEN_KEY) as string) ?? "";
+  if (vm.replayToken === undefined) vm.replayToken = ($app.store().get(STORE.adminReplayToken) as string) ?? "";
   return vm.replayToken;
 }
 
@@ -298,12 +294,12 @@ function securityHeaders(e: core.RequestEvent, state: RequestState): void {
 }
 
 function missName(): string {
-  if (vm.missName === undefined) vm.missName = ($app.store().get(MISS_NAME_KEY) as string | undefined) ?? "zz";
+  if (vm.missName === undefined) vm.missName = ($app.store().get(STORE.adminMissName) as string | undefined) ?? "zz";
   return vm.missName;
 }
 
 function ids(): string[] {
-  if (vm.ids === undefined) vm.ids = ($app.store().get(SUPERUSERS_IDS_KEY) as string[] | undefined) ?? [SUPERUSERS_ID];
+  if (vm.ids === undefined) vm.ids = ($app.store().get(STORE.adminSuperusersIds) as string[] | undefined) ?? [SUPERUSERS_ID];
   return vm.ids;
 }
 
@@ -335,7 +331,7 @@ function openGate(e: core.RequestEvent, state: RequestState): void {
  * inner request only (the outer one is marked to skip the success log).
  */
 function redispatch(e: core.RequestEvent, state: RequestState, path: string, escapedPath: string, restore: boolean): void {
-  const mux = $app.store().get(MUX_KEY) as http.Handler | undefined;
+  const mux = $app.store().get(STORE.adminMux) as http.Handler | undefined;
   if (!mux) throw new NotFoundError(); // not serving yet (cannot happen in practice)
   const h = state.responseHeaders;
   for (let i = 0; i < ADDED_BEFORE_GATE.length; i++) h.del(ADDED_BEFORE_GATE[i]!);
@@ -351,8 +347,8 @@ function redispatch(e: core.RequestEvent, state: RequestState, path: string, esc
   const p = miss.url!.escapedPath();
   miss.requestURI = query ? `${p}?${query}` : p;
   miss.header.set(REPLAY_HEADER, replayToken());
-  if (state.requestId) miss.header.set("X-Request-Id", state.requestId);
-  e.set(SKIP_SUCCESS_ACTIVITY_LOG, true);
+  if (state.requestId) miss.header.set(REQUEST_ID_HEADER, state.requestId);
+  e.set(EVENT.skipSuccessActivityLog, true);
   mux.serveHTTP(e.response, miss);
 }
 
@@ -380,7 +376,7 @@ function logDenial(e: core.RequestEvent, state: RequestState, reason: string, pa
   let suppressed = 0;
   const carried = vmSuppressed;
   vmSuppressed = 0;
-  $app.store().setFunc(LOG_BUDGET_KEY, (old: unknown) => {
+  $app.store().setFunc(STORE.adminDenialLogBudget, (old: unknown) => {
     const step = spendLogBudget(old as LogBudget | undefined, now, DENIAL_LOGS_PER_MINUTE, 60_000, carried);
     log = step.log;
     suppressed = step.reportSuppressed;

@@ -13,10 +13,8 @@ import { getConfig } from "./config";
 import { lastDrill } from "./drill";
 import { currentRole } from "./lease";
 import { logEvent } from "./log";
+import { STORE } from "./keys";
 
-const KEY_MEMORY = "pbOps.alert.memory";
-const KEY_QUEUE = "pbOps.alert.queue";
-const KEY_TICKING = "pbOps.alert.tickingUntil";
 const DELIVERY_TIMEOUT_S = 5;
 
 /** Registered by the hook file only when a webhook is set. */
@@ -68,7 +66,7 @@ export function alertTick(): void {
   // One tick at a time: a slow webhook must not make ticks pile up in more VMs.
   const now = Date.now();
   let mine = false;
-  $app.store().setFunc(KEY_TICKING, (old: number | undefined) => {
+  $app.store().setFunc(STORE.alertTickingUntil, (old: number | undefined) => {
     if (typeof old === "number" && old > now) return old;
     mine = true;
     return now + (MAX_QUEUE * DELIVERY_TIMEOUT_S + 60) * 1000;
@@ -77,7 +75,7 @@ export function alertTick(): void {
   try {
     tick(cfg.webhook, cfg.cooldown, cfg.retries, now);
   } finally {
-    $app.store().set(KEY_TICKING, 0);
+    $app.store().set(STORE.alertTickingUntil, 0);
   }
 }
 
@@ -95,13 +93,13 @@ function tick(url: string, cooldownMs: number, retries: number, nowMs: number): 
     }),
   ].filter((o): o is Observation => o !== null);
 
-  const memory = readJson<Partial<Record<Source, SourceMemory>>>(KEY_MEMORY, {});
+  const memory = readJson<Partial<Record<Source, SourceMemory>>>(STORE.alertMemory, {});
   const decided = decideAlerts({ nowMs, cooldownMs, memory, observed });
-  $app.store().set(KEY_MEMORY, JSON.stringify(decided.memory));
+  $app.store().set(STORE.alertMemory, JSON.stringify(decided.memory));
 
   const settings = $app.settings();
   const app = { name: String(settings.meta.appName), url: String(settings.meta.appURL) };
-  const queue = readJson<Pending[]>(KEY_QUEUE, []);
+  const queue = readJson<Pending[]>(STORE.alertQueue, []);
   for (const a of decided.alerts) {
     logEvent("error", `alert: ${a.source} ${a.from} -> ${a.to}`, { source: a.source, from: a.from, to: a.to, detail: a.detail });
     queue.push({ alert: a, attempts: 0 });
@@ -116,5 +114,5 @@ function tick(url: string, cooldownMs: number, retries: number, nowMs: number): 
   });
   const { keep, dropped } = afterDelivery(tried, retries);
   for (const d of dropped) logEvent("error", "alert: webhook delivery given up", { source: d.alert.source, to: d.alert.to, attempts: d.attempts });
-  $app.store().set(KEY_QUEUE, JSON.stringify(keep));
+  $app.store().set(STORE.alertQueue, JSON.stringify(keep));
 }

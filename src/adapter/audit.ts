@@ -5,18 +5,19 @@ import { mayReadBackupStatus } from "../backup/auth";
 import * as c from "../audit/checks";
 import { originsFromArgs, retentionFrom, ruleText } from "../audit/values";
 import { KNOWN_PROXY_HEADERS } from "../proxy/settings";
-import { backupReport, readReplicaConfig } from "./backup";
+import { backupReport } from "./backup";
+import { readReplicaConfig, statFile } from "./local";
 import { getConfig } from "./config";
 import { drillSchedule, lastDrill } from "./drill";
 import { isHttps } from "./headers";
 import { currentRole, leaseReport } from "./lease";
 import { logEvent } from "./log";
 import { rateLimitEnabled } from "./ratelimit";
+import { STORE } from "./keys";
 
 type Env = Record<string, string | undefined>;
 
 /** The same key src/adapter/proxy.ts sets when it warned about untrusted proxy headers. */
-const KEY_PROXY_WARNED_AT = "pbOps.proxy.warnedAt";
 
 export interface AuditContext {
   /** The audit request: HTTPS as PocketBase sees it, and the proxy headers it carries. */
@@ -25,12 +26,25 @@ export interface AuditContext {
   boot?: boolean;
 }
 
+/** The fields of a JSVM collection the audit reads (rules are string or null). */
+interface CollectionView {
+  name: unknown;
+  type: unknown;
+  system: unknown;
+  createRule: unknown;
+  updateRule: unknown;
+  deleteRule: unknown;
+  passwordAuth: { enabled: unknown };
+  otp: { enabled: unknown };
+  fields: ArrayLike<{ type(): string; name: string }>;
+}
+
 function collectionFacts(): c.CollectionFacts[] {
-  const list = Array.from($app.findAllCollections() as unknown as any[]);
+  const list = Array.from($app.findAllCollections() as unknown as ArrayLike<CollectionView>);
   return list.map((col) => {
     const auth = col.type === "auth";
     const files: string[] = [];
-    for (const f of Array.from(col.fields as any[])) if (f.type() === "file") files.push(`${col.name}.${f.name}`);
+    for (const f of Array.from(col.fields)) if (f.type() === "file") files.push(`${col.name}.${f.name}`);
     return {
       name: String(col.name),
       type: String(col.type),
@@ -55,11 +69,7 @@ function readText(path: string | null): string | null {
 }
 
 function fileSize(path: string): number {
-  try {
-    return ($os.stat(path) as unknown as { size(): number }).size();
-  } catch {
-    return 0;
-  }
+  return statFile(path)?.size ?? 0;
 }
 
 function hasLocalFiles(): boolean {
@@ -98,7 +108,7 @@ export function runAudit(ctx: AuditContext): c.CheckResult[] {
   results.push(c.checkCors({ pbOpsOrigins: cfg.headers.corsOrigins, pocketbaseOrigins: originsFromArgs(Array.from($os.args as unknown as string[])) }));
   results.push(c.checkAdminPath(cfg.admin.path !== null));
   const seen = [...(ctx.request?.proxyHeaders ?? [])];
-  if (typeof $app.store().get(KEY_PROXY_WARNED_AT) === "number" && !seen.length) seen.push("seen on earlier requests");
+  if (typeof $app.store().get(STORE.proxyWarnedAt) === "number" && !seen.length) seen.push("seen on earlier requests");
   results.push(c.checkTrustedProxy({ trustedHeaders: Array.from((settings.trustedProxy.headers ?? []) as unknown as string[]), proxyHeadersSeen: seen }));
 
   // Superusers and logging.

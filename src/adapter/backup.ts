@@ -7,10 +7,9 @@
 // Listings are cached in $app.store() for PB_BACKUP_CACHE_TTL and refreshed by one VM at a time.
 import { mayReadBackupStatus } from "../backup/auth";
 import { resolveMetricsUrl } from "../backup/config";
-import { localLitestream } from "../backup/local";
 import { litestreamMetrics, parsePrometheus } from "../backup/metrics";
 import { summarizeRemote, type RemoteObject } from "../backup/remote";
-import { replicaFromEnv, replicaFromYaml, type Credentials, type ReplicaConfig, type ReplicaTarget } from "../backup/replica";
+import type { Credentials, ReplicaTarget } from "../backup/replica";
 import { classifyS3Response, classifyThrown, networkClass, parseListObjectsV2, signedListRequest } from "../backup/s3";
 import { decideStatus, type MetricsRead, type Pending, type RemoteRead, type StatusInput } from "../backup/status";
 import { checkRef, toResult, withCheck, type CheckRef, type CheckResult } from "../backup/custom";
@@ -19,12 +18,9 @@ import { drillReport } from "./drill";
 import { leaseReport } from "./lease";
 import { logEvent } from "./log";
 import { filesOnLocalDisk } from "./storage";
+import { STORE } from "./keys";
+import { dirNames, readLocal, readReplicaConfig } from "./local";
 
-const KEY_REMOTE = "pbOps.backup.remote";
-const KEY_PENDING = "pbOps.backup.pending";
-const KEY_SYNC_ERRORS = "pbOps.backup.syncErrors";
-const KEY_LAST_STATUS = "pbOps.backup.lastStatus";
-const KEY_CUSTOM_CHECKS = "pbOps.backup.customChecks";
 /** At most this many ListObjectsV2 pages (1000 keys each) per listing, to bound the time. */
 const MAX_PAGES = 50;
 
@@ -32,17 +28,6 @@ type Env = Record<string, string | undefined>;
 
 function errText(err: unknown): string {
   return String((err as { message?: string })?.message ?? err);
-}
-
-export function readReplicaConfig(configPath: string | null, env: Env): ReplicaConfig {
-  if (!configPath) return replicaFromEnv(env);
-  let text: string;
-  try {
-    text = toString($os.readFile(configPath));
-  } catch {
-    return { kind: "invalid", reason: `PB_LITESTREAM_CONFIG: cannot read ${configPath}` };
-  }
-  return replicaFromYaml(text, env);
 }
 
 function readMetrics(url: string | null, timeoutS: number): MetricsRead {
@@ -74,8 +59,15 @@ function probe(t: ReplicaTarget, timeoutS: number): string | null {
   }
 }
 
+/** A file as PocketBase's filesystem lists it. */
+interface ListedFile {
+  key: string;
+  size: number;
+  modTime: { unixMilli(): number };
+}
+
 function listWithPocketBase(t: ReplicaTarget, c: Credentials): RemoteObject[] {
-  const fsys = ($filesystem as unknown as { s3: (...a: unknown[]) => { list(p: string): any[]; close(): void } }).s3(
+  const fsys = ($filesystem as unknown as { s3: (...a: unknown[]) => { list(p: string): ListedFile[]; close(): void } }).s3(
     t.bucket,
     t.region,
     t.endpoint,
@@ -84,7 +76,7 @@ function listWithPocketBase(t: ReplicaTarget, c: Credentials): RemoteObject[] {
     t.forcePathStyle,
   );
   try {
-    return fsys.list(t.prefix).map((o: any) => ({ key: String(o.key).slice(t.prefix.length), modTimeMs: o.modTime.unixMilli(), size: Number(o.size) }));
+    return fsys.list(t.prefix).map((o) => ({ key: String(o.key).slice(t.prefix.length), modTimeMs: o.modTime.unixMilli(), size: Number(o.size) }));
   } finally {
     fsys.close();
   }
@@ -139,12 +131,12 @@ function getJson<T>(key: string): T | undefined {
 
 function cachedRemote(t: ReplicaTarget, c: Credentials, ttlMs: number, timeoutS: number, nowMs: number): RemoteRead {
   const store = $app.store();
-  const entry = getJson<RemoteCacheEntry>(KEY_REMOTE);
+  const entry = getJson<RemoteCacheEntry>(STORE.backupRemote);
   if (entry?.read && nowMs - entry.atMs < ttlMs) return { ...entry.read, cached: true };
   // One VM refreshes; the others keep answering from the previous listing meanwhile.
   let claimed = false;
   const busyMs = (timeoutS * 3 + 1) * 1000;
-  store.setFunc(KEY_REMOTE, (raw: string | undefined) => {
+  store.setFunc(STORE.backupRemote, (raw: string | undefined) => {
     const old = typeof raw === "string" ? (JSON.parse(raw) as RemoteCacheEntry) : undefined;
     if (old && old.refreshingUntilMs > nowMs) return raw;
     claimed = true;
@@ -152,45 +144,8 @@ function cachedRemote(t: ReplicaTarget, c: Credentials, ttlMs: number, timeoutS:
   });
   if (!claimed && entry?.read) return { ...entry.read, cached: true };
   const read = listRemote(t, c, timeoutS, nowMs);
-  store.set(KEY_REMOTE, JSON.stringify({ atMs: nowMs, read, refreshingUntilMs: 0 }));
+  store.set(STORE.backupRemote, JSON.stringify({ atMs: nowMs, read, refreshingUntilMs: 0 }));
   return read;
-}
-
-function statFile(path: string): { size: number; modMs: number } | null {
-  try {
-    const fi = $os.stat(path) as unknown as { size(): number; modTime(): { unixMilli(): number } };
-    return { size: fi.size(), modMs: fi.modTime().unixMilli() };
-  } catch {
-    return null;
-  }
-}
-
-function dirNames(path: string): string[] {
-  try {
-    return ($os.readDir(path) as unknown as { name(): string }[]).map((d) => d.name());
-  } catch {
-    return [];
-  }
-}
-
-export function readLocal(dataDir: string): StatusInput["local"] {
-  const db = statFile(`${dataDir}/data.db`);
-  const wal = statFile(`${dataDir}/data.db-wal`);
-  const meta = `${dataDir}/.data.db-litestream`;
-  const ltxNames = dirNames(`${meta}/ltx`).flatMap((level) => dirNames(`${meta}/ltx/${level}`));
-  let generation: string | null = null;
-  try {
-    generation = toString($os.readFile(`${meta}/generation`)).trim();
-  } catch {
-    // not v0.3, or not started yet
-  }
-  const shadowWalNames = generation && /^[0-9a-f]{16}$/.test(generation) ? dirNames(`${meta}/generations/${generation}/wal`) : [];
-  return {
-    dbBytes: db?.size ?? null,
-    walBytes: wal?.size ?? null,
-    walModMs: wal?.modMs ?? null,
-    litestream: localLitestream({ ltxNames, generation, shadowWalNames }),
-  };
 }
 
 function readBuiltinBackups(): StatusInput["builtinBackups"] {
@@ -198,7 +153,7 @@ function readBuiltinBackups(): StatusInput["builtinBackups"] {
     if ($app.settings().backups.s3.enabled) return { error: "stored on S3: not listed here (PocketBase's S3 client has no timeout)" };
     const fsys = $app.newBackupsFilesystem();
     try {
-      const files = (fsys.list("") as unknown as any[]).map((o) => ({ key: String(o.key), size: Number(o.size), modTimeMs: o.modTime.unixMilli() as number }));
+      const files = (fsys.list("") as unknown as ListedFile[]).map((o) => ({ key: String(o.key), size: Number(o.size), modTimeMs: o.modTime.unixMilli() }));
       const newest = files.reduce<(typeof files)[number] | null>((a, f) => (!a || f.modTimeMs > a.modTimeMs ? f : a), null);
       return { count: files.length, newest };
     } finally {
@@ -212,7 +167,7 @@ function readBuiltinBackups(): StatusInput["builtinBackups"] {
 /** Logs ok -> failing and back (any change of status) as a pb-ops event, once across VMs. */
 function logChange(status: string, reasons: { code: string }[]): void {
   let previous: string | undefined;
-  $app.store().setFunc(KEY_LAST_STATUS, (old: string | undefined) => {
+  $app.store().setFunc(STORE.backupLastStatus, (old: string | undefined) => {
     previous = old;
     return status;
   });
@@ -228,11 +183,11 @@ function logChange(status: string, reasons: { code: string }[]): void {
  */
 export function addBackupCheck(name: string, module: string, exportName: string): void {
   const ref = checkRef(name, module, exportName);
-  $app.store().setFunc(KEY_CUSTOM_CHECKS, (old: string | undefined) => JSON.stringify(withCheck(old ? (JSON.parse(old) as CheckRef[]) : [], ref)));
+  $app.store().setFunc(STORE.backupCustomChecks, (old: string | undefined) => JSON.stringify(withCheck(old ? (JSON.parse(old) as CheckRef[]) : [], ref)));
 }
 
 function runCustomChecks(): CheckResult[] {
-  const raw = $app.store().get(KEY_CUSTOM_CHECKS) as string | undefined;
+  const raw = $app.store().get(STORE.backupCustomChecks) as string | undefined;
   if (!raw) return [];
   return (JSON.parse(raw) as CheckRef[]).map((c) => {
     try {
@@ -268,15 +223,15 @@ export function backupReport(nowMs = Date.now()): ReturnType<typeof decideStatus
     remote,
     metrics: "error" in metricsAt ? { state: "unreachable", detail: metricsAt.error } : readMetrics(metricsAt.url, cfg.timeout),
     local: readLocal($app.dataDir()),
-    pending: getJson<Pending | null>(KEY_PENDING) ?? null,
-    lastSyncErrorCount: (store.get(KEY_SYNC_ERRORS) as number | undefined) ?? null,
+    pending: getJson<Pending | null>(STORE.backupPending) ?? null,
+    lastSyncErrorCount: (store.get(STORE.backupSyncErrors) as number | undefined) ?? null,
     builtinBackups: readBuiltinBackups(),
     custom: runCustomChecks(),
     files: fileStorage($app.dataDir()),
   };
   const out = decideStatus(input);
-  store.set(KEY_PENDING, JSON.stringify(out.pending));
-  if (out.syncErrorCount !== null) store.set(KEY_SYNC_ERRORS, out.syncErrorCount);
+  store.set(STORE.backupPending, JSON.stringify(out.pending));
+  if (out.syncErrorCount !== null) store.set(STORE.backupSyncErrors, out.syncErrorCount);
   logChange(out.status, out.body.reasons as { code: string }[]);
   return out;
 }

@@ -7,8 +7,8 @@ import { getConfig } from "./config";
 import { leaseBootError } from "./lease";
 import { onServe } from "./serve";
 import { captureStdout } from "./stdout";
+import { STORE } from "./keys";
 
-const STARTED_AT_KEY = "pbOps.startedAt";
 
 export function boot(): void {
   try {
@@ -20,7 +20,7 @@ export function boot(): void {
     console.error(err.message);
     $os.exit(1);
   }
-  $app.store().set(STARTED_AT_KEY, Date.now());
+  $app.store().set(STORE.startedAt, Date.now());
   captureStdout();
   $app.onServe().bindFunc((e: core.ServeEvent) => {
     onServe(e);
@@ -28,5 +28,5 @@ export function boot(): void {
 }
 
 export function startedAtMs(): number {
-  return $app.store().getOrSet(STARTED_AT_KEY, () => Date.now()) as number;
+  return $app.store().getOrSet(STORE.startedAt, () => Date.now()) as number;
 }

@@ -12,12 +12,11 @@
 // for a large database.
 import { mayReadBackupStatus } from "../backup/auth";
 import { compareCounts, diskRefusal, litestreamInvocation, parseDfAvailable, parseRestoreSummary, parseVerifyOutput, tablesToCount, type DrillResult } from "../drill/plan";
-import { readLocal, readReplicaConfig } from "./backup";
+import { readLocal, readReplicaConfig, statFile } from "./local";
 import { getConfig } from "./config";
 import { logEvent } from "./log";
+import { STORE } from "./keys";
 
-const KEY_LAST = "pbOps.drill.last";
-const KEY_RUNNING = "pbOps.drill.runningUntil";
 /** Upper bound of each command (restore, verify): a hung S3 read must not hold a VM for ever. */
 const COMMAND_TIMEOUT_S = 1800;
 /** Live counts are judged only when no write reached the WAL for this long (Litestream has seen them all). */
@@ -61,28 +60,16 @@ function tail(text: string): string {
 }
 
 function fileSize(path: string): number | null {
-  try {
-    return ($os.stat(path) as unknown as { size(): number }).size();
-  } catch {
-    return null;
-  }
+  return statFile(path)?.size ?? null;
 }
 
 function walFacts(dataDir: string): string {
-  try {
-    const fi = $os.stat(`${dataDir}/data.db-wal`) as unknown as { size(): number; modTime(): { unixMilli(): number } };
-    return `${fi.size()}@${fi.modTime().unixMilli()}`;
-  } catch {
-    return "none";
-  }
+  const fi = statFile(`${dataDir}/data.db-wal`);
+  return fi ? `${fi.size}@${fi.modMs}` : "none";
 }
 
 function walModMs(dataDir: string): number {
-  try {
-    return ($os.stat(`${dataDir}/data.db-wal`) as unknown as { modTime(): { unixMilli(): number } }).modTime().unixMilli();
-  } catch {
-    return 0;
-  }
+  return statFile(`${dataDir}/data.db-wal`)?.modMs ?? 0;
 }
 
 /** PocketBase's own flags the verifier must repeat (the encryption key's env name). */
@@ -175,7 +162,7 @@ function drill(trigger: DrillResult["trigger"]): DrillResult {
 export function runDrill(trigger: DrillResult["trigger"]): DrillResult | null {
   const now = Date.now();
   let mine = false;
-  $app.store().setFunc(KEY_RUNNING, (old: number | undefined) => {
+  $app.store().setFunc(STORE.drillRunningUntil, (old: number | undefined) => {
     if (typeof old === "number" && old > now) return old;
     mine = true;
     return now + 2 * COMMAND_TIMEOUT_S * 1000 + 60_000;
@@ -183,18 +170,18 @@ export function runDrill(trigger: DrillResult["trigger"]): DrillResult | null {
   if (!mine) return null;
   try {
     const r = drill(trigger);
-    $app.store().set(KEY_LAST, JSON.stringify(r));
+    $app.store().set(STORE.drillLast, JSON.stringify(r));
     const fields = { trigger, step: r.step, reason: r.reason, durationMs: r.durationMs, restoredBytes: r.restoredBytes, txid: r.txid, compared: r.compared };
     if (r.ok) logEvent("info", "restore drill passed", fields);
     else logEvent("error", "restore drill failed", fields);
     return r;
   } finally {
-    $app.store().set(KEY_RUNNING, 0);
+    $app.store().set(STORE.drillRunningUntil, 0);
   }
 }
 
 export function lastDrill(): DrillResult | null {
-  const raw = $app.store().get(KEY_LAST) as string | undefined;
+  const raw = $app.store().get(STORE.drillLast) as string | undefined;
   return typeof raw === "string" ? (JSON.parse(raw) as DrillResult) : null;
 }
 

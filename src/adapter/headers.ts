@@ -9,8 +9,8 @@ import { ROUTE_CLASSES, routeClassOf, type RouteClass } from "../headers/route-c
 import { isAdminUiPattern } from "../admin/paths";
 import { getConfig } from "./config";
 import { logEvent } from "./log";
-import { SKIP_SUCCESS_ACTIVITY_LOG } from "./access-log";
-import type { PreStage } from "./pipeline";
+import { EVENT } from "./keys";
+import type { PreStage } from "./stage";
 
 let plan: HeaderPlan | undefined;
 let corsAllowed: ReadonlySet<string> | undefined;
@@ -99,7 +99,7 @@ export const enforceCors: PreStage = (e, state) => {
   if (d.verdict) state.fields.cors = d.verdict;
   if (d.answer === 204) {
     // PocketBase's pbCors runs before its activity logger so preflights are not logged; keep that.
-    e.set(SKIP_SUCCESS_ACTIVITY_LOG, true);
+    e.set(EVENT.skipSuccessActivityLog, true);
     e.noContent(204);
     return true;
   }

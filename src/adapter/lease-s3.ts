@@ -3,7 +3,7 @@
 // If-Match on PutObject (412 PreconditionFailed), measured with 8 concurrent writers x 30 rounds:
 // exactly one winner each time. AWS S3 documents both; DigitalOcean Spaces is unverified, so
 // probeConditionalWrites() checks the server before the lease is trusted.
-import { type Credentials, type ReplicaTarget } from "../backup/replica";
+import type { Credentials, ReplicaTarget } from "../backup/replica";
 import { summarizeRemote, type RemoteObject } from "../backup/remote";
 import { classifyS3Response, classifyThrown, parseListObjectsV2, signedListRequest, signedRequest, type S3Call } from "../backup/s3";
 import { parseLease, type Lease } from "../lease/decide";

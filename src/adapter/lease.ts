@@ -10,16 +10,16 @@
 // still holds. The entrypoint (supervisor) stops Litestream when the agent exits.
 import { replicaFromEnv } from "../backup/replica";
 import { parseLtxName } from "../backup/remote";
-import { ConfigError } from "../config/load";
+import type { ConfigError } from "../config/load";
 import { decideClaim, decideHolder, leaseKey, markPrevious, releaseOwn, newClaimMemory, observe, type Holder, type Lease, type RenewResult } from "../lease/decide";
 import { leaseSettingsError, selfFenceAfterMs, type LeaseSettings } from "../lease/config";
 import { constantTimeEqual } from "../crypto/constant-time";
 import { getConfig } from "./config";
 import { LeaseStore } from "./lease-s3";
 import type { RequestState } from "./request-state";
+import { STORE } from "./keys";
+import { dirNames } from "./local";
 
-const KEY_ROLE = "pbOps.lease.role";
-const KEY_LOG = "pbOps.lease.lastLog";
 /** How long a write already past the fence has to commit before Litestream is stopped. */
 const DRAIN_MS = 1000;
 export const EXIT = { granted: 0, fatal: 1, standby: 3, disabled: 4, handoff: 10, selfFenced: 11, lostProcess: 12 } as const;
@@ -353,14 +353,7 @@ function acknowledge(store: LeaseStore, me: HolderFile): void {
 function localTxid(): number {
   const meta = `${env().POCKETBASE_DIR}/.data.db-litestream/ltx`;
   let max = 0;
-  const names = (p: string): string[] => {
-    try {
-      return ($os.readDir(p) as unknown as { name(): string }[]).map((d) => d.name());
-    } catch {
-      return [];
-    }
-  };
-  for (const level of names(meta)) for (const n of names(`${meta}/${level}`)) max = Math.max(max, parseLtxName(n)?.maxTXID ?? 0);
+  for (const level of dirNames(meta)) for (const n of dirNames(`${meta}/${level}`)) max = Math.max(max, parseLtxName(n)?.maxTXID ?? 0);
   return max;
 }
 
@@ -403,7 +396,7 @@ function readRole(): Role {
 /** Serve-time set-up: the role as the entrypoint left it. */
 export function leaseServeSetup(): void {
   const r = readRole();
-  $app.store().set(KEY_ROLE, r.role === "none" || r.role === "primary" ? "" : JSON.stringify(r));
+  $app.store().set(STORE.leaseRole, r.role === "none" || r.role === "primary" ? "" : JSON.stringify(r));
   if (r.role === "standby") console.error(`pb-ops lease: STANDBY: ${r.reason}. Writes answer 503 and /api/ops/health answers 503.`);
 }
 
@@ -425,7 +418,7 @@ export function leaseReport(): Record<string, unknown> | null {
 
 /** The role the serving process runs in, for health and backup-status. */
 export function currentRole(): Role | null {
-  const raw = $app.store().get(KEY_ROLE) as string | undefined;
+  const raw = $app.store().get(STORE.leaseRole) as string | undefined;
   return raw ? (JSON.parse(raw) as Role) : null;
 }
 
@@ -448,13 +441,13 @@ const SAFE = { GET: 1, HEAD: 1, OPTIONS: 1 } as Record<string, 1>;
 /** Pre stage: one store read per request; writes get 503 while standby or handing over. */
 export function leaseFenceStage(e: core.RequestEvent, state: RequestState): boolean | void {
   if (SAFE[state.method] === 1) return; // reads never touch the store
-  const raw = $app.store().get(KEY_ROLE) as string | undefined;
+  const raw = $app.store().get(STORE.leaseRole) as string | undefined;
   if (!raw || state.path === "/api/ops/lease/refresh") return;
   const r = JSON.parse(raw) as Role;
   const standby = r.role === "standby";
   const nowS = Math.floor(Date.now() / 10_000);
-  if (standby && $app.store().get(KEY_LOG) !== nowS) {
-    $app.store().set(KEY_LOG, nowS);
+  if (standby && $app.store().get(STORE.leaseLastLog) !== nowS) {
+    $app.store().set(STORE.leaseLastLog, nowS);
     console.error(`pb-ops lease: STANDBY refused a ${state.method}: ${r.reason}`);
   }
   e.response.header().set("Retry-After", standby ? "30" : "2");

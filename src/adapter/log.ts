@@ -6,6 +6,7 @@ import { formatJson, formatText, levelEnabled, type LogRecord } from "../log/for
 import { makeRedactor, type Redactor } from "../log/redact";
 import { getConfig } from "./config";
 import { writeLine } from "./stdout";
+import { REQUEST_ID_HEADER } from "../log/request-id";
 
 export type Fields = Record<string, unknown>;
 
@@ -73,7 +74,7 @@ function makeLogger(state?: { requestId: string }): Logger {
     info: (msg, fields) => logEvent("info", msg, fields, state),
     warn: (msg, fields) => logEvent("warn", msg, fields, state),
     error: (msg, fields) => logEvent("error", msg, fields, state),
-    forRequest: (e) => makeLogger({ requestId: e.response.header().get("X-Request-Id") }),
+    forRequest: (e) => makeLogger({ requestId: e.response.header().get(REQUEST_ID_HEADER) }),
   };
 }
 

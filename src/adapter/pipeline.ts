@@ -13,29 +13,14 @@ import { getConfig } from "./config";
 import { rateLimitEnabled, rateLimitStage } from "./ratelimit";
 import { headerStages } from "./headers";
 import { leaseFenceStage } from "./lease";
-import { newRequestState, type RequestState } from "./request-state";
+import { newRequestState } from "./request-state";
 import { warnUntrustedProxy } from "./proxy";
-
-export type { RequestState } from "./request-state";
+import type { PostStage, PreStage, Stages } from "./stage";
 
 export const PIPELINE_PRIORITY = -1016;
 
-/**
- * A pre stage runs before the handler. Returning true means it answered the request itself and the
- * chain stops there; throwing an ApiError (e.g. TooManyRequestsError) answers with that error.
- */
-export type PreStage = (e: core.RequestEvent, state: RequestState) => boolean | void;
-
-/** A post stage runs after the handler, also when it threw (`error`). It must not throw. */
-export type PostStage = (e: core.RequestEvent, state: RequestState, error: unknown) => void;
-
-export interface Stages {
-  pre: PreStage[];
-  post: PostStage[];
-}
-
 /** Each concern adds its stage here, in the order requests should meet them. */
-function buildStages(config: Config): Stages {
+export function buildStages(config: Config): Stages {
   // The request id, then the untrusted-proxy check (one comparison on almost every request).
   const pre: PreStage[] = [assignRequestId, warnUntrustedProxy];
   // Right after the request id and before every other stage: a refused admin request either goes
@@ -55,45 +40,6 @@ function buildStages(config: Config): Stages {
 }
 
 let stages: Stages | undefined;
-
-/**
- * @internal Performance work only (bench/profile.ts): runs each enabled stage `n` times on a real
- * request and returns the mean microseconds per call, named by stage. Stages have their usual
- * side effects (headers set, tokens taken, lines written).
- */
-export function profileStages(e: core.RequestEvent, n: number): Record<string, number> {
-  const s = buildStages(getConfig());
-  const out: Record<string, number> = {};
-  const time = (name: string, fn: () => unknown) => {
-    const t0 = Date.now();
-    for (let i = 0; i < n; i++) fn();
-    out[name] = Math.round(((Date.now() - t0) * 1000) / n * 10) / 10;
-  };
-  // A fresh state per call without re-reading the request (timed on its own as newRequestState).
-  const b = newRequestState(e);
-  const fresh = (requestId: string): RequestState => ({
-    startedAtMs: b.startedAtMs,
-    method: b.method,
-    path: b.path,
-    requestHeaders: b.requestHeaders,
-    getRequestHeader: b.getRequestHeader,
-    responseHeaders: b.responseHeaders,
-    setResponseHeader: b.setResponseHeader,
-    requestId,
-    fields: {},
-  });
-  time("newRequestState", () => newRequestState(e));
-  s.pre.forEach((stage, i) => time(`pre${i}:${stage.name || "anonymous"}`, () => stage(e, fresh(""))));
-  s.post.forEach((stage, i) => time(`post${i}:${stage.name || "anonymous"}`, () => stage(e, fresh("profile-00000001"), undefined)));
-  time("getConfig", () => getConfig());
-  // The whole pipeline as a request meets it, minus the handler.
-  time("all stages", () => {
-    const st = newRequestState(e);
-    for (let i = 0; i < s.pre.length; i++) s.pre[i]!(e, st);
-    for (let i = 0; i < s.post.length; i++) s.post[i]!(e, st, undefined);
-  });
-  return out;
-}
 
 export function handleRequest(e: core.RequestEvent): void {
   if (!stages) stages = buildStages(getConfig());

@@ -4,9 +4,9 @@
 import { lookAtProxyHeaders, PROXY_CHECK_REST_MS, trustedProxyChange, type TrustedProxy } from "../proxy/settings";
 import { getConfig } from "./config";
 import { logEvent } from "./log";
-import type { PreStage } from "./pipeline";
+import type { PreStage } from "./stage";
+import { STORE } from "./keys";
 
-const KEY_WARNED_AT = "pbOps.proxy.warnedAt";
 
 function goStrings(list: ArrayLike<string> | null | undefined): string[] {
   const out: string[] = [];
@@ -54,7 +54,7 @@ export const warnUntrustedProxy: PreStage = (e, state) => {
   }
   restUntilMs = now + PROXY_CHECK_REST_MS.warned;
   let mine = false;
-  $app.store().setFunc(KEY_WARNED_AT, (old: number | undefined) => {
+  $app.store().setFunc(STORE.proxyWarnedAt, (old: number | undefined) => {
     if (typeof old === "number" && now - old < PROXY_CHECK_REST_MS.warned) return old;
     mine = true;
     return now;

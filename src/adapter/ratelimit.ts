@@ -11,19 +11,18 @@ import { collectionSegmentOf } from "../admin/paths";
 import { canonicalSegments, firstMatch, parseRateWords, policyHeaderOf, type RateSpec, type Rule } from "../ratelimit/rules";
 import { takeFromShard, type Shard, type TakeResult } from "../ratelimit/table";
 import { rateLimitWarnings } from "../ratelimit/warnings";
-import { REQUEST_ID_HEADER } from "./access-log";
+import { REQUEST_ID_HEADER } from "../log/request-id";
+import { EVENT, STORE } from "./keys";
 import { getConfig } from "./config";
 import { logEvent } from "./log";
-import type { PreStage } from "./pipeline";
+import type { PreStage } from "./stage";
 import { clientIp, type RequestState } from "./request-state";
 
-const SHARD_KEY_PREFIX = "pbOps.rateLimit.";
 
 /**
  * Event key carrying a route's rateLimit() outcome ("allowed NAME" / "limited NAME") to the pbOps
  * access line, which runs in the middleware's VM (see writeAccessLine).
  */
-export const ROUTE_RATE_LIMIT_KEY = "pbOpsRouteRateLimit";
 
 let plan: Plan | undefined;
 
@@ -57,7 +56,7 @@ function remember<V>(m: Map<string, V>, k: string, v: V): V {
 
 function shardKeyOf(key: string): string {
   const known = shardMemo.get(key);
-  return known !== undefined ? known : remember(shardMemo, key, SHARD_KEY_PREFIX + shardOf(key));
+  return known !== undefined ? known : remember(shardMemo, key, STORE.rateLimitShardPrefix + shardOf(key));
 }
 
 // The arguments of the one take in flight, for a callback made once per VM: a VM runs one request
@@ -163,7 +162,7 @@ function enforce(e: core.RequestEvent, h: http.Header, state: Pick<RequestState,
   }
   state.fields.rateLimit = r.decision.allowed ? "allowed" : "limited";
   state.fields.rateLimitRule = name;
-  if (inRoute) e.set(ROUTE_RATE_LIMIT_KEY, `${state.fields.rateLimit} ${name}`);
+  if (inRoute) e.set(EVENT.routeRateLimit, `${state.fields.rateLimit} ${name}`);
   if (r.evicted > 0) logEviction(r.evicted);
   if (!r.decision.allowed) {
     const retryAfter = retryAfterSeconds(spec.limit, r.decision.tokens, cost);

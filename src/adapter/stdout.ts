@@ -8,8 +8,7 @@
 //
 // It is taken once at boot, in the loader VM, where $app is the PocketBase instance (inside a
 // transaction $app is a plain core app without rootCmd), and shared through $app.store().
-
-const STORE_KEY = "pbOps.stdout";
+import { STORE } from "./keys";
 
 interface Writer {
   /** os.File.WriteString: takes the JS string as a Go string, no byte-slice conversion. */
@@ -22,14 +21,14 @@ let writer: Writer | null | undefined;
 export function captureStdout(): void {
   try {
     const app = $app as unknown as { rootCmd?: { outOrStdout(): Writer } };
-    if (app.rootCmd) $app.store().set(STORE_KEY, app.rootCmd.outOrStdout());
+    if (app.rootCmd) $app.store().set(STORE.stdout, app.rootCmd.outOrStdout());
   } catch (err) {
     console.error(`pb-ops: stdout writer unavailable (${err}); log lines fall back to console.log`);
   }
 }
 
 export function writeLine(line: string): void {
-  if (writer === undefined) writer = ($app.store().get(STORE_KEY) as Writer | undefined) ?? null;
+  if (writer === undefined) writer = ($app.store().get(STORE.stdout) as Writer | undefined) ?? null;
   if (writer) {
     try {
       writer.writeString(line + "\n");

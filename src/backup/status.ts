@@ -169,7 +169,7 @@ export function decideStatus(input: StatusInput): StatusOutput {
     if (remote.kind === "unreachable") add("failing", "s3_unreachable", `S3 endpoint unreachable (${remote.detail})`);
     else if (remote.kind === "credentials") add("failing", "s3_credentials_refused", `S3 refused the credentials (${remote.detail})`);
     else add("failing", "s3_error", `S3 listing failed (${remote.detail})`);
-  } else if (remote && remote.ok) {
+  } else if (remote?.ok) {
     const s = remote.summary;
     if (s.layout === "empty" || s.layout === "unknown") {
       add("failing", "replica_empty", s.layout === "empty" ? "no objects under the replica path" : `no Litestream objects under the replica path (${s.foreign} other objects)`);
@@ -208,7 +208,7 @@ export function decideStatus(input: StatusInput): StatusOutput {
         ? "degraded"
         : "ok";
 
-  const s = remote && remote.ok ? remote.summary : null;
+  const s = remote?.ok ? remote.summary : null;
   const body: Record<string, unknown> = {
     status,
     reasons,
@@ -264,7 +264,7 @@ export function decideStatus(input: StatusInput): StatusOutput {
               : null,
           },
   };
-  if (input.custom && input.custom.length) body.custom = input.custom;
+  if (input.custom?.length) body.custom = input.custom;
   if (input.files) body.files = input.files;
   return { status, httpStatus: status === "ok" || status === "degraded" ? 200 : 503, body, pending, syncErrorCount };
 }

@@ -59,7 +59,9 @@ export function parseDrillSchedule(raw: string): DrillSchedule {
   if (named) return { mode: "cron", ...named };
   const fields = v.split(/\s+/);
   if (fields.length !== 5) throw new InvalidValue("not off, auto, hourly, daily, weekly or a 5-field cron expression");
-  fields.forEach((f, i) => checkField(f, FIELDS[i]!));
+  fields.forEach((f, i) => {
+    checkField(f, FIELDS[i]!);
+  });
   return { mode: "cron", expr: fields.join(" "), everyMs: periodOf(fields) };
 }
 

@@ -149,7 +149,7 @@ export function parseRule(text: string, autoName: string): Rule {
   let audience: Audience = "any";
   if (words[i] === "@guest" || words[i] === "@auth") audience = words[i++]!.slice(1) as Audience;
   else if (words[i]?.startsWith("@")) throw new InvalidValue(`rule ${JSON.stringify(text.trim())}: audience must be @guest or @auth`);
-  let spec;
+  let spec: ReturnType<typeof parseRateWords>;
   try {
     spec = parseRateWords(words.slice(i), true);
   } catch (err) {

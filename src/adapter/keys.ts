@@ -1,0 +1,42 @@
+// Every name pb-ops keeps state under, in one table: $app.store() keys (shared by all of
+// PocketBase's JS VMs, so two modules must never pick the same one by accident) and the keys pb-ops
+// sets on a request event with e.set(). A new key is added here, never spelt inline.
+
+/** $app.store() keys. Values are JSON-able (the store crosses VMs). */
+export const STORE = {
+  startedAt: "pbOps.startedAt",
+  stdout: "pbOps.stdout",
+  adminSecret: "pbOps.admin.secret",
+  adminSuperusersIds: "pbOps.admin.superusersIds",
+  adminMux: "pbOps.admin.mux",
+  adminReplayToken: "pbOps.admin.replayToken",
+  adminMissName: "pbOps.admin.missName",
+  adminDenialLogBudget: "pbOps.admin.denialLogBudget",
+  /** Prefix of the rate limiter's bucket shards: `pbOps.rateLimit.<n>`. */
+  rateLimitShardPrefix: "pbOps.rateLimit.",
+  backupRemote: "pbOps.backup.remote",
+  backupPending: "pbOps.backup.pending",
+  backupSyncErrors: "pbOps.backup.syncErrors",
+  backupLastStatus: "pbOps.backup.lastStatus",
+  backupCustomChecks: "pbOps.backup.customChecks",
+  drillLast: "pbOps.drill.last",
+  drillRunningUntil: "pbOps.drill.runningUntil",
+  /** Last untrusted-proxy warning: written by the proxy stage, read by the audit. */
+  proxyWarnedAt: "pbOps.proxy.warnedAt",
+  alertMemory: "pbOps.alert.memory",
+  alertQueue: "pbOps.alert.queue",
+  alertTickingUntil: "pbOps.alert.tickingUntil",
+  leaseRole: "pbOps.lease.role",
+  leaseLastLog: "pbOps.lease.lastLog",
+} as const;
+
+/** Request-event keys (e.set / e.get). */
+export const EVENT = {
+  /** The route's own rateLimit() call, for the access line: `"<fields> <name>"`. */
+  routeRateLimit: "pbOpsRouteRateLimit",
+  /**
+   * PocketBase's activity logger does not write a request that ended without an error to its log
+   * database when the event carries this key (apis/middlewares.go, v0.31 and v0.40).
+   */
+  skipSuccessActivityLog: "__skipSuccessActivityLogger",
+} as const;
