@@ -14,8 +14,8 @@ export { boot } from "./adapter/boot";
 export { leaseCommand, leaseRefresh } from "./adapter/lease";
 /** @internal Registration only: GET /api/ops/health. */
 export { health } from "./adapter/health";
-/** @internal Registration only: the pbOps request middleware. */
-export { handleRequest } from "./adapter/pipeline";
+/** @internal Registration only: the pbOps request middleware and its priority. */
+export { handleRequest, PIPELINE_PRIORITY } from "./adapter/pipeline";
 /** @internal Registration only: GET /api/ops/backup-status. */
 export { backupStatus } from "./adapter/backup";
 /** @internal Registration only: GET /api/ops/audit. */

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 
 /** Where the project keeps its copy of PocketBase's typings (tsconfig includes it). */
-export const TYPES_FILE = "types/pocketbase.d.ts";
+const TYPES_FILE = "types/pocketbase.d.ts";
 
 // Made for goja: ES2020 syntax and library (esbuild lowers to what goja runs), no DOM and no Node
 // typings (their globals do not exist in PocketBase's VM and clash with PocketBase's own), strict.

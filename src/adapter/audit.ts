@@ -19,7 +19,7 @@ type Env = Record<string, string | undefined>;
 
 /** The same key src/adapter/proxy.ts sets when it warned about untrusted proxy headers. */
 
-export interface AuditContext {
+interface AuditContext {
   /** The audit request: HTTPS as PocketBase sees it, and the proxy headers it carries. */
   request?: { https: boolean; proxyHeaders: string[] };
   /** At boot: no S3 listing (it would delay serving), no drill yet, no request. */
@@ -80,7 +80,7 @@ function hasLocalFiles(): boolean {
   }
 }
 
-export function runAudit(ctx: AuditContext): c.CheckResult[] {
+function runAudit(ctx: AuditContext): c.CheckResult[] {
   const cfg = getConfig();
   const env = process.env as Env;
   const nowMs = Date.now();

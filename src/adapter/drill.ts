@@ -159,7 +159,7 @@ function drill(trigger: DrillResult["trigger"]): DrillResult {
 }
 
 /** One drill at a time across VMs; null when another is running. */
-export function runDrill(trigger: DrillResult["trigger"]): DrillResult | null {
+function runDrill(trigger: DrillResult["trigger"]): DrillResult | null {
   const now = Date.now();
   let mine = false;
   $app.store().setFunc(STORE.drillRunningUntil, (old: number | undefined) => {

@@ -82,7 +82,7 @@ export function applyHeaders(e: core.RequestEvent, routeClass: RouteClass): void
  * PB_CORS_ORIGINS enforcement, replacing PocketBase's pbCors (unbound at serve time). Preflights are
  * answered here; real requests get Access-Control-Allow-Origin only for listed origins.
  */
-export const enforceCors: PreStage = (e, state) => {
+const enforceCors: PreStage = (e, state) => {
   if (!corsAllowed) corsAllowed = new Set(getConfig().headers.corsOrigins ?? []);
   const get = state.getRequestHeader;
   const origin = get("Origin");

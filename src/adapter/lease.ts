@@ -22,7 +22,7 @@ import { dirNames } from "./local";
 
 /** How long a write already past the fence has to commit before Litestream is stopped. */
 const DRAIN_MS = 1000;
-export const EXIT = { granted: 0, fatal: 1, standby: 3, disabled: 4, handoff: 10, selfFenced: 11, lostProcess: 12 } as const;
+const EXIT = { granted: 0, fatal: 1, standby: 3, disabled: 4, handoff: 10, selfFenced: 11, lostProcess: 12 } as const;
 
 type Env = Record<string, string | undefined>;
 const env = (): Env => process.env as Env;

@@ -17,6 +17,7 @@ import { newRequestState } from "./request-state";
 import { warnUntrustedProxy } from "./proxy";
 import type { PostStage, PreStage, Stages } from "./stage";
 
+/** The one source of the middleware priority: the hook file reads it at registration. */
 export const PIPELINE_PRIORITY = -1016;
 
 /** Each concern adds its stage here, in the order requests should meet them. */

@@ -2,8 +2,6 @@
 // so stage modules and the pipeline import it without importing each other.
 import type { RequestState } from "./request-state";
 
-export type { RequestState } from "./request-state";
-
 /**
  * A pre stage runs before the handler. Returning true means it answered the request itself and the
  * chain stops there; throwing an ApiError (e.g. TooManyRequestsError) answers with that error.

@@ -2,7 +2,7 @@ import { defineVar, durationIn, InvalidValue, listOf } from "../config/vars";
 import { parseCidr, type Cidr } from "./cidr";
 import { parseAdminPath } from "./secret-path";
 
-export const MIN_SECRET_CHARS = 32;
+const MIN_SECRET_CHARS = 32;
 
 function parseServerSecret(raw: string): string {
   if (raw.length < MIN_SECRET_CHARS) throw new InvalidValue(`too short: ${raw.length} characters, need at least ${MIN_SECRET_CHARS}`);

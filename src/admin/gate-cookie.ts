@@ -4,7 +4,7 @@
 // Pure: the HMAC function is passed in (`$security.hs256` in PocketBase, node:crypto in tests).
 import { constantTimeEqual } from "../crypto/constant-time";
 
-export const GATE_COOKIE = "pbops_gate";
+const GATE_COOKIE = "pbops_gate";
 const VERSION = "v1";
 /** Clock skew tolerated between the server that signed a cookie and the one reading it. */
 const SKEW_S = 60;

@@ -3,12 +3,12 @@
 import { InvalidValue } from "../config/vars";
 import { classifyPath, foldCase } from "./paths";
 
-export const MIN_PATH_CHARS = 16;
-export const MIN_RANDOM_CHARS = 12;
-export const MIN_DISTINCT_CHARS = 6;
+const MIN_PATH_CHARS = 16;
+const MIN_RANDOM_CHARS = 12;
+const MIN_DISTINCT_CHARS = 6;
 
 /** Words scanners and people try first; removing them shows how much of the path is random. */
-export const GUESSABLE_WORDS = [
+const GUESSABLE_WORDS = [
   "pocketbase", "superusers", "superuser", "administrator", "administration", "admin", "dashboard",
   "backend", "backoffice", "console", "control", "manage", "manager", "management", "panel", "portal",
   "login", "signin", "secret", "hidden", "private", "secure", "root", "system", "config", "settings",

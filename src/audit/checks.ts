@@ -101,7 +101,7 @@ export function checkSuperuserMfa(su: { mfa: boolean; otp: boolean }): CheckResu
   return warn(id, `superusers sign in with a password alone (MFA off, OTP ${su.otp ? "on" : "off"})`, "in the _superusers collection options turn on OTP and MFA (needs SMTP for the codes)");
 }
 
-export const MAX_SUPERUSERS = 3;
+const MAX_SUPERUSERS = 3;
 
 export function checkSuperuserCount(count: number): CheckResult {
   const id = "superuser_count";
@@ -205,7 +205,7 @@ export function checkSingleInstance(input: { replicaConfigured: boolean; leaseEn
 
 // ---- helpers --------------------------------------------------------------------------------------
 
-export function ageText(ms: number): string {
+function ageText(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
   if (s < 120) return `${s}s`;
   if (s < 7200) return `${Math.round(s / 60)}m`;

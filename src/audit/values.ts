@@ -13,7 +13,7 @@ export function parseGoDuration(raw: string): number | null {
 }
 
 /** Litestream v0.5's default snapshot retention when nothing sets one. */
-export const LITESTREAM_DEFAULT_RETENTION_MS = 24 * 3_600_000;
+const LITESTREAM_DEFAULT_RETENTION_MS = 24 * 3_600_000;
 
 /**
  * Where the retention comes from, in the order Litestream would use: the litestream.yml's

@@ -6,8 +6,8 @@ import { defineVar, durationIn, InvalidValue, numberIn } from "../config/vars";
 import { metricsUrlFromAddr } from "./replica";
 
 /** Minimum strength for PB_OPS_TOKEN: long and not repetitive (e.g. `openssl rand -hex 32`). */
-export const TOKEN_MIN_LENGTH = 32;
-export const TOKEN_MIN_DISTINCT = 10;
+const TOKEN_MIN_LENGTH = 32;
+const TOKEN_MIN_DISTINCT = 10;
 
 export function parseOpsToken(raw: string): string | null {
   if (raw === "none") return null;
@@ -40,7 +40,7 @@ export function parseMetricsUrl(raw: string): string | null {
 
 export const METRICS_AUTO = "auto";
 /** Litestream's own default in the kit (deploy/entrypoint.sh LITESTREAM_METRICS_ADDR). */
-export const DEFAULT_METRICS_URL = "http://127.0.0.1:9090/metrics";
+const DEFAULT_METRICS_URL = "http://127.0.0.1:9090/metrics";
 
 /**
  * Where Litestream's metrics are, for PB_LITESTREAM_METRICS_URL=auto: the `addr:` of the

@@ -16,7 +16,7 @@ export interface LtxFile {
   maxTXID: number;
 }
 
-export interface V05Summary {
+interface V05Summary {
   /** Newest transaction on the replica. */
   maxTXID: number;
   /** Files per level, e.g. {"0": 12, "1": 3, "9": 1}. */
@@ -27,7 +27,7 @@ export interface V05Summary {
   contiguousToTXID: number;
 }
 
-export interface V03Summary {
+interface V03Summary {
   /** The generation written most recently (generation ids are random, so by object time). */
   generation: string;
   generations: number;
@@ -60,7 +60,7 @@ function hex(s: string): number {
   return parseInt(s, 16);
 }
 
-export function parseLtxKey(key: string): LtxFile | null {
+function parseLtxKey(key: string): LtxFile | null {
   const m = LTX_KEY.exec(key);
   return m ? { level: hex(m[1]!), minTXID: hex(m[2]!), maxTXID: hex(m[3]!) } : null;
 }

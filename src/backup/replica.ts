@@ -23,7 +23,7 @@ export type ReplicaConfig =
   | { kind: "invalid"; reason: string; display?: string }
   | { kind: "ok"; target: ReplicaTarget; credentials: Credentials | null; source: "env" | "litestream.yml"; metricsAddr?: string };
 
-export class ReplicaUrlError extends Error {}
+class ReplicaUrlError extends Error {}
 
 function parseBoolish(v: string): boolean {
   return /^(1|true|yes|on)$/i.test(v.trim());
@@ -190,7 +190,7 @@ function scalar(s: string): string {
 }
 
 /** Litestream expands $VAR and ${VAR} in its config file with os.ExpandEnv. */
-export function expandEnv(s: string, env: Readonly<Record<string, string | undefined>>): string {
+function expandEnv(s: string, env: Readonly<Record<string, string | undefined>>): string {
   return s.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (_, a, b) => env[a ?? b] ?? "");
 }
 

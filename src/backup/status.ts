@@ -14,9 +14,9 @@ import type { LocalLitestream } from "./local";
 import type { RemoteSummary } from "./remote";
 import type { ReplicaConfig } from "./replica";
 
-export type Status = "ok" | "degraded" | "failing" | "unconfigured";
+type Status = "ok" | "degraded" | "failing" | "unconfigured";
 
-export type ReasonCode =
+type ReasonCode =
   | "replica_unconfigured"
   | "credentials_missing"
   | "replica_config_invalid"
@@ -32,7 +32,7 @@ export type ReasonCode =
   | "custom_check"
   | "files_local";
 
-export interface Reason {
+interface Reason {
   code: ReasonCode;
   severity: "unconfigured" | "failing" | "degraded";
   message: string;
@@ -57,7 +57,7 @@ export interface Pending {
   walIndex: number | null;
 }
 
-export interface Rules {
+interface Rules {
   maxLagMs: number;
   diskLimitBytes: number;
   diskWarnShare: number;
@@ -118,7 +118,7 @@ function reached(p: Omit<Pending, "sinceMs">, remote: RemoteSummary): boolean {
  * (writes may have waited before the first check saw them), so a check never reports a lag that
  * did not happen, and repeated checks (any monitor) see it grow.
  */
-export function trackLag(input: StatusInput, remote: RemoteSummary, localTXID: number | null): { pending: Pending | null; lagMs: number } {
+function trackLag(input: StatusInput, remote: RemoteSummary, localTXID: number | null): { pending: Pending | null; lagMs: number } {
   const { nowMs, local, pending: prev } = input;
   if (prev && !reached(prev, remote)) return { pending: prev, lagMs: Math.max(0, nowMs - prev.sinceMs) };
 

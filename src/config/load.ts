@@ -3,7 +3,7 @@ import { InvalidValue, type VarSpec } from "./vars";
 /** Environment as a plain map; the adapter fills it from the JSVM, tests from literals. */
 export type Env = Readonly<Record<string, string | undefined>>;
 
-export type Section = Readonly<Record<string, VarSpec<unknown>>>;
+type Section = Readonly<Record<string, VarSpec<unknown>>>;
 export type Schema = Readonly<Record<string, Section>>;
 
 export type ConfigOf<S extends Schema> = {

@@ -13,7 +13,7 @@ export interface DrillSchedule {
 }
 
 const MINUTE = 60_000;
-export const NAMED: Record<string, { expr: string; everyMs: number }> = {
+const NAMED: Record<string, { expr: string; everyMs: number }> = {
   hourly: { expr: "17 * * * *", everyMs: 60 * MINUTE },
   daily: { expr: "17 3 * * *", everyMs: 24 * 60 * MINUTE },
   weekly: { expr: "17 3 * * 0", everyMs: 7 * 24 * 60 * MINUTE },

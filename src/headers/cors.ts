@@ -3,7 +3,7 @@
 import { InvalidValue } from "../config/vars";
 
 /** Methods PocketBase's apis.Serve allows (apis/serve.go CORSConfig.AllowMethods). */
-export const CORS_ALLOW_METHODS = "GET,HEAD,PUT,PATCH,POST,DELETE";
+const CORS_ALLOW_METHODS = "GET,HEAD,PUT,PATCH,POST,DELETE";
 
 /**
  * One origin exactly as a browser sends it in `Origin`: lowercase `http(s)://host[:port]`, no

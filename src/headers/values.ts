@@ -138,7 +138,7 @@ export function choiceOrOff<const T extends string>(choices: readonly T[]): (raw
   };
 }
 
-export const REFERRER_POLICIES = [
+const REFERRER_POLICIES = [
   "no-referrer", "no-referrer-when-downgrade", "origin", "origin-when-cross-origin", "same-origin",
   "strict-origin", "strict-origin-when-cross-origin", "unsafe-url",
 ] as const;

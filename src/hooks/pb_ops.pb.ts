@@ -33,7 +33,7 @@ if (require(`${__hooks}/pb_ops/index.js`).adminSurfaceGuarded()) {
 routerUse(
   new Middleware(
     (e) => ((globalThis as any).__pbOps || ((globalThis as any).__pbOps = require(`${__hooks}/pb_ops/index.js`))).handleRequest(e),
-    -1016,
+    require(`${__hooks}/pb_ops/index.js`).PIPELINE_PRIORITY,
     "pbOps",
   ),
 );

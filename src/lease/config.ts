@@ -2,7 +2,7 @@
 // does anything when the container replicates (REPLICA_URL set); the entrypoint asks pb-ops whether
 // it is on, so its parsing lives here only.
 import { ConfigError } from "../config/load";
-import { defineVar, durationIn, InvalidValue, parseBool } from "../config/vars";
+import { defineVar, durationIn, parseBool } from "../config/vars";
 
 export const leaseVars = {
   enabled: defineVar({
@@ -59,5 +59,3 @@ export function leaseSettingsError(s: LeaseSettings, env: Readonly<Record<string
 export function selfFenceAfterMs(s: Pick<LeaseSettings, "heartbeat" | "ttl">): number {
   return s.ttl - 2 * s.heartbeat;
 }
-
-export { InvalidValue };

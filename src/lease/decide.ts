@@ -5,7 +5,7 @@
 // freshness as "the object changed (new ETag) within TTL on MY clock", and a holder fences itself
 // when its OWN last successful renewal is older than TTL minus two heartbeats.
 
-export type PreviousState = "claimed" | "acknowledged" | "released";
+type PreviousState = "claimed" | "acknowledged" | "released";
 
 export interface Holder {
   id: string;

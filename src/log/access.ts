@@ -39,7 +39,7 @@ export function keepAccessLine(status: number, sample: number, rand: number): bo
 }
 
 /** Caps client-controlled strings so one request cannot write an unbounded line. */
-export function clip(s: string, max: number): string {
+function clip(s: string, max: number): string {
   return s.length <= max ? s : `${s.slice(0, max)}...[${s.length - max} more]`;
 }
 

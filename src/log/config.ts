@@ -1,6 +1,6 @@
 import { defineVar, listOf, numberIn, oneOf, parseBool } from "../config/vars";
 
-export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
+const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export const logVars = {

@@ -41,7 +41,7 @@ function secondsOf(ms: number): number {
 }
 
 /** Tokens at `nowMs` (Go's `advance`): refilled since the last allowed request, capped at burst. */
-export function tokensAt(limit: Limit, state: BucketState | undefined, nowMs: number): number {
+function tokensAt(limit: Limit, state: BucketState | undefined, nowMs: number): number {
   if (!state) return limit.burst;
   // A clock that went backwards (another VM's Date.now() a millisecond behind) adds nothing.
   const last = nowMs < state.lastMs ? nowMs : state.lastMs;

@@ -64,7 +64,7 @@ export function parseIp(raw: string): IpBytes | undefined {
   return bytes;
 }
 
-export function isV4(b: IpBytes): boolean {
+function isV4(b: IpBytes): boolean {
   for (let i = 0; i < 10; i++) if (b[i] !== 0) return false;
   return b[10] === 0xff && b[11] === 0xff;
 }
@@ -99,7 +99,7 @@ export function parseCidr(raw: string): Cidr {
   return { bytes: masked, bits: full, text };
 }
 
-export function maskTo(b: IpBytes, bits: number): number[] {
+function maskTo(b: IpBytes, bits: number): number[] {
   const out: number[] = [];
   for (let i = 0; i < 16; i++) {
     const keep = Math.max(0, Math.min(8, bits - i * 8));

@@ -13,8 +13,8 @@
 import { durationIn, InvalidValue } from "../config/vars";
 import type { Limit } from "./bucket";
 
-export type KeyKind = "ip" | "auth";
-export type Audience = "any" | "guest" | "auth";
+type KeyKind = "ip" | "auth";
+type Audience = "any" | "guest" | "auth";
 
 export interface RateSpec {
   readonly limit: Limit;
@@ -45,7 +45,7 @@ const SEGMENT = /^[A-Za-z0-9._~!$&'()+,=:@%-]+$/;
 const MAX_COUNT = 1_000_000_000;
 
 /** Names of the built-in rules; user rules may not take them. */
-export const BUILTIN_NAMES = ["default", "superuser-auth", "auth", "auth-email"] as const;
+const BUILTIN_NAMES = ["default", "superuser-auth", "auth", "auth-email"] as const;
 
 function posInt(raw: string, what: string): number {
   if (!/^\d{1,10}$/.test(raw) || Number(raw) < 1 || Number(raw) > MAX_COUNT) throw new InvalidValue(`${what} must be a whole number from 1 to ${MAX_COUNT}, got ${JSON.stringify(raw)}`);
@@ -106,12 +106,12 @@ function parsePath(raw: string): string[] {
 }
 
 /** Case folding as Go's strings.EqualFold sees ASCII names (`ſ` U+017F is `s`, Kelvin `K` is `k`). */
-export function foldName(s: string): string {
+function foldName(s: string): string {
   return s.toLowerCase().replace(/\u017f/g, "s");
 }
 
 /** Index of the collection segment in `["api", "collections" | "files", "<c>", ...]`, else -1. */
-export function collectionIndex(segs: readonly string[]): number {
+function collectionIndex(segs: readonly string[]): number {
   return segs[0] === "api" && (segs[1] === "collections" || segs[1] === "files") && segs.length > 2 ? 2 : -1;
 }
 
@@ -182,13 +182,13 @@ export interface RequestFacts {
   readonly authenticated: boolean;
 }
 
-export function pathMatches(pattern: readonly string[], segments: readonly string[]): boolean {
+function pathMatches(pattern: readonly string[], segments: readonly string[]): boolean {
   if (segments.length < pattern.length) return false;
   for (let i = 0; i < pattern.length; i++) if (pattern[i] !== "*" && pattern[i] !== segments[i]) return false;
   return true;
 }
 
-export function ruleMatches(rule: Rule, req: RequestFacts): boolean {
+function ruleMatches(rule: Rule, req: RequestFacts): boolean {
   if (rule.method !== undefined && rule.method !== req.method) return false;
   if (rule.audience === "guest" ? req.authenticated : rule.audience === "auth" ? !req.authenticated : false) return false;
   for (const p of rule.paths) if (pathMatches(p, req.segments)) return true;

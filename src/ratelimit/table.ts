@@ -15,7 +15,7 @@ export type Shard = Record<string, unknown>;
 const COUNT = "#";
 
 /** After a sweep at the cap, at most this share of the cap stays, so sweeps are rare (amortised). */
-export const LOW_WATER = 0.9;
+const LOW_WATER = 0.9;
 
 interface Entry {
   readonly tokens: number;

@@ -15,14 +15,14 @@ export function parseEndpoint(raw: string): string | null {
 }
 
 /** S3 bucket naming rules (3-63 lower-case letters, digits, dots, hyphens). */
-export function parseBucket(raw: string): string | null {
+function parseBucket(raw: string): string | null {
   const v = raw.trim();
   if (v === "none") return null;
   if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(v)) throw new InvalidValue("not an S3 bucket name (3-63 lower-case letters, digits, dots and hyphens)");
   return v;
 }
 
-export function parseRegion(raw: string): string {
+function parseRegion(raw: string): string {
   const v = raw.trim();
   if (!/^[a-z0-9-]{2,40}$/.test(v)) throw new InvalidValue("not a region name like nyc3, us-east-1 or auto");
   return v;

@@ -5,12 +5,12 @@ import { ConfigError } from "../config/load";
 import { defineVar, InvalidValue } from "../config/vars";
 import { utf8 } from "../backup/sha256";
 
-export const PASSWORD_MIN_LENGTH = 12;
+const PASSWORD_MIN_LENGTH = 12;
 /** PocketBase's password field (bcrypt) takes at most 71 bytes. */
-export const PASSWORD_MAX_BYTES = 71;
-export const PASSWORD_MIN_DISTINCT = 6;
+const PASSWORD_MAX_BYTES = 71;
+const PASSWORD_MIN_DISTINCT = 6;
 
-export function parseSuperuserEmail(raw: string): string | null {
+function parseSuperuserEmail(raw: string): string | null {
   const v = raw.trim();
   if (v === "none") return null;
   if (!/^[^\s@"<>(),;:]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/.test(v) || v.length > 254) throw new InvalidValue("not an email address");

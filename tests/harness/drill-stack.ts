@@ -12,8 +12,8 @@ import { waitFor } from "./logs";
 import { freePort, startPocketBase, type RunningPocketBase } from "./pocketbase";
 import { FAST_CRON_HOOK } from "./webhook";
 
-export const LITESTREAM = "v0.5.18";
-export const OPS_TOKEN = "opsToken-7f3a9c2e5b1d8f4a6c0e2b9d7a5f3c1e";
+const LITESTREAM = "v0.5.18";
+const OPS_TOKEN = "opsToken-7f3a9c2e5b1d8f4a6c0e2b9d7a5f3c1e";
 export const AUTH = { authorization: `Bearer ${OPS_TOKEN}` };
 export const PREFIX = "app/data.db";
 

@@ -31,7 +31,7 @@ export interface DrillOptions {
   log?: (msg: string) => void;
 }
 
-export interface Ack {
+interface Ack {
   seq: number;
   ackAt: number;
 }

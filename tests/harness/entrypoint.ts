@@ -12,11 +12,11 @@ import { S3_KEYS } from "./backup-stack";
 import { ROOT } from "./paths";
 import { SUPERUSER, baseEnv, freePort, pocketbaseBinary, prepareHooks } from "./pocketbase";
 
-export const ENTRYPOINT = join(ROOT, "deploy", "entrypoint.sh");
+const ENTRYPOINT = join(ROOT, "deploy", "entrypoint.sh");
 export const LITESTREAM_YML = join(ROOT, "deploy", "litestream.yml");
 /** The versions deploy/Dockerfile builds (tests/deploy-kit.test.ts proves they are these). */
 export const DEPLOY_POCKETBASE = POCKETBASE_NEWEST as string;
-export const DEPLOY_LITESTREAM = LITESTREAM_VERSIONS.find((v: string) => v.startsWith("v0.5."))!;
+const DEPLOY_LITESTREAM = LITESTREAM_VERSIONS.find((v: string) => v.startsWith("v0.5."))!;
 
 export function litestreamBinary(version = DEPLOY_LITESTREAM): string {
   return binPath(BINARIES.litestream(version).name);

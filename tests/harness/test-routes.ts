@@ -1,5 +1,5 @@
 // Test-only routes copied next to the built hooks: one per kind of outcome an access line must get right.
-export const TEST_ROUTES = `
+const TEST_ROUTES = `
 routerAdd("GET", "/test/ok", (e) => e.json(200, { ok: true }));
 routerAdd("GET", "/test/bad", (e) => { throw new BadRequestError("bad input"); });
 routerAdd("GET", "/test/limited", (e) => { throw new TooManyRequestsError("slow down"); });
