@@ -114,6 +114,9 @@ end_logs() {
   done
 }
 
+# Also on an unplanned exit (set -e): the line saying why must reach the stream.
+trap end_logs EXIT
+
 log() { printf '%s\n' "$*"; }
 die() {
   printf 'FATAL: %s\n' "$*"
@@ -268,7 +271,7 @@ esac
 out=$(mktemp)
 child=
 agent=
-trap 'rm -f "$out"' EXIT
+trap 'rm -f "$out"; end_logs' EXIT
 trap 'log "signal received during lease claim or restore; stopping"; [ -n "$child" ] && kill "$child" 2>/dev/null; [ -n "$agent" ] && kill "$agent" 2>/dev/null; rm -f "$db.tmp"; end_logs; exit 143' TERM INT
 run_litestream() {
   "$LITESTREAM_BIN" "$@" >"$out" 2>&1 &
@@ -357,7 +360,7 @@ else
 fi
 trap - TERM INT
 rm -f "$out"
-trap - EXIT
+trap end_logs EXIT
 
 # --- migrations, before Litestream -----------------------------------------------------------------
 
