@@ -1,8 +1,9 @@
 // The deployment kit's files agree with each other and with the code, so they cannot drift:
 // the Dockerfile builds the versions the suite tests (scripts/versions.mjs); .do/app.yaml lists
 // every pb-ops variable (src/config/schema.ts) with its default, secrets typed SECRET and one
-// instance; litestream.yml only uses variables the entrypoint sets. Docker cannot run here; the
-// entrypoint itself is exercised in tests/deploy-entrypoint.integration.test.ts.
+// instance; litestream.yml only uses variables the entrypoint sets; the deploy runbook covers every
+// backup-status reason. The entrypoint itself is exercised in
+// tests/deploy-entrypoint.integration.test.ts, the built image by `npm run test:image`.
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -203,5 +204,18 @@ describe("deploy/litestream.yml and deploy/entrypoint.sh", () => {
     const overrides = [...entrypoint.matchAll(/^([A-Z_]+)=\$\{\1:-/gm)].map((m) => m[1]!);
     expect(overrides).toContain("POCKETBASE_BIN");
     for (const name of overrides) expect(name.startsWith("PB_"), name).toBe(false);
+  });
+});
+
+describe("docs/deploy.md", () => {
+  it("the runbook has a row for every backup-status reason code (src/backup/status.ts)", () => {
+    const status = read("src/backup/status.ts");
+    const union = /export type ReasonCode =([^;]+);/.exec(status)?.[1] ?? "";
+    const codes = [...union.matchAll(/"(\w+)"/g)].map((m) => m[1]!);
+    expect(codes.length).toBeGreaterThan(10);
+    const doc = read("docs/deploy.md");
+    const runbook = doc.slice(doc.indexOf("## Runbook: backup-status reasons"), doc.indexOf("## Disaster-recovery drill"));
+    expect(runbook.length).toBeGreaterThan(1000);
+    for (const code of codes) expect(runbook, code).toMatch(new RegExp(`^\\| \`${code}\` \\|`, "m"));
   });
 });
