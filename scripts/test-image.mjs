@@ -232,10 +232,14 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     else if (!tag.startsWith("debian:")) fail(`deploy/Dockerfile uses ${tag}, which this script has no stand-in for`);
   }
   await step(`build ${IMAGE}`, async () => {
+    // A rebuild leaves the previous image untagged; remove it so repeated runs do not pile up.
+    const before = run(DOCKER, ["image", "inspect", "--format", "{{.Id}}", IMAGE]).stdout.trim();
     await runLogged("docker build", DOCKER, ["build", "--network", "host", "--progress", "plain", "-f", "deploy/Dockerfile", "-t", IMAGE, "."], {
       logFile: join(cacheDir(), "image", "build.log"),
       env: dockerBuildEnv(),
     });
+    const after = run(DOCKER, ["image", "inspect", "--format", "{{.Id}}", IMAGE]).stdout.trim();
+    if (before && before !== after) run(DOCKER, ["image", "rm", before]);
     const size = run(DOCKER, ["image", "inspect", "--format", "{{.Size}}", IMAGE]).stdout.trim();
     return `${IMAGE}, ${(Number(size) / 1024 ** 2).toFixed(0)} MiB`;
   });

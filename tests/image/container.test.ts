@@ -108,6 +108,8 @@ async function logs(name: string): Promise<{ stdout: string; stderr: string }> {
 async function jsonStream(name: string): Promise<JsonLine[]> {
   const { stdout, stderr } = await logs(name);
   expect(stderr, `${name} wrote to stderr`).toBe("");
+  // No secret from the environment reaches the log drain.
+  for (const secret of [S3_KEYS.secretKey, ADMIN.password, OPS_TOKEN]) expect(stdout).not.toContain(secret);
   return parseJsonLines(stdout);
 }
 
@@ -199,8 +201,12 @@ describe(`the image (${IMAGE})`, () => {
       expect((await docker(["exec", "-e", "PORT=1", a.name, "/bin/sh", "-c", hc[1]!])).status).not.toBe(0);
     }, 180_000);
 
-    it("the env superuser logs in; writes and an uploaded file (on versitygw) are replicated; backup-status is ok", async () => {
+    it("the env superuser logs in; PocketBase holds the trusted proxy and S3 settings; writes and an uploaded file (on versitygw) are replicated; backup-status is ok", async () => {
       const token = await login(a.url);
+      // Written from the environment at start: nothing was clicked in the dashboard.
+      const settings = (await (await fetch(`${a.url}/api/settings`, { headers: { authorization: token } })).json()) as any;
+      expect(settings.trustedProxy).toEqual({ headers: ["do-connecting-ip"], useLeftmostIP: false });
+      expect(settings.s3).toMatchObject({ enabled: true, endpoint: s3.url, bucket: FILES_BUCKET, accessKey: S3_KEYS.accessKey, forcePathStyle: true });
       await createDrillCollection(a.url, token);
       for (let i = 1; i <= rows; i++) await insert(a.url, token, i, `row ${i}`);
       const coll = await fetch(`${a.url}/api/collections`, {
