@@ -11,7 +11,8 @@ import { binPath } from "../../scripts/binaries.mjs";
 import { BINARIES, POCKETBASE_NEWEST } from "../../scripts/versions.mjs";
 import { S3Server, S3_KEYS, replicaUrl } from "../harness/backup-stack";
 import { createDrillCollection, insert, listSeqs, waitReplicaCaughtUp } from "../harness/drill";
-import { DEPLOY_LITESTREAM, entrypointEnv, parseJsonLines, runCommand, type JsonLine, type Site } from "../harness/entrypoint";
+import { Writer, type Container } from "../harness/deploy-drill";
+import { DEPLOY_LITESTREAM, LITESTREAM_YML, entrypointEnv, litestreamBinary, parseJsonLines, runCommand, type JsonLine, type Site } from "../harness/entrypoint";
 import { freePort } from "../harness/pocketbase";
 
 const IMAGE = process.env.PBOPS_IMAGE;
@@ -132,6 +133,7 @@ function replicaSite(): Site {
   return { dataDir: join(scratch, "pb_data"), hooksDir: scratch, port: 0, metricsPort, url: "" };
 }
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const sha256 = (p: string) => createHash("sha256").update(readFileSync(p)).digest("hex");
 
 beforeAll(async () => {
@@ -259,23 +261,50 @@ describe(`the image (${IMAGE})`, () => {
       console.log(`[image] B healthy ${healthyMs}ms after docker run, after a lease TTL wait and: ${restored!.msg}`);
     }, 180_000);
 
-    it("rolling deploy: C claims the lease, B hands over and stops cleanly, C has everything", async () => {
+    it("rolling deploy under load: C claims the lease, B fences and hands over, docker stop exits 0; no acknowledged write is lost", async () => {
+      const token = await login(b.url);
+      // A client writing every 25 ms round-robin to the containers in rotation, as the load
+      // balancer would (tests/harness/deploy-drill.ts); seqs start above the rows written before.
+      const writer = new Writer(token, 25);
+      (writer as unknown as { seq: number }).seq = 1000;
+      const asContainer = (box: Box) => ({ name: box.name, site: { url: box.url } }) as unknown as Container;
+      writer.rotation = [asContainer(b)];
+      writer.start();
+      await sleep(1000);
       const c = await runContainer("c", appEnv(await freePort()));
       const healthyMs = await waitHealthy(c);
+      writer.rotation = [asContainer(b), asContainer(c)];
+      await sleep(1500);
+      writer.rotation = [asContainer(c)];
       const stop = Date.now();
       await dockerOk(["stop", "-t", "30", b.name], 60_000);
       const stopMs = Date.now() - stop;
+      await sleep(1500);
+      await writer.stop();
       expect(await dockerOk(["inspect", "--format", "{{.State.ExitCode}}", b.name])).toBe("0");
-      const token = await login(c.url);
-      expect((await listSeqs(c.url, token)).size).toBe(rows);
+      expect(writer.acks.some((x) => x.by === b.name) && writer.acks.some((x) => x.by === c.name), "both containers acknowledged writes").toBe(true);
+      expect(writer.refused, "B's fence answered 503 during the handoff").toBeGreaterThan(0);
+      const onC = await listSeqs(c.url, await login(c.url));
+      expect(writer.acks.filter((x) => !onC.has(x.seq)).map((x) => `${x.seq}@${x.by}`)).toEqual([]);
+      for (let i = 1; i <= rows; i++) expect(onC.has(i)).toBe(true);
       const bLines = await jsonStream(b.name);
-      const cLines = await jsonStream(c.name);
       expect(bLines.map((l) => l.msg).join("\n")).toMatch(/handed over: serving reads only until stopped/);
-      expect(cLines.map((l) => l.msg).join("\n")).toMatch(/restored /);
-      console.log(`[image] deploy: C healthy ${healthyMs}ms after docker run; docker stop of B took ${stopMs}ms`);
+      expect((await jsonStream(c.name)).map((l) => l.msg).join("\n")).toMatch(/restored /);
+      console.log(`[image] deploy under load: C healthy ${healthyMs}ms after docker run; ${writer.acks.length} acknowledged, ${writer.refused} refused (503), longest pause ${writer.maxPause(stop - 3000, Date.now())}ms; docker stop of B took ${stopMs}ms`);
+
+      // C stops cleanly too, and what it shipped restores intact with every acknowledged write.
+      await waitReplicaCaughtUp(replicaSite(), entrypointEnv(replicaSite(), { url: replicaUrl(s3, PREFIX) }), 30_000);
       await dockerOk(["stop", "-t", "30", c.name], 60_000);
       expect(await dockerOk(["inspect", "--format", "{{.State.ExitCode}}", c.name])).toBe("0");
       await jsonStream(c.name);
+      const out = join(scratch, "final", "data.db");
+      const env = entrypointEnv(replicaSite(), { url: replicaUrl(s3, PREFIX) });
+      const restore = await runCommand(litestreamBinary(), ["restore", "-config", LITESTREAM_YML, "-o", out, join(replicaSite().dataDir, "data.db")], env, 60_000);
+      expect(restore.status, restore.stderr).toBe(0);
+      const q = async (sql: string) => (await runCommand("sqlite3", [out, sql], {})).stdout.trim();
+      expect(await q("PRAGMA integrity_check;")).toBe("ok");
+      const restored = new Set((await q("SELECT seq FROM drill;")).split("\n").map(Number));
+      expect(writer.acks.filter((x) => !restored.has(x.seq)).map((x) => x.seq)).toEqual([]);
     }, 180_000);
   });
 });
