@@ -19,7 +19,7 @@ import {
 import { buildConfig, ConfigError } from "../src/config/load";
 import { schema } from "../src/config/schema";
 import { makeRedactor, REDACTED } from "../src/log/redact";
-import { parseCidr } from "../src/ratelimit/ip";
+import { parseCidr } from "../src/net/ip";
 import { canonicalSegments, firstMatch, parseRules } from "../src/ratelimit/rules";
 import { rateLimitWarnings, shadows } from "../src/ratelimit/warnings";
 import { mannWhitney, normalCdf } from "./harness/stats";

@@ -1,21 +1,10 @@
 // Client keys and exemptions from addresses, IPv4 and IPv6.
 import { describe, expect, it } from "vitest";
-import { cidrContains, clientKeyOf, parseCidr, parseIp } from "../src/ratelimit/ip";
-import { bucketKey, buildPlan, isExemptIp, SHARDS, shardOf } from "../src/ratelimit/plan";
+import { bucketKey, buildPlan, clientKeyOf, isExemptIp, SHARDS, shardOf } from "../src/ratelimit/plan";
 import { buildConfig } from "../src/config/load";
 import { schema } from "../src/config/schema";
 
 describe("addresses", () => {
-  it("parses IPv4, compressed and expanded IPv6, and IPv4-mapped IPv6 as the same IPv4", () => {
-    expect(parseIp("203.0.113.7")!.slice(12)).toEqual([203, 0, 113, 7]);
-    expect(parseIp("2001:db8::1")).toEqual(parseIp("2001:0db8:0000:0000:0000:0000:0000:0001"));
-    expect(parseIp("::ffff:203.0.113.7")).toEqual(parseIp("203.0.113.7"));
-    expect(parseIp("::")).toEqual(new Array(16).fill(0));
-    for (const bad of ["256.1.1.1", "1.2.3", "01.2.3.4", "2001:db8::1::2", "1:2:3:4:5:6:7:8:9", "fe80::1%eth0", "abc", "", "1:2:3:4:5:6:7::8:9"]) {
-      expect(parseIp(bad), bad).toBeUndefined();
-    }
-  });
-
   it("keys IPv4 by address and IPv6 by prefix (default /64), whatever the spelling", () => {
     expect(clientKeyOf("203.0.113.7", 64)).toBe("203.0.113.7");
     expect(clientKeyOf("::ffff:203.0.113.7", 64)).toBe("203.0.113.7");
@@ -25,23 +14,6 @@ describe("addresses", () => {
     expect(clientKeyOf("2001:db8:1:3::9", 64)).not.toBe(a);
     expect(clientKeyOf("2001:db8:1:3::9", 56)).toBe(clientKeyOf("2001:db8:1:2::9", 56));
     expect(clientKeyOf("2001:db8::9", 128)).not.toBe(clientKeyOf("2001:db8::8", 128));
-  });
-
-  it("CIDRs: IPv4 and IPv6, single addresses, host bits below the prefix refused", () => {
-    const ten = parseCidr("10.0.0.0/8");
-    expect(cidrContains(ten, parseIp("10.255.1.2")!)).toBe(true);
-    expect(cidrContains(ten, parseIp("11.0.0.1")!)).toBe(false);
-    expect(cidrContains(ten, parseIp("::ffff:10.1.1.1")!)).toBe(true);
-    const v6 = parseCidr("2001:db8::/33");
-    expect(cidrContains(v6, parseIp("2001:db8:7fff::1")!)).toBe(true);
-    expect(cidrContains(v6, parseIp("2001:db8:8000::1")!)).toBe(false);
-    expect(cidrContains(parseCidr("203.0.113.7"), parseIp("203.0.113.7")!)).toBe(true);
-    expect(cidrContains(parseCidr("203.0.113.7"), parseIp("203.0.113.8")!)).toBe(false);
-    expect(cidrContains(parseCidr("0.0.0.0/0"), parseIp("8.8.8.8")!)).toBe(true);
-    expect(() => parseCidr("10.1.2.3/8")).toThrow(/host bits/);
-    expect(() => parseCidr("10.0.0.0/33")).toThrow(/prefix length/);
-    expect(() => parseCidr("2001:db8::/129")).toThrow(/prefix length/);
-    expect(() => parseCidr("example.com")).toThrow(/not an IP/);
   });
 
   it("PB_RATE_LIMIT_EXEMPT exempts what it lists and nothing else; garbage addresses are never exempt", () => {

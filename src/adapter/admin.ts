@@ -10,7 +10,7 @@ import { checkGateCookies, gateSetCookie, signGate, type GateKey } from "../admi
 import { spendLogBudget, type LogBudget } from "../admin/log-budget";
 import { collectionSegmentOf, isCatchAll, isSuperusersRef, mentionsSecret, withCollection, SUPERUSERS_ID, SUPERUSERS_NAME, surfaceOfRoute, uiMissPath } from "../admin/paths";
 import { findAdminLinks, type TemplateRef } from "../admin/templates";
-import { ipAllowed } from "../admin/cidr";
+import { inAnyCidr } from "../net/ip";
 import { constantTimeEqual } from "../crypto/constant-time";
 import { scrubbedQuery } from "./access-log";
 import { getConfig } from "./config";
@@ -217,7 +217,7 @@ export const adminGate: PreStage = (e, state) => {
   const cfg = getConfig().admin;
   const req = e.request!;
   const allowList = cfg.allowIps;
-  const ipOk = allowList === null ? null : ipAllowed(allowList, clientIp(e, state));
+  const ipOk = allowList === null ? null : inAnyCidr(allowList, clientIp(e, state));
 
   if (!inner && cfg.path !== null && (state.method === "GET" || state.method === "HEAD") && ipOk !== false && constantTimeEqual(state.path, cfg.path)) {
     openGate(e, state);
@@ -413,7 +413,7 @@ export function gateBatch(e: core.BatchRequestEvent): void {
       verdict = decide({
         surface: "superusers",
         gateOn: cfg.path !== null,
-        ipAllowed: cfg.allowIps === null ? null : ipAllowed(cfg.allowIps, e.realIP()),
+        ipAllowed: cfg.allowIps === null ? null : inAnyCidr(cfg.allowIps, e.realIP()),
         superuser: e.hasSuperuserAuth(),
         gate: () => checkGateCookies(batchRequestEvent(e).request!.header.values("Cookie"), gateKey(), Math.floor(Date.now() / 1000), Math.floor(cfg.gateTtlMs / 1000), hs256),
       });

@@ -1,5 +1,5 @@
 import { defineVar, durationIn, InvalidValue, listOf } from "../config/vars";
-import { parseCidr, type Cidr } from "./cidr";
+import { parseCidr, type Cidr } from "../net/ip";
 import { parseAdminPath } from "./secret-path";
 
 const MIN_SECRET_CHARS = 32;

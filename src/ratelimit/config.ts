@@ -1,7 +1,7 @@
 // PB_RATE_LIMIT* variables. Each parses once at load into precomputed values; plan.ts combines them
 // into the rule table the adapter uses.
 import { defineVar, intIn, InvalidValue, listOf, oneOf } from "../config/vars";
-import { parseCidr, type Cidr } from "./ip";
+import { parseCidr, type Cidr } from "../net/ip";
 import { parseRateWords, parseRules, policyHeaderOf, type Rule } from "./rules";
 
 /** The default rule for every /api/ request, or undefined when off. */

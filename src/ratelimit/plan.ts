@@ -1,7 +1,6 @@
 // The limiter as configured: the ordered rule table and the exemptions, built once per VM from the
 // parsed PB_RATE_LIMIT* values. Pure.
-import type { Cidr } from "./ip";
-import { cidrContains, clientKeyOf, parseIp } from "./ip";
+import { type Cidr, inAnyCidr, isV4, maskTo, parseIp } from "../net/ip";
 import { parseRules, type Rule } from "./rules";
 
 /**
@@ -54,11 +53,26 @@ export function buildPlan(s: RateLimitSettings): Plan {
 }
 
 export function isExemptIp(plan: Plan, ip: string): boolean {
-  if (plan.exempt.length === 0) return false;
+  return inAnyCidr(plan.exempt, ip);
+}
+
+const DOTTED_V4 = /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
+
+/**
+ * The client part of a bucket key: IPv4 as dotted quad; IPv6 masked to `v6PrefixBits` and written
+ * as `hex:hex:...:/bits`, because one IPv6 subscriber usually holds a whole /64 and could otherwise
+ * rotate through it for fresh buckets. An unparseable value (it should not happen: PocketBase gives
+ * a parsed address) is used verbatim so it is still limited, never exempted.
+ */
+export function clientKeyOf(ip: string, v6PrefixBits: number): string {
+  if (DOTTED_V4.test(ip)) return ip;
   const b = parseIp(ip);
-  if (!b) return false;
-  for (const c of plan.exempt) if (cidrContains(c, b)) return true;
-  return false;
+  if (!b) return ip;
+  if (isV4(b)) return `${b[12]}.${b[13]}.${b[14]}.${b[15]}`;
+  const m = maskTo(b, v6PrefixBits);
+  const groups: string[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push(((m[i]! << 8) | m[i + 1]!).toString(16));
+  return `${groups.join(":")}/${v6PrefixBits}`;
 }
 
 /**

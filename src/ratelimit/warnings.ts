@@ -1,6 +1,6 @@
 // Valid but dangerous rate-limit settings: they boot, and each one gets one WARN line at serve
 // time (issue 15). Pure: takes the parsed settings, returns the messages.
-import type { Cidr } from "./ip";
+import type { Cidr } from "../net/ip";
 import type { RateLimitSettings } from "./plan";
 import { BUILTIN_AUTH_RULES } from "./plan";
 import { parseRules, type Rule } from "./rules";
