@@ -1,7 +1,8 @@
 // Pure logging pieces: line formats, level filter, redaction, request ids, access fields.
 import { describe, expect, it } from "vitest";
 import { accessFields, accessLevel, accessLineJson, keepAccessLine, messageOfError, statusOfError } from "../src/log/access";
-import { formatJson, formatText, levelEnabled } from "../src/log/format";
+import { formatJson, formatText } from "../src/log/format";
+import { levelEnabled } from "../src/log/levels";
 import { makeRedactor, REDACTED } from "../src/log/redact";
 import { acceptRequestId, requestIdMaker } from "../src/log/request-id";
 import { configSummary } from "../src/config/summary";

@@ -1,7 +1,6 @@
 // GET /api/ops/audit and the boot summary: gathers the plain values the checks in src/audit/ need
 // from $app (settings, collections, superusers), env and pb-ops's config, shared state (the last
 // restore drill, proxy headers seen) and, for the endpoint, the audit request itself.
-import { mayReadBackupStatus } from "../backup/auth";
 import * as c from "../audit/checks";
 import { originsFromArgs, retentionFrom, ruleText } from "../audit/values";
 import { KNOWN_PROXY_HEADERS } from "../proxy/settings";
@@ -14,6 +13,7 @@ import { currentRole, leaseReport } from "./lease";
 import { logEvent } from "./log";
 import { rateLimitEnabled } from "./ratelimit";
 import { STORE } from "./keys";
+import { opsAccess } from "./ops-access";
 
 type Env = Record<string, string | undefined>;
 
@@ -153,13 +153,8 @@ export function auditAtServe(): void {
 }
 
 export function audit(e: core.RequestEvent): void {
-  e.response.header().set("Cache-Control", "no-store");
-  const who = mayReadBackupStatus({ isSuperuser: e.hasSuperuserAuth(), authorization: e.request!.header.get("Authorization"), opsToken: getConfig().backup.opsToken });
-  if (!who) {
-    e.response.header().set("WWW-Authenticate", 'Bearer realm="pb-ops"');
-    e.json(401, { status: 401, message: "Unauthorized.", data: {} });
-    return;
-  }
+  const who = opsAccess(e);
+  if (!who) return;
   const h = e.request!.header;
   const proxyHeaders = KNOWN_PROXY_HEADERS.filter((name) => h.get(name) !== "");
   const checks = runAudit({ request: { https: isHttps(e), proxyHeaders } });

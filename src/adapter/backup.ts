@@ -5,7 +5,6 @@
 // $filesystem.s3 does not (it uses Go's http.DefaultClient and a background context), so a HEAD
 // probe with the timeout goes first and a dead or silent endpoint is reported without listing.
 // Listings are cached in $app.store() for PB_BACKUP_CACHE_TTL and refreshed by one VM at a time.
-import { mayReadBackupStatus } from "../backup/auth";
 import { resolveMetricsUrl } from "../backup/config";
 import { litestreamMetrics, parsePrometheus } from "../backup/metrics";
 import { summarizeRemote, type RemoteObject } from "../backup/remote";
@@ -19,6 +18,7 @@ import { leaseReport } from "./lease";
 import { logEvent } from "./log";
 import { filesOnLocalDisk } from "./storage";
 import { STORE } from "./keys";
+import { opsAccess } from "./ops-access";
 import { dirNames, readLocal, readReplicaConfig } from "./local";
 
 /** At most this many ListObjectsV2 pages (1000 keys each) per listing, to bound the time. */
@@ -237,14 +237,8 @@ export function backupReport(nowMs = Date.now()): ReturnType<typeof decideStatus
 }
 
 export function backupStatus(e: core.RequestEvent): void {
-  const cfg = getConfig().backup;
-  e.response.header().set("Cache-Control", "no-store");
-  const who = mayReadBackupStatus({ isSuperuser: e.hasSuperuserAuth(), authorization: e.request!.header.get("Authorization"), opsToken: cfg.opsToken });
-  if (!who) {
-    e.response.header().set("WWW-Authenticate", 'Bearer realm="pb-ops"');
-    e.json(401, { status: 401, message: "Unauthorized.", data: {} });
-    return;
-  }
+  const who = opsAccess(e);
+  if (!who) return;
   const out = backupReport();
   // Deploy lease: a standby or a primary handing over says so (it is not the app's replicating copy).
   const lease = leaseReport();

@@ -10,12 +10,12 @@
 // Runs from a PocketBase cron job (PB_RESTORE_DRILL) or POST /api/ops/restore-drill. Either way the
 // pooled VM running it is held for the whole drill ($os.cmd blocks): one VM of --hooksPool, minutes
 // for a large database.
-import { mayReadBackupStatus } from "../backup/auth";
 import { compareCounts, diskRefusal, litestreamInvocation, parseDfAvailable, parseRestoreSummary, parseVerifyOutput, tablesToCount, type DrillResult } from "../drill/plan";
 import { readLocal, readReplicaConfig, statFile } from "./local";
 import { getConfig } from "./config";
 import { logEvent } from "./log";
 import { STORE } from "./keys";
+import { opsAccess } from "./ops-access";
 
 /** Upper bound of each command (restore, verify): a hung S3 read must not hold a VM for ever. */
 const COMMAND_TIMEOUT_S = 1800;
@@ -200,13 +200,8 @@ export function drillCron(): void {
 
 /** POST /api/ops/restore-drill: runs the drill now, in this request (superuser or PB_OPS_TOKEN). */
 export function restoreDrillRoute(e: core.RequestEvent): void {
-  e.response.header().set("Cache-Control", "no-store");
-  const who = mayReadBackupStatus({ isSuperuser: e.hasSuperuserAuth(), authorization: e.request!.header.get("Authorization"), opsToken: getConfig().backup.opsToken });
-  if (!who) {
-    e.response.header().set("WWW-Authenticate", 'Bearer realm="pb-ops"');
-    e.json(401, { status: 401, message: "Unauthorized.", data: {} });
-    return;
-  }
+  const who = opsAccess(e);
+  if (!who) return;
   const r = runDrill("manual");
   if (!r) {
     e.json(409, { status: 409, message: "A restore drill is already running.", data: {} });

@@ -1,8 +1,9 @@
 // pb-ops's logger: one line per record on stdout (see stdout.ts), filtered by PB_LOG_LEVEL,
 // formatted per PB_LOG_FORMAT, and mirrored to PocketBase's own log store per PB_LOG_MIRROR.
-import type { LogLevel } from "../log/config";
+import type { LogLevel } from "../log/levels";
 import { accessFields, accessLineJson, type RequestFacts } from "../log/access";
-import { formatJson, formatText, levelEnabled, type LogRecord } from "../log/format";
+import { formatJson, formatText, type LogRecord } from "../log/format";
+import { levelEnabled } from "../log/levels";
 import { makeRedactor, type Redactor } from "../log/redact";
 import { getConfig } from "./config";
 import { writeLine } from "./stdout";

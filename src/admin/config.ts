@@ -1,5 +1,5 @@
-import { defineVar, durationIn, InvalidValue, listOf } from "../config/vars";
-import { parseCidr, type Cidr } from "../net/ip";
+import { defineVar, durationIn, InvalidValue, keywordOr, listOf } from "../config/vars";
+import { parseCidr } from "../net/ip";
 import { parseAdminPath } from "./secret-path";
 
 const MIN_SECRET_CHARS = 32;
@@ -9,15 +9,6 @@ function parseServerSecret(raw: string): string {
   if (new Set(raw).size < 8) throw new InvalidValue("too repetitive: fewer than 8 distinct characters");
   return raw;
 }
-
-/**
- * Off by default, through an explicit keyword rather than an empty value: a deployment spec can list
- * the variable with its default (an empty value is a boot error, see src/config/load.ts).
- */
-const keywordOr =
-  <T>(keyword: string, parse: (raw: string) => T) =>
-  (raw: string): T | null =>
-    raw.trim().toLowerCase() === keyword ? null : parse(raw);
 
 export const adminVars = {
   path: defineVar({
@@ -34,16 +25,14 @@ export const adminVars = {
     name: "PB_ADMIN_ALLOW_IPS",
     default: "any",
     example: "203.0.113.7,10.0.0.0/8,2001:db8::/32",
-    accepted: "`any` or a comma-separated list of IPv4/IPv6 addresses and CIDR ranges",
     meaning:
       "Only these client addresses (as PocketBase resolves them through its trusted-proxy settings) reach the admin surface; others get the unknown-path answer, and superuser-token requests from them get 403.",
-    parse: keywordOr("any", (raw) => listOf(parseCidr)(raw) as readonly Cidr[]),
+    parse: keywordOr("any", listOf(parseCidr, "IPv4/IPv6 addresses and CIDR ranges")),
   }),
   gateTtlMs: defineVar({
     name: "PB_ADMIN_GATE_TTL",
     default: "12h",
     example: "8h",
-    accepted: "a duration from 5m to 30d (500ms, 10s, 5m, 1h, 1d)",
     meaning: "How long the gate cookie set by PB_ADMIN_PATH stays valid.",
     parse: durationIn(5 * 60_000, 30 * 86_400_000),
   }),

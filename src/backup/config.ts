@@ -2,7 +2,7 @@
 // names (the guide's), so they are not part of this schema: they are read by the adapter and parsed
 // by replica.ts at request time. A bad REPLICA_URL makes the report `failing` instead of stopping
 // PocketBase: Litestream fails on the same value, and the app itself must keep serving.
-import { defineVar, durationIn, InvalidValue, numberIn } from "../config/vars";
+import { defineVar, durationIn, InvalidValue, numberIn, isKeyword } from "../config/vars";
 import { metricsUrlFromAddr } from "./replica";
 
 /** Minimum strength for PB_OPS_TOKEN: long and not repetitive (e.g. `openssl rand -hex 32`). */
@@ -10,7 +10,7 @@ const TOKEN_MIN_LENGTH = 32;
 const TOKEN_MIN_DISTINCT = 10;
 
 export function parseOpsToken(raw: string): string | null {
-  if (raw === "none") return null;
+  if (isKeyword(raw, "none")) return null;
   if (raw.length < TOKEN_MIN_LENGTH) throw new InvalidValue(`too short (${raw.length} characters, need at least ${TOKEN_MIN_LENGTH})`);
   if (!/^[\x21-\x7e]+$/.test(raw)) throw new InvalidValue("only printable ASCII without spaces is allowed");
   if (new Set(raw).size < TOKEN_MIN_DISTINCT) throw new InvalidValue(`too repetitive (fewer than ${TOKEN_MIN_DISTINCT} distinct characters)`);
@@ -32,8 +32,8 @@ export function parseBytes(raw: string): number {
 /** An http(s) URL, `auto` or `off` (null). No URL global in goja, so the check is a pattern. */
 export function parseMetricsUrl(raw: string): string | null {
   const v = raw.trim();
-  if (v.toLowerCase() === "off") return null;
-  if (v.toLowerCase() === "auto") return METRICS_AUTO;
+  if (isKeyword(v, "off")) return null;
+  if (isKeyword(v, "auto")) return METRICS_AUTO;
   if (!/^https?:\/\/[^\s/?#@]+(\/[^\s#]*)?$/.test(v)) throw new InvalidValue("not an http(s) URL without credentials, nor `auto` or `off`");
   return v;
 }
@@ -98,7 +98,6 @@ export const backupVars = {
     name: "PB_BACKUP_CACHE_TTL",
     default: "10s",
     example: "30s",
-    accepted: "a duration from 0s to 5m",
     meaning: "How long an S3 listing is reused (shared by all VMs) before the replica is listed again. `0s` lists on every request.",
     parse: durationIn(0, 300_000),
   }),
@@ -117,7 +116,7 @@ export const backupVars = {
     accepted: "`none` or an absolute path to litestream.yml",
     meaning: "Read the replica (url or type/bucket/path/endpoint/region, keys) of data.db from this litestream.yml instead of REPLICA_URL and LITESTREAM_* variables.",
     parse: (raw: string) => {
-      if (raw.trim() === "none") return null;
+      if (isKeyword(raw, "none")) return null;
       if (!raw.startsWith("/")) throw new InvalidValue("not an absolute path");
       return raw;
     },
@@ -134,7 +133,6 @@ export const backupVars = {
     name: "PB_BACKUP_DISK_WARN",
     default: "0.8",
     example: "0.7",
-    accepted: "a number from 0.1 to 1",
     meaning: "Share of PB_BACKUP_DISK_LIMIT used by data.db + WAL above which the report is `degraded` (`disk_high`).",
     parse: numberIn(0.1, 1),
   }),

@@ -1,6 +1,6 @@
 // Renders the config reference (docs/config.md) from the schema, so docs and validation cannot
 // drift: tests/config-docs.test.ts fails when the committed file differs from this output.
-import { allVars, type Schema } from "./load";
+import { allVars, POCKETBASE_OWN, type Schema } from "./load";
 
 const SECTION_TITLES: Record<string, string> = {
   log: "Logging",
@@ -15,6 +15,7 @@ const SECTION_TITLES: Record<string, string> = {
 };
 
 export function renderConfigReference(schema: Schema): string {
+  const own = POCKETBASE_OWN.map((n) => `\`${n}\``);
   const lines = [
     "# Configuration reference",
     "",
@@ -24,8 +25,8 @@ export function renderConfigReference(schema: Schema): string {
     "validated when PocketBase boots: a bad value stops PocketBase with one line that names the",
     "variable, the value and the accepted form. An unset variable takes its default; a variable set to",
     "an empty string is an error (unset it instead), and an unknown `PB_*` name within two letters of a",
-    "known one is reported as a likely typo. PocketBase's own variables (`PB_THUMBS_MAX_WORKERS`,",
-    "`PB_THUMBS_MAX_WAIT`, `PB_FILES_DELETE_MAX_WORKERS`, `PB_ID_TOKEN_LEEWAY`) are left to PocketBase.",
+    `known one is reported as a likely typo. PocketBase's own variables (${own[0]},`,
+    `${own.slice(1).join(", ")}) are left to PocketBase.`,
     "",
   ];
   for (const [key, section] of Object.entries(schema)) {

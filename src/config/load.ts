@@ -24,7 +24,8 @@ export class ConfigError extends Error {
 }
 
 /** Names PocketBase itself reads: never flagged as unknown pb-ops variables. */
-const POCKETBASE_OWN = new Set(["PB_THUMBS_MAX_WORKERS", "PB_THUMBS_MAX_WAIT", "PB_FILES_DELETE_MAX_WORKERS", "PB_ID_TOKEN_LEEWAY"]);
+export const POCKETBASE_OWN: readonly string[] = ["PB_THUMBS_MAX_WORKERS", "PB_THUMBS_MAX_WAIT", "PB_FILES_DELETE_MAX_WORKERS", "PB_ID_TOKEN_LEEWAY"];
+const pocketbaseOwn = new Set(POCKETBASE_OWN);
 
 export function allVars(schema: Schema): VarSpec<unknown>[] {
   return Object.values(schema).flatMap((section) => Object.values(section));
@@ -39,7 +40,7 @@ export function allVars(schema: Schema): VarSpec<unknown>[] {
 export function buildConfig<S extends Schema>(schema: S, env: Env): ConfigOf<S> {
   const known = new Set(allVars(schema).map((v) => v.name));
   for (const name of Object.keys(env).sort()) {
-    if (!name.startsWith("PB_") || known.has(name) || POCKETBASE_OWN.has(name)) continue;
+    if (!name.startsWith("PB_") || known.has(name) || pocketbaseOwn.has(name)) continue;
     const near = [...known].find((k) => editDistance(k, name) <= 2);
     // The value is never shown: a typo of PB_ADMIN_PATH or PB_OPS_SECRET holds a secret.
     if (near) throw new ConfigError(name, "[redacted]", `the variable name ${near}`, `unknown variable (did you mean ${near}?)`);

@@ -1,7 +1,7 @@
 // PB_RESTORE_DRILL: when the restore drill runs (src/adapter/drill.ts). PocketBase's cron has
 // minute granularity and runs in the server's time zone (UTC in containers); a named schedule is
 // spelled out here so the docs can say exactly when it runs.
-import { defineVar, InvalidValue } from "../config/vars";
+import { defineVar, InvalidValue, isKeyword } from "../config/vars";
 
 export interface DrillSchedule {
   /** "auto": `daily` when a replica is configured, else off (decided at serve time). */
@@ -53,8 +53,8 @@ function periodOf(fields: string[]): number {
 
 export function parseDrillSchedule(raw: string): DrillSchedule {
   const v = raw.trim().toLowerCase();
-  if (v === "off") return { mode: "off", expr: null, everyMs: null };
-  if (v === "auto") return { mode: "auto", expr: NAMED.daily!.expr, everyMs: NAMED.daily!.everyMs };
+  if (isKeyword(v, "off")) return { mode: "off", expr: null, everyMs: null };
+  if (isKeyword(v, "auto")) return { mode: "auto", expr: NAMED.daily!.expr, everyMs: NAMED.daily!.everyMs };
   const named = NAMED[v];
   if (named) return { mode: "cron", ...named };
   const fields = v.split(/\s+/);

@@ -1,6 +1,6 @@
 // PB_* variables of the security headers, CORS and cookie concern. Every value is parsed and
 // validated here, once; src/headers/policy.ts turns the result into the final header lists.
-import { defineVar, InvalidValue, listOf, parseBool } from "../config/vars";
+import { defineVar, InvalidValue, isKeyword, keywordOr, listOf, parseBool } from "../config/vars";
 import { parseCorsOrigins } from "./cors";
 import { ADMIN_CSP, API_CSP, FILES_CSP, MANAGED_HEADERS, PUBLIC_CSP } from "./defaults";
 import { choiceOrOff, cspValue, DEFAULT_HSTS, hstsValue, isOff, OFF, referrerPolicyValue } from "./values";
@@ -14,7 +14,6 @@ export const headerVars = {
     name: "PB_SECURITY_HEADERS",
     default: "on",
     example: "off",
-    accepted: "a boolean (on|off|true|false|1|0|yes|no)",
     meaning:
       "`on`: pb-ops sends its helmet-class header set on every response and replaces PocketBase's own `pbSecurityHeaders` middleware. `off`: pb-ops sends none and PocketBase's three legacy headers stay (the other header variables are still validated but unused).",
     parse: parseBool,
@@ -25,14 +24,15 @@ export const headerVars = {
     example: "X-DNS-Prefetch-Control,Origin-Agent-Cluster",
     accepted: `\`none\` or a comma-separated list of: ${MANAGED_HEADERS.join(", ")}`,
     meaning: "Headers pb-ops must not send at all (on any route).",
-    parse: (raw: string): readonly string[] =>
-      raw.trim().toLowerCase() === "none"
-        ? Object.freeze([])
-        : listOf((s) => {
-            const hit = MANAGED_HEADERS.find((h) => h.toLowerCase() === s.toLowerCase());
-            if (!hit) throw new InvalidValue(`${JSON.stringify(s)} is not a header pb-ops sets`);
-            return hit;
-          })(raw),
+    parse: keywordOr(
+      "none",
+      listOf((s) => {
+        const hit = MANAGED_HEADERS.find((h) => h.toLowerCase() === s.toLowerCase());
+        if (!hit) throw new InvalidValue(`${JSON.stringify(s)} is not a header pb-ops sets`);
+        return hit;
+      }),
+      Object.freeze([] as string[]) as readonly string[],
+    ),
   }),
   csp: defineVar({
     name: "PB_CSP",
@@ -82,7 +82,7 @@ export const headerVars = {
     accepted: "one of auto|DENY|SAMEORIGIN|off",
     meaning:
       "X-Frame-Options. `auto`: `DENY` for the API and the admin UI, `SAMEORIGIN` for `pb_public` (helmet's default), none for record files (embeddable, as PocketBase v0.40 does; PocketBase v0.40 also deletes an explicit value on file downloads: use `frame-ancestors` in PB_CSP_FILES to restrict framing of files).",
-    parse: (raw: string) => (raw.trim().toLowerCase() === "auto" ? ("auto" as const) : choiceOrOff(["DENY", "SAMEORIGIN"] as const)(raw)),
+    parse: (raw: string) => (isKeyword(raw, "auto") ? ("auto" as const) : choiceOrOff(["DENY", "SAMEORIGIN"] as const)(raw)),
   }),
   referrerPolicy: defineVar({
     name: "PB_REFERRER_POLICY",
@@ -123,13 +123,12 @@ export const headerVars = {
     accepted: "`pocketbase`, `none`, or a comma-separated list of exact origins `http(s)://host[:port]` (lowercase, no path, no default port, no `*`)",
     meaning:
       "CORS allowlist pb-ops enforces for preflights and requests, replacing PocketBase's CORS middleware. `none`: no cross-origin caller. `pocketbase`: keep PocketBase's own CORS, i.e. `serve --origins`, which defaults to `*` (any site can read your API with the user's token if it has one).",
-    parse: (raw: string) => (raw.trim().toLowerCase() === "pocketbase" ? null : parseCorsOrigins(raw)),
+    parse: (raw: string) => (isKeyword(raw, "pocketbase") ? null : parseCorsOrigins(raw)),
   }),
   cookieSecure: defineVar({
     name: "PB_ENCRYPTION_COOKIE_SECURE",
     default: "false",
     example: "true",
-    accepted: "a boolean (true|false|1|0|yes|no|on|off)",
     meaning:
       "Mark every cookie pb-ops sets `Secure` even when pb-ops cannot tell the request was HTTPS (a TLS proxy without trusted-proxy settings). pb-ops cookies are always HttpOnly and SameSite, and Secure on detected HTTPS.",
     parse: parseBool,

@@ -2,14 +2,14 @@
 // send (canonical form) or throws InvalidValue with a specific reason, so a typo stops boot instead
 // of shipping a header the browser ignores: an unquoted `self` in a CSP is a host named "self", a
 // misspelt directive is dropped, a CR/LF would split the response.
-import { InvalidValue } from "../config/vars";
+import { InvalidValue, isKeyword } from "../config/vars";
 
 /** `off` is accepted by every header variable: pb-ops then does not send that header. */
 export const OFF = "off";
 export type Off = typeof OFF;
 
 export function isOff(raw: string): boolean {
-  return raw.trim().toLowerCase() === OFF;
+  return isKeyword(raw, OFF);
 }
 
 /** RFC 9110 field-value: visible ASCII, spaces and tabs inside; never CR, LF or other controls. */

@@ -44,13 +44,9 @@ if (require(`${__hooks}/pb_ops/index.js`).batchHookNeeded()) {
   onBatchRequest((e) => require(`${__hooks}/pb_ops/index.js`).onBatchRequest(e));
 }
 
-routerAdd("GET", "/api/ops/health", (e) => {
-  return require(`${__hooks}/pb_ops/index.js`).health(e);
-});
+routerAdd("GET", "/api/ops/health", (e) => require(`${__hooks}/pb_ops/index.js`).health(e));
 
-routerAdd("GET", "/api/ops/backup-status", (e) => {
-  return require(`${__hooks}/pb_ops/index.js`).backupStatus(e);
-});
+routerAdd("GET", "/api/ops/backup-status", (e) => require(`${__hooks}/pb_ops/index.js`).backupStatus(e));
 
 // Deploy lease (src/adapter/lease.ts): `pocketbase pb-ops lease claim|hold|release`, run by the
 // entrypoint, and the loopback route its agent calls to make the server re-read its role.
@@ -62,20 +58,10 @@ $app.rootCmd!.addCommand(
   }),
 );
 
-routerAdd("POST", "/api/ops/lease/refresh", (e) => {
-  return require(`${__hooks}/pb_ops/index.js`).leaseRefresh(e);
-});
+routerAdd("POST", "/api/ops/lease/refresh", (e) => require(`${__hooks}/pb_ops/index.js`).leaseRefresh(e));
 
 // Production audit (src/adapter/audit.ts), restore drill (src/adapter/drill.ts) and alerts
 // (src/adapter/alert.ts). Cron jobs run in a pooled VM, which they hold while they run.
-routerAdd("GET", "/api/ops/audit", (e) => {
-  return require(`${__hooks}/pb_ops/index.js`).audit(e);
-});
-
-routerAdd("POST", "/api/ops/restore-drill", (e) => {
-  return require(`${__hooks}/pb_ops/index.js`).restoreDrillRoute(e);
-});
-
 // The drill's verifier: `pocketbase pb-ops-drill verify TABLE... --dir <restored copy>`.
 $app.rootCmd!.addCommand(
   new Command({
@@ -85,6 +71,11 @@ $app.rootCmd!.addCommand(
     run: (_cmd, args) => require(`${__hooks}/pb_ops/index.js`).drillCommand(args),
   }),
 );
+
+routerAdd("GET", "/api/ops/audit", (e) => require(`${__hooks}/pb_ops/index.js`).audit(e));
+
+routerAdd("POST", "/api/ops/restore-drill", (e) => require(`${__hooks}/pb_ops/index.js`).restoreDrillRoute(e));
+
 
 if (require(`${__hooks}/pb_ops/index.js`).drillSchedule()) {
   cronAdd("pbOpsRestoreDrill", require(`${__hooks}/pb_ops/index.js`).drillSchedule(), () => require(`${__hooks}/pb_ops/index.js`).drillCron());

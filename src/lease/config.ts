@@ -9,7 +9,6 @@ export const leaseVars = {
     name: "PB_LEASE",
     default: "on",
     example: "off",
-    accepted: "on or off (true/false, 1/0, yes/no)",
     meaning:
       "With REPLICA_URL set, the entrypoint takes a lease in the replica bucket before it restores, and an old container hands over (fences writes, ships its last transaction, releases) before the new one restores. `off` = the old behaviour: overlapping deploys lose acknowledged writes and can corrupt the replica.",
     parse: parseBool,

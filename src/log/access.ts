@@ -1,6 +1,6 @@
 // The access line for one request, from plain request facts. The adapter gathers the facts from
 // PocketBase's request event; everything here is pure.
-import type { LogLevel } from "./config";
+import { LEVEL_NAMES, type LogLevel } from "./levels";
 import type { Redactor } from "./redact";
 
 export interface RequestFacts {
@@ -57,8 +57,6 @@ export function accessFields(f: RequestFacts, redactor: Redactor): Record<string
 export function accessLineJson(timeMs: number, level: LogLevel, f: RequestFacts, redactor: Redactor): string {
   return JSON.stringify(fillAccess({ time: new Date(timeMs).toISOString(), level: LEVEL_NAMES[level], msg: "request" }, f, redactor));
 }
-
-const LEVEL_NAMES: Record<LogLevel, string> = { debug: "DEBUG", info: "INFO", warn: "WARN", error: "ERROR" };
 
 /**
  * Adds the access fields to `out` one property at a time (cheap in goja, unlike spread). Every

@@ -1,6 +1,6 @@
 // One log record -> one line. JSON follows Go slog's JSONHandler shape (`time`, `level`, `msg`,
 // then fields) so pb-ops lines read like PocketBase's own structured logs; text is for humans.
-import type { LogLevel } from "./config";
+import { LEVEL_NAMES, type LogLevel } from "./levels";
 
 export interface LogRecord {
   timeMs: number;
@@ -12,7 +12,7 @@ export interface LogRecord {
 const RESERVED = new Set(["time", "level", "msg"]);
 
 export function formatJson(rec: LogRecord): string {
-  const out: Record<string, unknown> = { time: new Date(rec.timeMs).toISOString(), level: rec.level.toUpperCase(), msg: rec.msg };
+  const out: Record<string, unknown> = { time: new Date(rec.timeMs).toISOString(), level: LEVEL_NAMES[rec.level], msg: rec.msg };
   if (rec.fields) {
     for (const k of Object.keys(rec.fields)) {
       const v = rec.fields[k];
@@ -25,7 +25,7 @@ export function formatJson(rec: LogRecord): string {
 }
 
 export function formatText(rec: LogRecord): string {
-  let line = `${new Date(rec.timeMs).toISOString()} ${rec.level.toUpperCase().padEnd(5)} ${rec.msg}`;
+  let line = `${new Date(rec.timeMs).toISOString()} ${LEVEL_NAMES[rec.level].padEnd(5)} ${rec.msg}`;
   if (rec.fields) {
     for (const k of Object.keys(rec.fields)) {
       const v = rec.fields[k];
@@ -53,8 +53,3 @@ function safeStringify(v: unknown): string {
   }
 }
 
-const ORDER: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
-
-export function levelEnabled(min: LogLevel, level: LogLevel): boolean {
-  return ORDER[level] >= ORDER[min];
-}

@@ -1,13 +1,13 @@
 // PB_RATE_LIMIT* variables. Each parses once at load into precomputed values; plan.ts combines them
 // into the rule table the adapter uses.
-import { defineVar, intIn, InvalidValue, listOf, oneOf } from "../config/vars";
+import { defineVar, intIn, InvalidValue, isKeyword, keywordOr, listOf, onOff, oneOf } from "../config/vars";
 import { parseCidr, type Cidr } from "../net/ip";
 import { parseRateWords, parseRules, policyHeaderOf, type Rule } from "./rules";
 
 /** The default rule for every /api/ request, or undefined when off. */
 function parseDefaultRule(raw: string): Rule | undefined {
   const text = raw.trim();
-  if (text === "off") return undefined;
+  if (isKeyword(text, "off")) return undefined;
   const spec = parseRateWords(text.split(/\s+/), false);
   if (spec.name !== undefined) throw new InvalidValue("name= is not accepted here (this rule is named default)");
   const { name: _n, ...rate } = spec;
@@ -36,24 +36,21 @@ export const rateLimitVars = {
     name: "PB_RATE_LIMIT_AUTH",
     default: "on",
     example: "off",
-    accepted: "one of on|off",
     meaning:
       "Built-in stricter buckets (per client address) for superuser and user auth endpoints: password/OTP/OAuth2 sign-in, OTP and password-reset, verification and email-change requests. Active whenever the limiter runs.",
-    parse: oneOf(["on", "off"] as const),
+    parse: onOff,
   }),
   exempt: defineVar({
     name: "PB_RATE_LIMIT_EXEMPT",
     default: "none",
     example: "10.0.0.0/8,2001:db8::/32,203.0.113.7",
-    accepted: "`none` or a comma-separated list of IPv4/IPv6 addresses and CIDRs",
     meaning: "Client addresses (as PocketBase's realIP sees them) that are never limited, e.g. your own monitoring.",
-    parse: (raw: string): readonly Cidr[] => (raw.trim() === "none" ? Object.freeze([]) : listOf(parseCidr)(raw)),
+    parse: keywordOr("none", listOf(parseCidr, "IPv4/IPv6 addresses and CIDR ranges"), Object.freeze([] as Cidr[]) as readonly Cidr[]),
   }),
   superusers: defineVar({
     name: "PB_RATE_LIMIT_SUPERUSERS",
     default: "exempt",
     example: "limit",
-    accepted: "one of exempt|limit",
     meaning: "Whether requests authenticated as a superuser skip the limiter (`exempt`, PocketBase's own choice) or are limited like everyone else.",
     parse: oneOf(["exempt", "limit"] as const),
   }),
@@ -61,7 +58,6 @@ export const rateLimitVars = {
     name: "PB_RATE_LIMIT_MAX_KEYS",
     default: "100000",
     example: "500000",
-    accepted: "a whole number from 1000 to 10000000",
     meaning:
       "Most buckets kept in memory (shared by all VMs). At the cap, full buckets (identical to fresh ones) go first, then those that would be full soonest, so clients being limited stay limited. Measured: about 300 bytes of RSS per bucket (30 MB at the default cap).",
     parse: intIn(1000, 10_000_000),
@@ -70,7 +66,6 @@ export const rateLimitVars = {
     name: "PB_RATE_LIMIT_IPV6_PREFIX",
     default: "64",
     example: "56",
-    accepted: "a whole number from 32 to 128",
     meaning: "IPv6 clients share one bucket per prefix of this length (one subscriber usually holds a whole /64).",
     parse: intIn(32, 128),
   }),

@@ -10,7 +10,7 @@
 // (`/api/files` matches `/api/files/x/y`), `*` matches exactly one segment. @guest / @auth limit the
 // rule to requests without / with an auth token. key=auth keys the bucket by the auth record
 // instead of the client address. The first matching rule decides; a request meets one bucket.
-import { durationIn, InvalidValue } from "../config/vars";
+import { durationIn, InvalidValue, isKeyword } from "../config/vars";
 import type { Limit } from "./bucket";
 
 type KeyKind = "ip" | "auth";
@@ -163,7 +163,7 @@ export function parseRule(text: string, autoName: string): Rule {
 
 /** `rule; rule` or one per line; `none` for no rules. Names must be unique and not built-in. */
 export function parseRules(raw: string, reserved: readonly string[] = BUILTIN_NAMES): readonly Rule[] {
-  if (raw.trim() === "none") return Object.freeze([]);
+  if (isKeyword(raw, "none")) return Object.freeze([]);
   const parts = raw.split(/[;\n]/).map((s) => s.trim());
   if (parts.some((p) => p === "")) throw new InvalidValue("empty rule (stray ; or blank line)");
   const rules = parts.map((p, i) => parseRule(p, `rule${i + 1}`));

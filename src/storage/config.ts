@@ -3,12 +3,12 @@
 // they are gone at the next deploy. The production guide's S3_ENDPOINT, S3_BUCKET, S3_ACCESS_KEY and
 // S3_SECRET_KEY (which PocketBase itself never reads) are accepted as aliases.
 import { ConfigError } from "../config/load";
-import { defineVar, InvalidValue, parseBool } from "../config/vars";
+import { defineVar, InvalidValue, parseBool, isKeyword } from "../config/vars";
 
 /** An http(s) endpoint URL without credentials, path or query; `none` = not set. */
 export function parseEndpoint(raw: string): string | null {
   const v = raw.trim();
-  if (v === "none") return null;
+  if (isKeyword(v, "none")) return null;
   const m = /^(https?):\/\/([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?\/?$/i.exec(v);
   if (!m) throw new InvalidValue("not an http(s) URL with only a host and an optional port");
   return `${m[1]!.toLowerCase()}://${m[2]!.toLowerCase()}${m[3] ?? ""}`;
@@ -17,7 +17,7 @@ export function parseEndpoint(raw: string): string | null {
 /** S3 bucket naming rules (3-63 lower-case letters, digits, dots, hyphens). */
 function parseBucket(raw: string): string | null {
   const v = raw.trim();
-  if (v === "none") return null;
+  if (isKeyword(v, "none")) return null;
   if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(v)) throw new InvalidValue("not an S3 bucket name (3-63 lower-case letters, digits, dots and hyphens)");
   return v;
 }
@@ -31,7 +31,7 @@ function parseRegion(raw: string): string {
 /** Keys are pasted: a stray space or newline makes S3 answer 403 with an invisible cause. */
 function keyParser(what: string): (raw: string) => string | null {
   return (raw) => {
-    if (raw === "none") return null;
+    if (isKeyword(raw, "none")) return null;
     if (!/^[\x21-\x7e]+$/.test(raw)) throw new InvalidValue(`${what} has spaces, line breaks or non-ASCII characters`);
     return raw;
   };
@@ -88,7 +88,6 @@ export const storageVars = {
     name: "PB_S3_FORCE_PATH_STYLE",
     default: "false",
     example: "true",
-    accepted: "true or false",
     meaning: "Address the bucket as `<endpoint>/<bucket>` instead of `<bucket>.<endpoint host>` (MinIO, versitygw and other self-hosted S3 servers need `true`; Spaces and AWS work with `false`).",
     parse: parseBool,
   }),
@@ -140,16 +139,8 @@ export function fileStorageFromConfig(c: StorageConfig): S3FileStorage | null {
   return { enabled: true, endpoint: c.endpoint!, bucket: c.bucket!, region: regionFor(c.endpoint!, c.region), accessKey: c.accessKey!, secret: c.secretKey!, forcePathStyle: c.forcePathStyle };
 }
 
-/** Current settings.s3 as read from PocketBase (plain values). */
-export interface S3Settings {
-  enabled: boolean;
-  endpoint: string;
-  bucket: string;
-  region: string;
-  accessKey: string;
-  secret: string;
-  forcePathStyle: boolean;
-}
+/** Current settings.s3 as read from PocketBase (plain values): the same fields, maybe disabled. */
+export type S3Settings = Omit<S3FileStorage, "enabled"> & { enabled: boolean };
 
 /** Nothing to save when PocketBase already holds exactly this. */
 export function sameFileStorage(want: S3FileStorage, cur: S3Settings): boolean {

@@ -2,7 +2,7 @@
 // variables (src/adapter/superuser.ts), so a fresh deploy needs no `superuser upsert` in a console
 // and no installer link. The password is checked for strength here and never printed.
 import { ConfigError } from "../config/load";
-import { defineVar, InvalidValue } from "../config/vars";
+import { defineVar, InvalidValue, isKeyword } from "../config/vars";
 import { utf8 } from "../backup/sha256";
 
 const PASSWORD_MIN_LENGTH = 12;
@@ -12,14 +12,14 @@ const PASSWORD_MIN_DISTINCT = 6;
 
 function parseSuperuserEmail(raw: string): string | null {
   const v = raw.trim();
-  if (v === "none") return null;
+  if (isKeyword(v, "none")) return null;
   if (!/^[^\s@"<>(),;:]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/.test(v) || v.length > 254) throw new InvalidValue("not an email address");
   return v;
 }
 
 /** Reasons never quote the password (the loader redacts the value; the reason must not leak it either). */
 export function parseSuperuserPassword(raw: string): string | null {
-  if (raw === "none") return null;
+  if (isKeyword(raw, "none")) return null;
   const bytes = utf8(raw).length;
   if ([...raw].length < PASSWORD_MIN_LENGTH) throw new InvalidValue(`too short (${[...raw].length} characters, need at least ${PASSWORD_MIN_LENGTH})`);
   if (bytes > PASSWORD_MAX_BYTES) throw new InvalidValue(`too long (${bytes} bytes, PocketBase takes at most ${PASSWORD_MAX_BYTES})`);

@@ -1,0 +1,18 @@
+// Access to the ops endpoints (backup-status, audit, restore drill): superusers, or a monitor
+// presenting PB_OPS_TOKEN. Their answers are never cached.
+import { mayReadBackupStatus } from "../backup/auth";
+import { getConfig } from "./config";
+
+/**
+ * Who is asking, or null after answering 401 with a Bearer challenge (the caller then returns).
+ * Sets `Cache-Control: no-store` either way.
+ */
+export function opsAccess(e: core.RequestEvent): "superuser" | "token" | null {
+  e.response.header().set("Cache-Control", "no-store");
+  const who = mayReadBackupStatus({ isSuperuser: e.hasSuperuserAuth(), authorization: e.request!.header.get("Authorization"), opsToken: getConfig().backup.opsToken });
+  if (!who) {
+    e.response.header().set("WWW-Authenticate", 'Bearer realm="pb-ops"');
+    e.json(401, { status: 401, message: "Unauthorized.", data: {} });
+  }
+  return who;
+}
