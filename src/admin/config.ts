@@ -1,14 +1,7 @@
-import { defineVar, durationIn, InvalidValue, keywordOr, listOf } from "../config/vars";
+import { defineVar, durationIn, keywordOr, listOf } from "../config/vars";
 import { parseCidr } from "../net/ip";
 import { parseAdminPath } from "./secret-path";
-
-const MIN_SECRET_CHARS = 32;
-
-function parseServerSecret(raw: string): string {
-  if (raw.length < MIN_SECRET_CHARS) throw new InvalidValue(`too short: ${raw.length} characters, need at least ${MIN_SECRET_CHARS}`);
-  if (new Set(raw).size < 8) throw new InvalidValue("too repetitive: fewer than 8 distinct characters");
-  return raw;
-}
+import { MIN_SECRET_CHARS, parseServerSecret } from "./server-secret";
 
 export const adminVars = {
   path: defineVar({

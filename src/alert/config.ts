@@ -2,16 +2,6 @@
 // posted (src/adapter/alert.ts). No URL global in goja, so the URL check is a pattern.
 import { defineVar, durationIn, intIn, InvalidValue, isKeyword } from "../config/vars";
 
-/** An http(s) URL: scheme, host[:port], optional path and query; no spaces, no fragment. */
-export function parseWebhookUrl(raw: string): string | null {
-  const v = raw.trim();
-  if (isKeyword(v, "none")) return null;
-  if (!/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?(\/[^\s#]*)?$/.test(v)) throw new InvalidValue("not an http(s) URL like https://hooks.slack.com/services/...");
-  const port = /^https?:\/\/[^/:]+:(\d+)/.exec(v)?.[1];
-  if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) throw new InvalidValue("port out of range");
-  return v;
-}
-
 export const alertVars = {
   webhook: defineVar({
     name: "PB_ALERT_WEBHOOK",
@@ -38,3 +28,13 @@ export const alertVars = {
     parse: intIn(1, 10),
   }),
 };
+
+/** An http(s) URL: scheme, host[:port], optional path and query; no spaces, no fragment. */
+export function parseWebhookUrl(raw: string): string | null {
+  if (isKeyword(raw, "none")) return null;
+  const v = raw.trim();
+  if (!/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?(\/[^\s#]*)?$/.test(v)) throw new InvalidValue("not an http(s) URL like https://hooks.slack.com/services/...");
+  const port = /^https?:\/\/[^/:]+:(\d+)/.exec(v)?.[1];
+  if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) throw new InvalidValue("port out of range");
+  return v;
+}

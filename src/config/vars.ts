@@ -43,7 +43,7 @@ export class InvalidValue extends Error {}
 /** A parser that says what it accepts (for the boot line and docs/config.md). */
 export type Parser<T> = ((raw: string) => T) & { readonly accepted: string };
 
-function parser<T>(accepted: string, parse: (raw: string) => T): Parser<T> {
+export function parser<T>(accepted: string, parse: (raw: string) => T): Parser<T> {
   return Object.assign((raw: string) => parse(raw), { accepted });
 }
 

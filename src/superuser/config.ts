@@ -2,20 +2,17 @@
 // variables (src/adapter/superuser.ts), so a fresh deploy needs no `superuser upsert` in a console
 // and no installer link. The password is checked for strength here and never printed.
 import { ConfigError } from "../config/load";
-import { defineVar, InvalidValue, isKeyword } from "../config/vars";
+import { defineVar, InvalidValue, isKeyword, keywordOr, parser } from "../config/vars";
 import { utf8 } from "../backup/sha256";
 
-const PASSWORD_MIN_LENGTH = 12;
-/** PocketBase's password field (bcrypt) takes at most 71 bytes. */
-const PASSWORD_MAX_BYTES = 71;
-const PASSWORD_MIN_DISTINCT = 6;
-
-function parseSuperuserEmail(raw: string): string | null {
-  const v = raw.trim();
-  if (isKeyword(v, "none")) return null;
-  if (!/^[^\s@"<>(),;:]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/.test(v) || v.length > 254) throw new InvalidValue("not an email address");
-  return v;
-}
+const parseSuperuserEmail = keywordOr(
+  "none",
+  parser("an email address", (raw) => {
+    const v = raw.trim();
+    if (!/^[^\s@"<>(),;:]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/.test(v) || v.length > 254) throw new InvalidValue("not an email address");
+    return v;
+  }),
+);
 
 /** Reasons never quote the password (the loader redacts the value; the reason must not leak it either). */
 export function parseSuperuserPassword(raw: string): string | null {
@@ -28,12 +25,17 @@ export function parseSuperuserPassword(raw: string): string | null {
   return raw;
 }
 
+// Used by parseSuperuserPassword (hoisted above) and by the accepted text below.
+const PASSWORD_MIN_LENGTH = 12;
+/** PocketBase's password field (bcrypt) takes at most 71 bytes. */
+const PASSWORD_MAX_BYTES = 71;
+const PASSWORD_MIN_DISTINCT = 6;
+
 export const superuserVars = {
   email: defineVar({
     name: "PB_SUPERUSER_EMAIL",
     default: "none",
     example: "ops@example.com",
-    accepted: "`none` or an email address",
     meaning: "With PB_SUPERUSER_PASSWORD: a superuser with this email is created at start, or its password updated when it differs. `none`: superusers are left alone.",
     parse: parseSuperuserEmail,
   }),
