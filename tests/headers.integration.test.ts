@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildConfig } from "../src/config/load";
 import { schema } from "../src/config/schema";
-import { MANAGED_HEADERS } from "../src/headers/defaults";
+import { MANAGED_HEADERS } from "../src/headers/managed";
 import { buildHeaderPlan } from "../src/headers/policy";
 import type { RouteClass } from "../src/headers/route-class";
 import { POCKETBASE_VERSIONS, startPocketBase, type RunningPocketBase } from "./harness/pocketbase";

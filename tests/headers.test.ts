@@ -5,7 +5,8 @@ import { buildConfig, ConfigError } from "../src/config/load";
 import { schema } from "../src/config/schema";
 import { cookieAttributes, checkCookie } from "../src/headers/cookies";
 import { corsDecision, parseCorsOrigins, parseOrigin } from "../src/headers/cors";
-import { ADMIN_CSP, FILES_CSP, MANAGED_HEADERS, PUBLIC_CSP } from "../src/headers/defaults";
+import { ADMIN_CSP, FILES_CSP, PUBLIC_CSP } from "../src/headers/defaults";
+import { MANAGED, MANAGED_HEADERS } from "../src/headers/managed";
 import { isHttpsRequest } from "../src/headers/https";
 import { buildHeaderPlan, type HeaderList } from "../src/headers/policy";
 import { routeClassOf } from "../src/headers/route-class";
@@ -273,5 +274,21 @@ describe("cookies", () => {
     expect(() => checkCookie("pb gate", "x")).toThrow(/invalid cookie name/);
     expect(() => checkCookie("gate", "a;b")).toThrow(/invalid characters/);
     expect(() => checkCookie("gate", "abc-123_~")).not.toThrow();
+  });
+});
+
+describe("one descriptor per managed header", () => {
+  it("names each header once, and every variable it names is a header variable of the schema", () => {
+    expect(new Set(MANAGED_HEADERS).size).toBe(MANAGED.length);
+    const headerVarNames = Object.values(schema.headers).map((v) => v.name);
+    for (const d of MANAGED) for (const v of d.vars) expect(headerVarNames, `${d.name}: ${v}`).toContain(v);
+  });
+
+  it("every header-value variable belongs to exactly one descriptor", () => {
+    const switches = ["PB_SECURITY_HEADERS", "PB_SECURITY_HEADERS_OFF", "PB_CORS_ORIGINS", "PB_ENCRYPTION_COOKIE_SECURE"];
+    for (const v of Object.values(schema.headers)) {
+      if (switches.includes(v.name)) continue;
+      expect(MANAGED.filter((d) => (d.vars as readonly string[]).includes(v.name)).map((d) => d.name), v.name).toHaveLength(1);
+    }
   });
 });

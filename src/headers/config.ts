@@ -2,7 +2,8 @@
 // validated here, once; src/headers/policy.ts turns the result into the final header lists.
 import { defineVar, InvalidValue, isKeyword, keywordOr, listOf, parseBool } from "../config/vars";
 import { parseCorsOrigins } from "./cors";
-import { ADMIN_CSP, API_CSP, FILES_CSP, MANAGED_HEADERS, PUBLIC_CSP } from "./defaults";
+import { ADMIN_CSP, API_CSP, FILES_CSP, PUBLIC_CSP } from "./defaults";
+import { MANAGED_HEADERS } from "./managed";
 import { choiceOrOff, cspValue, DEFAULT_HSTS, hstsValue, isOff, OFF, referrerPolicyValue } from "./values";
 
 const cspOrOff = (raw: string) => (isOff(raw) ? OFF : cspValue(raw));

@@ -1,25 +1,5 @@
-// Default values, anchored on helmet 8's defaults (see docs/headers.md for the side-by-side table)
+// Default CSP values (the managed headers themselves are in managed.ts), anchored on helmet 8's defaults (see docs/headers.md for the side-by-side table)
 // and adapted for an API server that also serves PocketBase's admin UI, record files and pb_public.
-
-/**
- * Every header pb-ops manages (PB_SECURITY_HEADERS_OFF picks from these). helmet's
- * `X-Download-Options: noopen` is left out: it only ever meant something to Internet Explorer 8, and
- * each header costs a JSVM->Go call on every request.
- */
-export const MANAGED_HEADERS = [
-  "Content-Security-Policy",
-  "Cross-Origin-Opener-Policy",
-  "Cross-Origin-Resource-Policy",
-  "Origin-Agent-Cluster",
-  "Referrer-Policy",
-  "Strict-Transport-Security",
-  "X-Content-Type-Options",
-  "X-DNS-Prefetch-Control",
-  "X-Frame-Options",
-  "X-Permitted-Cross-Domain-Policies",
-  "X-XSS-Protection",
-] as const;
-export type ManagedHeader = (typeof MANAGED_HEADERS)[number];
 
 /** JSON responses load nothing and are never framed (OWASP REST Security cheat sheet). */
 export const API_CSP = "default-src 'none'; frame-ancestors 'none'";

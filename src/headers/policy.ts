@@ -2,7 +2,7 @@
 // "request is HTTPS or not". Built once per VM; the request stage only picks a list and loops.
 import type { ConfigOf } from "../config/load";
 import type { headerVars } from "./config";
-import type { ManagedHeader } from "./defaults";
+import { type HeaderInputs, MANAGED, type ManagedHeader } from "./managed";
 import { ROUTE_CLASSES, type RouteClass } from "./route-class";
 import { OFF } from "./values";
 
@@ -25,19 +25,6 @@ export interface HeaderPlan {
   readonly httpsMatters: boolean;
 }
 
-const UPGRADE = "upgrade-insecure-requests";
-
-/**
- * On a page served over http:// the browser would rewrite every http:// subresource, its own
- * included, to https://, which this server does not answer: the directive is kept for HTTPS only.
- */
-function withoutUpgrade(csp: string): string {
-  return csp
-    .split("; ")
-    .filter((d) => d !== UPGRADE)
-    .join("; ");
-}
-
 export function buildHeaderPlan(cfg: HeadersConfig): HeaderPlan {
   const disabled = new Set<string>(cfg.disabled);
   const cspByClass: Record<RouteClass, string> = { api: cfg.csp, files: cfg.cspFiles, admin: cfg.cspAdmin, public: cfg.cspPublic };
@@ -47,28 +34,13 @@ export function buildHeaderPlan(cfg: HeadersConfig): HeaderPlan {
   const frameByClass: Record<RouteClass, string> =
     cfg.frameOptions === "auto" ? { api: "DENY", admin: "DENY", files: OFF, public: "SAMEORIGIN" } : { api: cfg.frameOptions, admin: cfg.frameOptions, files: cfg.frameOptions, public: cfg.frameOptions };
 
-  // `off` in the config means "do not send"; X-DNS-Prefetch-Control's own value is also "off", so
-  // absence is `undefined` here, never the string.
-  const sent = (v: string): string | undefined => (v === OFF ? undefined : v);
+  const inputs: HeaderInputs = { csp: cspByClass, frame: frameByClass, coop: cfg.coop, corp: cfg.corp, corpFiles: cfg.corpFiles, referrerPolicy: cfg.referrerPolicy, hsts: cfg.hsts };
   const listFor = (cls: RouteClass, secure: boolean): HeaderList => {
-    const csp = sent(cspByClass[cls]);
-    const entries: Array<[ManagedHeader, string | undefined]> = [
-      ["Content-Security-Policy", csp !== undefined && !secure ? withoutUpgrade(csp) : csp],
-      ["Cross-Origin-Opener-Policy", sent(cfg.coop)],
-      ["Cross-Origin-Resource-Policy", sent(cls === "files" ? cfg.corpFiles : cfg.corp)],
-      ["Origin-Agent-Cluster", "?1"],
-      ["Referrer-Policy", sent(cfg.referrerPolicy)],
-      ["Strict-Transport-Security", cfg.hsts !== OFF && (secure || cfg.hsts.force) ? cfg.hsts.value : undefined],
-      ["X-Content-Type-Options", "nosniff"],
-      ["X-DNS-Prefetch-Control", "off"],
-      ["X-Frame-Options", sent(frameByClass[cls])],
-      ["X-Permitted-Cross-Domain-Policies", "none"],
-      // The XSS auditor it controls is gone, and `1; mode=block` (PocketBase's value) enabled
-      // cross-site leaks in the browsers that had one; 0 is helmet's and OWASP's advice.
-      ["X-XSS-Protection", "0"],
-    ];
     const kept: Array<readonly [ManagedHeader, string]> = [];
-    for (const [name, value] of entries) if (value !== undefined && !disabled.has(name)) kept.push(Object.freeze([name, value] as const));
+    for (const d of MANAGED) {
+      const value = d.value(inputs, cls, secure);
+      if (value !== undefined && !disabled.has(d.name)) kept.push(Object.freeze([d.name, value] as const));
+    }
     return Object.freeze(kept);
   };
 
