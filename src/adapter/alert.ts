@@ -84,7 +84,7 @@ function tick(url: string, cooldownMs: number, retries: number, nowMs: number): 
     observe("health", observeHealth),
     observe("backup", () => {
       const out = backupReport(nowMs);
-      return { state: out.status, detail: (out.body.reasons as { code: string }[]).map((r) => r.code) };
+      return { state: out.status, detail: (out.body.reasons).map((r) => r.code) };
     }),
     observe("audit", auditState),
     observe("drill", () => {

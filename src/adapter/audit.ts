@@ -94,7 +94,7 @@ function runAudit(ctx: AuditContext): c.CheckResult[] {
   if (ctx.boot) results.push(c.checkReplica(replicaConfigured ? { status: "not_checked", reasons: [] } : { status: "unconfigured", reasons: ["replica_unconfigured"] }));
   else {
     const out = backupReport(nowMs);
-    results.push(c.checkReplica({ status: out.status, reasons: (out.body.reasons as { code: string }[]).map((r) => r.code) }));
+    results.push(c.checkReplica({ status: out.status, reasons: (out.body.reasons).map((r) => r.code) }));
   }
   if (!ctx.boot) {
     const last = lastDrill();

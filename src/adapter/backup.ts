@@ -232,7 +232,7 @@ export function backupReport(nowMs = Date.now()): ReturnType<typeof decideStatus
   const out = decideStatus(input);
   store.set(STORE.backupPending, JSON.stringify(out.pending));
   if (out.syncErrorCount !== null) store.set(STORE.backupSyncErrors, out.syncErrorCount);
-  logChange(out.status, out.body.reasons as { code: string }[]);
+  logChange(out.status, out.body.reasons);
   return out;
 }
 

@@ -85,13 +85,15 @@ export function contiguousTo(files: LtxFile[]): number {
   return reached;
 }
 
-export function summarizeRemote(objects: RemoteObject[]): RemoteSummary {
+type Generation = { newestMs: number; snapshots: number[]; wal: { index: number; offset: number }[] };
+
+/** The objects sorted into v0.5 LTX files and v0.3 generations; everything else is foreign. */
+function sortObjects(objects: RemoteObject[]) {
   const ltx: LtxFile[] = [];
-  const gens = new Map<string, { newestMs: number; snapshots: number[]; wal: { index: number; offset: number }[] }>();
+  const gens = new Map<string, Generation>();
   let foreign = 0;
   let bytes = 0;
   let newest: RemoteSummary["newest"] = null;
-
   for (const o of objects) {
     const l = parseLtxKey(o.key);
     const s = l ? null : V03_SNAPSHOT.exec(o.key);
@@ -112,27 +114,36 @@ export function summarizeRemote(objects: RemoteObject[]): RemoteSummary {
       gens.set(gen, g);
     }
   }
+  return { ltx, gens, foreign, bytes, newest };
+}
 
-  const counted = ltx.length + [...gens.values()].reduce((a, g) => a + g.snapshots.length + g.wal.length, 0);
-  const base = { objects: counted, bytes, foreign, newest };
-  if (counted === 0) return { layout: objects.length ? "unknown" : "empty", ...base };
-
-  // Both layouts under one prefix happen after an upgrade from v0.3 to v0.5: the LTX files are the
-  // live replica then, the generations are history.
-  if (ltx.length) {
-    const levels: V05Summary["levels"] = {};
-    let maxTXID = 0;
-    for (const f of ltx) {
-      const k = String(f.level);
-      const lv = (levels[k] ??= { files: 0, maxTXID: 0 });
-      lv.files++;
-      lv.maxTXID = Math.max(lv.maxTXID, f.maxTXID);
-      maxTXID = Math.max(maxTXID, f.maxTXID);
-    }
-    const reach = contiguousTo(ltx);
-    return { layout: "v0.5", ...base, v05: { maxTXID, levels, restorable: reach === maxTXID, contiguousToTXID: reach } };
+function summarizeV05(ltx: LtxFile[]): V05Summary {
+  const levels: V05Summary["levels"] = {};
+  let maxTXID = 0;
+  for (const f of ltx) {
+    const k = String(f.level);
+    const lv = (levels[k] ??= { files: 0, maxTXID: 0 });
+    lv.files++;
+    lv.maxTXID = Math.max(lv.maxTXID, f.maxTXID);
+    maxTXID = Math.max(maxTXID, f.maxTXID);
   }
+  const reach = contiguousTo(ltx);
+  return { maxTXID, levels, restorable: reach === maxTXID, contiguousToTXID: reach };
+}
 
+/** Why the newest generation cannot be restored: a restore starts at its newest snapshot and replays every WAL index after it. */
+function v03Problem(g: Generation, lastWal: { index: number } | null): string | undefined {
+  if (!g.snapshots.length) return "the newest generation has no snapshot";
+  const snap = Math.max(...g.snapshots);
+  const indexes = new Set(g.wal.map((x) => x.index));
+  const top = lastWal ? lastWal.index : snap;
+  for (let i = snap + 1; i <= top; i++) {
+    if (!indexes.has(i)) return `WAL index ${i.toString(16)} is missing after snapshot ${snap.toString(16)}`;
+  }
+  return undefined;
+}
+
+function summarizeV03(gens: Map<string, Generation>): V03Summary {
   let genId = "";
   for (const [id, g] of gens) if (!genId || g.newestMs > gens.get(genId)!.newestMs) genId = id;
   const g = gens.get(genId)!;
@@ -140,31 +151,25 @@ export function summarizeRemote(objects: RemoteObject[]): RemoteSummary {
     (a, x) => (!a || x.index > a.index || (x.index === a.index && x.offset > a.offset) ? x : a),
     null,
   );
-  let problem: string | undefined;
-  if (!g.snapshots.length) problem = "the newest generation has no snapshot";
-  else {
-    // A restore starts at the newest snapshot and replays every WAL index after it.
-    const snap = Math.max(...g.snapshots);
-    const indexes = new Set(g.wal.map((x) => x.index));
-    const top = lastWal ? lastWal.index : snap;
-    for (let i = snap + 1; i <= top; i++) {
-      if (!indexes.has(i)) {
-        problem = `WAL index ${i.toString(16)} is missing after snapshot ${snap.toString(16)}`;
-        break;
-      }
-    }
-  }
+  const problem = v03Problem(g, lastWal);
   return {
-    layout: "v0.3",
-    ...base,
-    v03: {
-      generation: genId,
-      generations: gens.size,
-      snapshots: g.snapshots.length,
-      walIndex: lastWal ? lastWal.index : null,
-      walOffset: lastWal ? lastWal.offset : null,
-      restorable: !problem,
-      ...(problem ? { problem } : {}),
-    },
+    generation: genId,
+    generations: gens.size,
+    snapshots: g.snapshots.length,
+    walIndex: lastWal ? lastWal.index : null,
+    walOffset: lastWal ? lastWal.offset : null,
+    restorable: !problem,
+    ...(problem ? { problem } : {}),
   };
+}
+
+export function summarizeRemote(objects: RemoteObject[]): RemoteSummary {
+  const { ltx, gens, foreign, bytes, newest } = sortObjects(objects);
+  const counted = ltx.length + [...gens.values()].reduce((a, g) => a + g.snapshots.length + g.wal.length, 0);
+  const base = { objects: counted, bytes, foreign, newest };
+  if (counted === 0) return { layout: objects.length ? "unknown" : "empty", ...base };
+  // Both layouts under one prefix happen after an upgrade from v0.3 to v0.5: the LTX files are the
+  // live replica then, the generations are history.
+  if (ltx.length) return { layout: "v0.5", ...base, v05: summarizeV05(ltx) };
+  return { layout: "v0.3", ...base, v03: summarizeV03(gens) };
 }

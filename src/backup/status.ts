@@ -89,7 +89,7 @@ export interface StatusInput {
 export interface StatusOutput {
   status: Status;
   httpStatus: 200 | 503;
-  body: Record<string, unknown>;
+  body: BackupStatusBody;
   /** To store for the next check. */
   pending: Pending | null;
   syncErrorCount: number | null;
@@ -137,19 +137,20 @@ function trackLag(input: StatusInput, remote: RemoteSummary, localTXID: number |
   return { pending: { sinceMs, ...marker }, lagMs: Math.max(0, nowMs - sinceMs) };
 }
 
-export function decideStatus(input: StatusInput): StatusOutput {
-  const { nowMs, rules, replica, remote, metrics, local } = input;
-  const reasons: Reason[] = [];
-  const add = (severity: Reason["severity"], code: ReasonCode, message: string) => reasons.push({ code, severity, message });
+type AddReason = (severity: Reason["severity"], code: ReasonCode, message: string) => void;
 
-  // Configuration.
+/** Whether the replica is configured at all, and readable. */
+function configReasons(replica: ReplicaConfig, add: AddReason): void {
   if (replica.kind === "unconfigured") add("unconfigured", "replica_unconfigured", replica.reason);
   else if (replica.kind === "invalid") add("failing", "replica_config_invalid", replica.reason);
   else if (!replica.credentials) add("unconfigured", "credentials_missing", "LITESTREAM_ACCESS_KEY_ID and LITESTREAM_SECRET_ACCESS_KEY are needed to read the replica");
+}
 
-  // Litestream's process, through its metrics.
-  let syncErrorCount: number | null = input.lastSyncErrorCount;
-  let localTXID: number | null = local.litestream.txid ?? null;
+/** Litestream's process, through its metrics: alive, new sync errors, and its newest local TXID. */
+function metricsReasons(input: StatusInput, add: AddReason): { syncErrorCount: number | null; localTXID: number | null } {
+  const { metrics } = input;
+  let syncErrorCount = input.lastSyncErrorCount;
+  let localTXID = input.local.litestream.txid ?? null;
   if (metrics.state === "unreachable") add("failing", "litestream_down", `Litestream's metrics endpoint does not answer (${metrics.detail})`);
   else if (metrics.state === "not_litestream") add("failing", "litestream_down", `the metrics endpoint answers without Litestream metrics (${metrics.detail})`);
   else if (metrics.state === "ok") {
@@ -161,110 +162,141 @@ export function decideStatus(input: StatusInput): StatusOutput {
     }
     syncErrorCount = errs;
   }
+  return { syncErrorCount, localTXID };
+}
 
-  // The replica.
-  let pending = input.pending;
-  let lagMs: number | null = null;
+/** The replica as listed: reachable, holds Litestream objects, restorable, caught up. */
+function replicaReasons(input: StatusInput, localTXID: number | null, add: AddReason): { pending: Pending | null; lagMs: number | null } {
+  const { remote, rules } = input;
   if (remote && !remote.ok) {
     if (remote.kind === "unreachable") add("failing", "s3_unreachable", `S3 endpoint unreachable (${remote.detail})`);
     else if (remote.kind === "credentials") add("failing", "s3_credentials_refused", `S3 refused the credentials (${remote.detail})`);
     else add("failing", "s3_error", `S3 listing failed (${remote.detail})`);
-  } else if (remote?.ok) {
-    const s = remote.summary;
-    if (s.layout === "empty" || s.layout === "unknown") {
-      add("failing", "replica_empty", s.layout === "empty" ? "no objects under the replica path" : `no Litestream objects under the replica path (${s.foreign} other objects)`);
-    } else {
-      if (s.v05 && !s.v05.restorable) add("failing", "replica_not_restorable", `LTX files cover TXID 1..${s.v05.contiguousToTXID} without a hole, newest is ${s.v05.maxTXID}`);
-      if (s.v03 && !s.v03.restorable) add("failing", "replica_not_restorable", s.v03.problem ?? "not restorable");
-      const t = trackLag(input, s, localTXID);
-      pending = t.pending;
-      lagMs = t.lagMs;
-      if (lagMs > rules.maxLagMs) add("failing", "replica_lagging", `a local write has been off the replica for ${secs(lagMs)}s (allowed ${secs(rules.maxLagMs)}s)`);
-    }
+    return { pending: input.pending, lagMs: null };
   }
+  if (!remote) return { pending: input.pending, lagMs: null };
+  const s = remote.summary;
+  if (s.layout === "empty" || s.layout === "unknown") {
+    add("failing", "replica_empty", s.layout === "empty" ? "no objects under the replica path" : `no Litestream objects under the replica path (${s.foreign} other objects)`);
+    return { pending: input.pending, lagMs: null };
+  }
+  if (s.v05 && !s.v05.restorable) add("failing", "replica_not_restorable", `LTX files cover TXID 1..${s.v05.contiguousToTXID} without a hole, newest is ${s.v05.maxTXID}`);
+  if (s.v03 && !s.v03.restorable) add("failing", "replica_not_restorable", s.v03.problem ?? "not restorable");
+  const t = trackLag(input, s, localTXID);
+  if (t.lagMs > rules.maxLagMs) add("failing", "replica_lagging", `a local write has been off the replica for ${secs(t.lagMs)}s (allowed ${secs(rules.maxLagMs)}s)`);
+  return t;
+}
 
-  // Local disk.
-  const usedBytes = (local.dbBytes ?? 0) + (local.walBytes ?? 0);
-  const share = usedBytes / rules.diskLimitBytes;
+/** This container: disk share, uploaded files outside the replica, app teams' own checks. Returns the disk share. */
+function localReasons(input: StatusInput, add: AddReason): number {
+  const { local, rules, replica } = input;
+  const share = ((local.dbBytes ?? 0) + (local.walBytes ?? 0)) / rules.diskLimitBytes;
   if (share > rules.diskWarnShare) add("degraded", "disk_high", `data.db + WAL use ${(share * 100).toFixed(1)}% of ${rules.diskLimitBytes} bytes`);
-
   // Uploaded files: Litestream copies data.db only, so with files on the ephemeral disk a restore
   // brings back records whose files are gone. Said once there are files (pb_data/storage is only
   // created by the first upload), so an app that stores none is not degraded for it.
   if (replica.kind !== "unconfigured" && input.files?.storage === "local" && input.files.localFiles) {
     add("degraded", "files_local", "uploaded files are on the local disk (pb_data/storage), which Litestream does not replicate: set PB_S3_* to store them on S3");
   }
-
-  // App teams' own checks.
   for (const c of input.custom ?? []) {
     if (c.status !== "ok") add(c.status, "custom_check", `${c.name}: ${c.message || c.status}`);
   }
+  return share;
+}
 
-  const status: Status = reasons.some((r) => r.severity === "unconfigured")
-    ? "unconfigured"
-    : reasons.some((r) => r.severity === "failing")
-      ? "failing"
-      : reasons.length
-        ? "degraded"
-        : "ok";
+function statusOf(reasons: readonly Reason[]): Status {
+  if (reasons.some((r) => r.severity === "unconfigured")) return "unconfigured";
+  if (reasons.some((r) => r.severity === "failing")) return "failing";
+  return reasons.length ? "degraded" : "ok";
+}
 
+export function decideStatus(input: StatusInput): StatusOutput {
+  const reasons: Reason[] = [];
+  const add: AddReason = (severity, code, message) => reasons.push({ code, severity, message });
+  configReasons(input.replica, add);
+  const { syncErrorCount, localTXID } = metricsReasons(input, add);
+  const { pending, lagMs } = replicaReasons(input, localTXID, add);
+  const diskShare = localReasons(input, add);
+  const status = statusOf(reasons);
+  const body = statusBody(input, { status, reasons, localTXID, pending, lagMs, diskShare });
+  return { status, httpStatus: status === "ok" || status === "degraded" ? 200 : 503, body, pending, syncErrorCount };
+}
+
+const isoOf = (ms: number) => new Date(ms).toISOString();
+
+function replicaBody(replica: ReplicaConfig) {
+  if (replica.kind === "ok") return { url: replica.target.display, source: replica.source, credentials: replica.credentials ? ("set" as const) : ("missing" as const) };
+  return { url: replica.kind === "invalid" ? (replica.display ?? null) : null };
+}
+
+function litestreamBody(metrics: MetricsRead) {
+  if (metrics.state === "ok") return { state: "up" as const, ...metrics.metrics };
+  if (metrics.state === "off") return { state: "not_checked" as const };
+  return { state: "down" as const, detail: metrics.detail };
+}
+
+function remoteBody(remote: RemoteRead | null, nowMs: number) {
+  if (!remote) return { state: "not_checked" as const };
+  const listed = { listedAt: isoOf(remote.listedAtMs), cached: remote.cached, client: remote.client ?? null };
+  if (!remote.ok) return { state: remote.kind, detail: remote.detail, ...listed };
+  const s = remote.summary;
+  return {
+    state: "ok" as const,
+    layout: s.layout,
+    objects: s.objects,
+    bytes: s.bytes,
+    newestObject: s.newest ? { key: s.newest.key, modifiedAt: isoOf(s.newest.modTimeMs), ageSeconds: secs(nowMs - s.newest.modTimeMs) } : null,
+    ...(s.v05 ? { txid: s.v05.maxTXID, levels: s.v05.levels, restorable: s.v05.restorable } : {}),
+    ...(s.v03 ? { generation: s.v03.generation, generations: s.v03.generations, snapshots: s.v03.snapshots, walIndex: s.v03.walIndex, walOffset: s.v03.walOffset, restorable: s.v03.restorable } : {}),
+    ...listed,
+  };
+}
+
+function builtinBackupsBody(b: StatusInput["builtinBackups"], nowMs: number) {
+  if ("error" in b) return { error: b.error };
+  const n = b.newest;
+  return { count: b.count, newest: n ? { key: n.key, size: n.size, modifiedAt: isoOf(n.modTimeMs), ageSeconds: secs(nowMs - n.modTimeMs) } : null };
+}
+
+interface Decided {
+  status: Status;
+  reasons: Reason[];
+  localTXID: number | null;
+  pending: Pending | null;
+  lagMs: number | null;
+  diskShare: number;
+}
+
+/** The JSON body of GET /api/ops/backup-status (the adapter adds access, lease and restoreDrill). */
+function statusBody(input: StatusInput, d: Decided) {
+  const { nowMs, rules, local, remote } = input;
   const s = remote?.ok ? remote.summary : null;
-  const body: Record<string, unknown> = {
-    status,
-    reasons,
-    checkedAt: new Date(nowMs).toISOString(),
+  return {
+    status: d.status,
+    reasons: d.reasons,
+    checkedAt: isoOf(nowMs),
     maxLagSeconds: secs(rules.maxLagMs),
-    replica:
-      replica.kind === "ok"
-        ? { url: replica.target.display, source: replica.source, credentials: replica.credentials ? "set" : "missing" }
-        : { url: replica.kind === "invalid" ? (replica.display ?? null) : null },
+    replica: replicaBody(input.replica),
     local: {
       dbBytes: local.dbBytes,
       walBytes: local.walBytes,
-      lastWriteAt: local.walModMs !== null && (local.walBytes ?? 0) > 0 ? new Date(local.walModMs).toISOString() : null,
+      lastWriteAt: local.walModMs !== null && (local.walBytes ?? 0) > 0 ? isoOf(local.walModMs) : null,
       diskLimitBytes: rules.diskLimitBytes,
-      diskShare: Math.round(share * 10000) / 10000,
+      diskShare: Math.round(d.diskShare * 10000) / 10000,
       litestream: local.litestream,
-      txid: localTXID,
+      txid: d.localTXID,
     },
-    litestream:
-      metrics.state === "ok"
-        ? { state: "up", ...metrics.metrics }
-        : metrics.state === "off"
-          ? { state: "not_checked" }
-          : { state: "down", detail: metrics.detail },
-    remote: !remote
-      ? { state: "not_checked" }
-      : !remote.ok
-        ? { state: remote.kind, detail: remote.detail, listedAt: new Date(remote.listedAtMs).toISOString(), cached: remote.cached, client: remote.client ?? null }
-        : {
-            state: "ok",
-            layout: s!.layout,
-            objects: s!.objects,
-            bytes: s!.bytes,
-            newestObject: s!.newest ? { key: s!.newest.key, modifiedAt: new Date(s!.newest.modTimeMs).toISOString(), ageSeconds: secs(nowMs - s!.newest.modTimeMs) } : null,
-            ...(s!.v05 ? { txid: s!.v05.maxTXID, levels: s!.v05.levels, restorable: s!.v05.restorable } : {}),
-            ...(s!.v03 ? { generation: s!.v03.generation, generations: s!.v03.generations, snapshots: s!.v03.snapshots, walIndex: s!.v03.walIndex, walOffset: s!.v03.walOffset, restorable: s!.v03.restorable } : {}),
-            listedAt: new Date(remote.listedAtMs).toISOString(),
-            cached: remote.cached,
-            client: remote.client ?? null,
-          },
+    litestream: litestreamBody(input.metrics),
+    remote: remoteBody(remote, nowMs),
     lag: {
-      seconds: secs(lagMs),
-      pendingSince: pending ? new Date(pending.sinceMs).toISOString() : null,
-      txidBehind: s?.v05 && localTXID !== null ? Math.max(0, localTXID - s.v05.maxTXID) : null,
+      seconds: secs(d.lagMs),
+      pendingSince: d.pending ? isoOf(d.pending.sinceMs) : null,
+      txidBehind: s?.v05 && d.localTXID !== null ? Math.max(0, d.localTXID - s.v05.maxTXID) : null,
     },
-    builtinBackups:
-      "error" in input.builtinBackups
-        ? { error: input.builtinBackups.error }
-        : {
-            count: input.builtinBackups.count,
-            newest: input.builtinBackups.newest
-              ? { key: input.builtinBackups.newest.key, size: input.builtinBackups.newest.size, modifiedAt: new Date(input.builtinBackups.newest.modTimeMs).toISOString(), ageSeconds: secs(nowMs - input.builtinBackups.newest.modTimeMs) }
-              : null,
-          },
+    builtinBackups: builtinBackupsBody(input.builtinBackups, nowMs),
+    ...(input.custom?.length ? { custom: input.custom } : {}),
+    ...(input.files ? { files: input.files } : {}),
   };
-  if (input.custom?.length) body.custom = input.custom;
-  if (input.files) body.files = input.files;
-  return { status, httpStatus: status === "ok" || status === "degraded" ? 200 : 503, body, pending, syncErrorCount };
 }
+
+type BackupStatusBody = ReturnType<typeof statusBody>;
