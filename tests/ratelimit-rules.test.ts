@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { buildConfig, ConfigError } from "../src/config/load";
 import { schema } from "../src/config/schema";
 import { BUILTIN_AUTH_RULES, buildPlan } from "../src/ratelimit/plan";
-import { firstMatch, parseRateWords, parseRule, parseRules, segmentsOf } from "../src/ratelimit/rules";
+import { firstMatch, matchMemoKey, parseRateWords, parseRule, parseRules, segmentsOf } from "../src/ratelimit/rules";
 
 const req = (method: string, path: string, authenticated = false) => ({ method, segments: segmentsOf(path), authenticated });
 
@@ -137,5 +137,20 @@ describe("PB_RATE_LIMIT* through the config loader", () => {
     ["PB_RATE_LIMIT_IPV6_PREFIX", "200"],
   ])("%s=%j is a ConfigError (stops boot)", (name, value) => {
     expect(() => buildConfig(schema, { [name]: value })).toThrow(ConfigError);
+  });
+});
+
+describe("the match memo key", () => {
+  it("differs whenever a fact the matcher reads differs (method, audience, path, collection spelling)", () => {
+    const base = matchMemoKey("GET", "/api/collections/posts/records", "posts", false);
+    expect(matchMemoKey("GET", "/api/collections/posts/records", "posts", false)).toBe(base);
+    for (const other of [
+      matchMemoKey("POST", "/api/collections/posts/records", "posts", false),
+      matchMemoKey("GET", "/api/collections/posts/records", "posts", true),
+      matchMemoKey("GET", "/api/collections/Posts/records", "Posts", false),
+      matchMemoKey("GET", "/api/collections/posts/records/x", "posts", false),
+    ]) {
+      expect(other).not.toBe(base);
+    }
   });
 });

@@ -8,7 +8,7 @@ import { allowN, type BucketState } from "../ratelimit/bucket";
 import { rateLimitHeader, retryAfterSeconds, withMember } from "../ratelimit/headers";
 import { bucketKey, buildPlan, isExemptIp, shardOf, type Plan } from "../ratelimit/plan";
 import { collectionSegmentOf } from "../admin/paths";
-import { canonicalSegments, firstMatch, parseRateWords, policyHeaderOf, type RateSpec, type Rule } from "../ratelimit/rules";
+import { canonicalSegments, firstMatch, matchMemoKey, parseRateWords, policyHeaderOf, type RateSpec, type Rule } from "../ratelimit/rules";
 import { takeFromShard, type Shard, type TakeResult } from "../ratelimit/table";
 import { rateLimitWarnings } from "../ratelimit/warnings";
 import { REQUEST_ID_HEADER } from "../log/request-id";
@@ -150,24 +150,45 @@ function logRejection(e: core.RequestEvent, state: { requestId: string }, rule: 
  * (replacing an earlier member of the same name), so a route's own limit sits next to the
  * middleware's.
  */
-function enforce(e: core.RequestEvent, h: http.Header, state: Pick<RequestState, "requestId" | "fields">, p: Plan, name: string, policyHeader: string, spec: RateSpec, key: string, cost: number, merge: boolean, logKey = key, inRoute = false): TakeResult {
-  const r = take(p, key, spec, cost);
-  const limitValue = rateLimitHeader(name, spec.limit, r.decision.tokens);
-  if (merge) {
-    h.set("RateLimit-Policy", withMember(h.get("RateLimit-Policy"), name, policyHeader));
+/** A rule, or an app route's own limit shaped like one. */
+type Limited = RateSpec & { readonly name: string; readonly policyHeader: string };
+
+/** How a limit is enforced: where its headers go and what it logs. */
+interface EnforceOptions {
+  /** Add to RateLimit and RateLimit-Policy already set (batch sub-requests, app routes) rather than replace them. */
+  readonly merge: boolean;
+  /** Tokens this request takes; the limit's own cost when absent. */
+  readonly cost?: number;
+  /** The bucket key as logs show it (a caller-chosen key is hidden); the key itself when absent. */
+  readonly logKey?: string;
+  /** Called from an app route (another VM than the pipeline): the outcome travels on the event. */
+  readonly inRoute?: boolean;
+}
+
+// Constant options for the per-request paths: no object is made per request.
+const IN_PIPELINE: EnforceOptions = Object.freeze({ merge: false });
+const IN_BATCH: EnforceOptions = Object.freeze({ merge: true });
+
+function enforce(e: core.RequestEvent, h: http.Header, state: Pick<RequestState, "requestId" | "fields">, p: Plan, limited: Limited, key: string, how: EnforceOptions): TakeResult {
+  const name = limited.name;
+  const cost = how.cost ?? limited.cost;
+  const r = take(p, key, limited, cost);
+  const limitValue = rateLimitHeader(name, limited.limit, r.decision.tokens);
+  if (how.merge) {
+    h.set("RateLimit-Policy", withMember(h.get("RateLimit-Policy"), name, limited.policyHeader));
     h.set("RateLimit", withMember(h.get("RateLimit"), name, limitValue));
   } else {
-    h.set("RateLimit-Policy", policyHeader);
+    h.set("RateLimit-Policy", limited.policyHeader);
     h.set("RateLimit", limitValue);
   }
   state.fields.rateLimit = r.decision.allowed ? "allowed" : "limited";
   state.fields.rateLimitRule = name;
-  if (inRoute) e.set(EVENT.routeRateLimit, `${state.fields.rateLimit} ${name}`);
+  if (how.inRoute) e.set(EVENT.routeRateLimit, `${state.fields.rateLimit} ${name}`);
   if (r.evicted > 0) logEviction(r.evicted);
   if (!r.decision.allowed) {
-    const retryAfter = retryAfterSeconds(spec.limit, r.decision.tokens, cost);
+    const retryAfter = retryAfterSeconds(limited.limit, r.decision.tokens, cost);
     h.set("Retry-After", String(retryAfter));
-    logRejection(e, state, name, logKey, retryAfter);
+    logRejection(e, state, name, how.logKey ?? key, retryAfter);
     throw new TooManyRequestsError("Too Many Requests.", {});
   }
   return r;
@@ -193,7 +214,7 @@ function canonicalCollection(collection: string): string | undefined {
  * collection is renamed, and the memo is bounded.
  */
 function ruleFor(p: Plan, method: string, path: string, collection: string, authenticated: boolean): Rule | null {
-  const ruleKey = (authenticated ? "a " : "g ") + method + " " + path + " " + collection;
+  const ruleKey = matchMemoKey(method, path, collection, authenticated);
   const known = ruleMemo.get(ruleKey);
   if (known !== undefined) return known;
   const segments = canonicalSegments(path, canonicalCollection(collection));
@@ -223,7 +244,7 @@ export const rateLimitStage: PreStage = (e, state) => {
     state.fields.rateLimit = "exempt";
     return;
   }
-  enforce(e, state.responseHeaders, state, p, rule.name, rule.policyHeader, rule, keyFor(e, p, rule, ip, authenticated), rule.cost, false);
+  enforce(e, state.responseHeaders, state, p, rule, keyFor(e, p, rule, ip, authenticated), IN_PIPELINE);
 };
 
 /**
@@ -254,7 +275,7 @@ export function limitBatch(e: core.BatchRequestEvent, re: core.RequestEvent): vo
     const rule = ruleFor(p, String(r.method).toUpperCase(), path, c ? c.collection : "", authenticated);
     if (!rule) continue;
     // The batch's own request event: its fields (request, response) are what logs and keys read.
-    enforce(re, h, { requestId: h.get(REQUEST_ID_HEADER), fields: {} }, p, rule.name, rule.policyHeader, rule, keyFor(re, p, rule, ip, authenticated), rule.cost, true);
+    enforce(re, h, { requestId: h.get(REQUEST_ID_HEADER), fields: {} }, p, rule, keyFor(re, p, rule, ip, authenticated), IN_BATCH);
   }
 }
 
@@ -272,7 +293,7 @@ export interface RateLimitResult {
   exempt: boolean;
 }
 
-const specCache: Record<string, RateSpec & { policyHeader: string }> = {};
+const specCache: Record<string, Limited> = {};
 const APP_NAME = /^[a-z0-9][a-z0-9_-]{0,31}$/;
 
 /**
@@ -297,7 +318,7 @@ export function rateLimit(e: core.RequestEvent, name: string, spec: string, opti
     try {
       const s = parseRateWords(String(spec).trim().split(/\s+/), true);
       if (s.name !== undefined) throw new Error("name= belongs in the first argument");
-      parsed = specCache[cacheKey] = { ...s, policyHeader: policyHeaderOf(name, s.count, s.windowS) };
+      parsed = specCache[cacheKey] = { ...s, name, policyHeader: policyHeaderOf(name, s.count, s.windowS) };
     } catch (err) {
       throw new InternalServerError(
         `pb-ops rateLimit(e, ${JSON.stringify(name)}, ${JSON.stringify(spec)}): ${(err as Error).message}; expected COUNT/WINDOW [burst=N] [cost=N] [key=ip|auth], like 3/10m`,
@@ -317,7 +338,7 @@ export function rateLimit(e: core.RequestEvent, name: string, spec: string, opti
   const h = e.response.header();
   // The route runs in another VM than the pbOps middleware, so its RequestState is out of reach:
   // the outcome travels on the event (read back by the access line), the request id on the header.
-  const r = enforce(e, h, { requestId: h.get(REQUEST_ID_HEADER), fields: {} }, p, name, parsed.policyHeader, parsed, key, cost, true, logKey, true);
+  const r = enforce(e, h, { requestId: h.get(REQUEST_ID_HEADER), fields: {} }, p, parsed, key, { merge: true, cost, logKey, inRoute: true });
   return { remaining: Math.max(0, Math.floor(r.decision.tokens)), exempt: false };
 }
 

@@ -196,6 +196,15 @@ function ruleMatches(rule: Rule, req: RequestFacts): boolean {
 }
 
 /**
+ * The memo key of a request for firstMatch: every fact ruleMatches reads (the method, whether the
+ * request is authenticated, the path and its `{collection}` value as spelt, which canonicalSegments
+ * resolves). Built here, beside the matcher, so a fact added to a rule is added to the key too.
+ */
+export function matchMemoKey(method: string, path: string, collection: string, authenticated: boolean): string {
+  return (authenticated ? "a " : "g ") + method + " " + path + " " + collection;
+}
+
+/**
  * The first rule that matches. Go serves HEAD with the GET handler (the query runs all the same),
  * so HEAD meets the rules written for GET, unless a rule names HEAD itself.
  */
