@@ -2,10 +2,10 @@
 // stops boot with exactly one line naming the variable, the value and the accepted form; the
 // `pb-ops lease` console command exists and says when the lease is off.
 import { describe, expect, it } from "vitest";
-import { expectBootRefused } from "./harness/boot";
+import { type BadValue, describeBadValues } from "./harness/boot";
 import { POCKETBASE_VERSIONS, freePort, runPocketBase } from "./harness/pocketbase";
 
-const BAD_VALUES: [string, string, RegExp][] = [
+const BAD_VALUES: BadValue[] = [
   ["PB_LEASE", "sometimes", /not a boolean/],
   ["PB_LEASE", "", /set but empty/],
   ["PB_LEASE_HEARTBEAT", "100ms", /out of range 500ms\.\.60000ms/],
@@ -16,11 +16,9 @@ const BAD_VALUES: [string, string, RegExp][] = [
   ["PB_LEASE_TTLL", "60s", /did you mean PB_LEASE_TTL/],
 ];
 
-describe.each(POCKETBASE_VERSIONS)("PocketBase %s", (version: string) => {
-  it.each(BAD_VALUES)("%s=%j stops boot with one line", (name, value, why) => {
-    expectBootRefused(version, name, value, why);
-  });
+describeBadValues(BAD_VALUES);
 
+describe.each(POCKETBASE_VERSIONS)("PocketBase %s", (version: string) => {
   it("a handoff timeout shorter than the TTL stops boot with one line naming the handoff timeout", () => {
     const res = runPocketBase(version, ["serve", "--http", "127.0.0.1:0"], { env: { PB_LEASE_TTL: "90s", PB_LEASE_HANDOFF_TIMEOUT: "60s" } });
     expect(res.status).toBe(1);

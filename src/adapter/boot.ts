@@ -2,19 +2,15 @@
 // every CLI command). A bad PB_* value must stop PocketBase here, with one line, not at the first
 // request.
 import { checkConfig } from "../config/checks";
-import { ConfigError } from "../config/load";
+import { ConfigError, type Env } from "../config/load";
 import { getConfig } from "./config";
-import { leaseBootError } from "./lease";
 import { onServe } from "./serve";
 import { captureStdout } from "./stdout";
 import { STORE } from "./keys";
 
-
 export function boot(): void {
   try {
-    checkConfig(getConfig());
-    const leaseErr = leaseBootError();
-    if (leaseErr) throw leaseErr;
+    checkConfig(getConfig(), process.env as Env);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     console.error(err.message);

@@ -10,7 +10,6 @@
 // still holds. The entrypoint (supervisor) stops Litestream when the agent exits.
 import { replicaFromEnv } from "../backup/replica";
 import { parseLtxName } from "../backup/remote";
-import type { ConfigError } from "../config/load";
 import { decideClaim, decideHolder, leaseKey, markPrevious, releaseOwn, newClaimMemory, observe, type Holder, type Lease, type RenewResult } from "../lease/decide";
 import { leaseSettingsError, selfFenceAfterMs, type LeaseSettings } from "../lease/config";
 import { constantTimeEqual } from "../crypto/constant-time";
@@ -42,11 +41,6 @@ function settings(): LeaseSettings {
   const err = leaseSettingsError(s, env());
   if (err) throw err;
   return s;
-}
-
-/** Boot-time check across the PB_LEASE_* variables (one line, like every bad value). */
-export function leaseBootError(): ConfigError | null {
-  return leaseSettingsError(getConfig().lease, env());
 }
 
 function stateDir(): string {
