@@ -1,6 +1,4 @@
-// Pure admin-gate logic: path classification, secret-path strength, CIDR matching, the signed gate
-// cookie (against node:crypto's HMAC), the access decision and the bounded denial log.
-import { createHmac } from "node:crypto";
+
 import { describe, expect, it } from "vitest";
 import { constantTimeEqual } from "../src/crypto/constant-time";
 import { decide, type AdminFacts } from "../src/admin/decide";
@@ -9,8 +7,8 @@ import { spendLogBudget, type LogBudget } from "../src/admin/log-budget";
 import { classifyPath, cleanPath, SUPERUSERS_ID } from "../src/admin/paths";
 import { parseAdminPath } from "../src/admin/secret-path";
 import { findAdminLinks } from "../src/admin/templates";
+import { hmacHex } from "./harness/admin";
 
-const hmac = (text: string, key: string) => createHmac("sha256", key).update(text).digest("hex");
 
 describe("cleanPath (Go path.Clean, trailing slash kept like ServeMux)", () => {
   it.each([
@@ -88,29 +86,29 @@ describe("gate cookie", () => {
   const key = { secret: "s".repeat(10) + "0123456789abcdefghijklmnopqrstuv", adminPath: "/k7Qm2vX9pL4wR8tZ3nB6" };
   const now = 1_800_000_000;
   const ttl = 3600;
-  const good = signGate(key, now + ttl, hmac);
+  const good = signGate(key, now + ttl, hmacHex);
 
   it("is v1.<exp>.<HMAC-SHA256 hex> and verifies", () => {
     expect(good).toMatch(/^v1\.\d+\.[0-9a-f]{64}$/);
-    expect(verifyGate(good, key, now, ttl, hmac)).toBe("valid");
+    expect(verifyGate(good, key, now, ttl, hmacHex)).toBe("valid");
   });
   it("refuses expired, far-future, tampered, foreign-secret and foreign-path cookies", () => {
-    expect(verifyGate(signGate(key, now - 1, hmac), key, now, ttl, hmac)).toBe("expired");
-    expect(verifyGate(signGate(key, now + 10 * ttl, hmac), key, now, ttl, hmac)).toBe("expired");
+    expect(verifyGate(signGate(key, now - 1, hmacHex), key, now, ttl, hmacHex)).toBe("expired");
+    expect(verifyGate(signGate(key, now + 10 * ttl, hmacHex), key, now, ttl, hmacHex)).toBe("expired");
     const [v, exp, mac] = good.split(".");
-    expect(verifyGate(`${v}.${Number(exp) + 1}.${mac}`, key, now, ttl, hmac)).toBe("bad-signature");
+    expect(verifyGate(`${v}.${Number(exp) + 1}.${mac}`, key, now, ttl, hmacHex)).toBe("bad-signature");
     const flipped = mac!.slice(0, -1) + (mac!.endsWith("0") ? "1" : "0");
-    expect(verifyGate(`${v}.${exp}.${flipped}`, key, now, ttl, hmac)).toBe("bad-signature");
-    expect(verifyGate(signGate({ ...key, secret: key.secret + "x" }, now + ttl, hmac), key, now, ttl, hmac)).toBe("bad-signature");
-    expect(verifyGate(signGate({ ...key, adminPath: "/other9f86d081884c7d65" }, now + ttl, hmac), key, now, ttl, hmac)).toBe("bad-signature");
-    for (const bad of ["x", "v2." + good.slice(3), good.toUpperCase(), good + "0", `${v}.${exp}`, ""]) expect(verifyGate(bad, key, now, ttl, hmac)).not.toBe("valid");
+    expect(verifyGate(`${v}.${exp}.${flipped}`, key, now, ttl, hmacHex)).toBe("bad-signature");
+    expect(verifyGate(signGate({ ...key, secret: key.secret + "x" }, now + ttl, hmacHex), key, now, ttl, hmacHex)).toBe("bad-signature");
+    expect(verifyGate(signGate({ ...key, adminPath: "/other9f86d081884c7d65" }, now + ttl, hmacHex), key, now, ttl, hmacHex)).toBe("bad-signature");
+    for (const bad of ["x", "v2." + good.slice(3), good.toUpperCase(), good + "0", `${v}.${exp}`, ""]) expect(verifyGate(bad, key, now, ttl, hmacHex)).not.toBe("valid");
   });
   it("parses Cookie headers, keeps duplicates and takes the best copy", () => {
     expect(cookieValues(["a=1; pbops_gate=x; b=2", 'pbops_gate="y"'], "pbops_gate")).toEqual(["x", "y"]);
     expect(cookieValues(["PBOPS_GATE=x"], "pbops_gate")).toEqual([]);
-    expect(checkGateCookies([`pbops_gate=junk; pbops_gate=${good}`], key, now, ttl, hmac)).toBe("valid");
-    expect(checkGateCookies(["pbops_gate=junk"], key, now, ttl, hmac)).toBe("malformed");
-    expect(checkGateCookies([], key, now, ttl, hmac)).toBe("missing");
+    expect(checkGateCookies([`pbops_gate=junk; pbops_gate=${good}`], key, now, ttl, hmacHex)).toBe("valid");
+    expect(checkGateCookies(["pbops_gate=junk"], key, now, ttl, hmacHex)).toBe("malformed");
+    expect(checkGateCookies([], key, now, ttl, hmacHex)).toBe("missing");
   });
   it("Set-Cookie is HttpOnly, SameSite=Strict, Path=/, Max-Age, Secure on request", () => {
     expect(gateSetCookie("v", 60, false)).toBe("pbops_gate=v; Path=/; Max-Age=60; HttpOnly; SameSite=Strict");

@@ -3,19 +3,19 @@
 // request carries the gate cookie from the secret path or a superuser token; a bypass corpus of
 // raw-socket requests is refused one by one; a stock server (no PB_ADMIN_PATH) shows the same
 // requests do reach the admin UI without pb-ops, so each corpus test could fail.
-import { createHmac, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signGate } from "../src/admin/gate-cookie";
 import { POCKETBASE_VERSIONS, SUPERUSER, startPocketBase, type RunningPocketBase } from "./harness/pocketbase";
 import { comparable, header, rawRequest, type RawResponse } from "./harness/raw-http";
 import { pocketbaseLogs as logs } from "./harness/logs";
+import { gateCookie, hmacHex } from "./harness/admin";
 
 const ADMIN_PATH = "/k7Qm2vX9pL4wR8tZ3nB6x";
 const OPS_SECRET = "test-secret-" + "9f86d081884c7d659a2feaa0c55ad015bf4f1b2b";
-const hmac = (text: string, key: string) => createHmac("sha256", key).update(text).digest("hex");
 const nowS = () => Math.floor(Date.now() / 1000);
 const cookieFor = (opts: { exp?: number; secret?: string; path?: string } = {}) =>
-  signGate({ secret: opts.secret ?? OPS_SECRET, adminPath: opts.path ?? ADMIN_PATH }, opts.exp ?? nowS() + 3600, hmac);
+  signGate({ secret: opts.secret ?? OPS_SECRET, adminPath: opts.path ?? ADMIN_PATH }, opts.exp ?? nowS() + 3600, hmacHex);
 const rand = () => "zz" + randomBytes(8).toString("hex");
 const JSON_HEADERS = { "Content-Type": "application/json" };
 const CREDENTIALS = JSON.stringify({ identity: SUPERUSER.email, password: SUPERUSER.password });
@@ -150,10 +150,11 @@ async function send(pb: RunningPocketBase, c: Case, target: string): Promise<Raw
   return rawRequest(pb.port, c.method ?? "GET", expand(target, pb.port), c.headers?.() ?? {}, c.body);
 }
 
-async function gateCookie(pb: RunningPocketBase): Promise<string> {
-  const r = await rawRequest(pb.port, "GET", ADMIN_PATH);
-  expect(r.status).toBe(302);
-  return header(r, "Set-Cookie")!.split(";")[0]!;
+/** The gate cookie; the admin path must set one. */
+async function openGate(pb: RunningPocketBase): Promise<string> {
+  const cookie = await gateCookie(pb, ADMIN_PATH);
+  expect(cookie).toBeDefined();
+  return cookie!;
 }
 
 async function superuserToken(pb: RunningPocketBase, cookie: string): Promise<{ token: string; id: string }> {
@@ -172,7 +173,7 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s", (version: string) => {
       startPocketBase({ version, env: { PB_ADMIN_PATH: ADMIN_PATH, PB_OPS_SECRET: OPS_SECRET, PB_ADMIN_GATE_TTL: "12h" } }),
       startPocketBase({ version }),
     ]);
-    const cookie = await gateCookie(pb);
+    const cookie = await openGate(pb);
     ({ token: suToken, id: superuserId } = await superuserToken(pb, cookie));
     const email = `u${rand()}@example.com`;
     const created = await fetch(`${pb.url}/api/collections/users/records`, {
@@ -248,7 +249,7 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s", (version: string) => {
     });
 
     it("with the cookie, /_/ serves the admin UI and its assets", async () => {
-      const cookie = await gateCookie(pb);
+      const cookie = await openGate(pb);
       const page = await rawRequest(pb.port, "GET", "/_/", { Cookie: cookie });
       expect(page.status).toBe(200);
       expect(page.body.toString()).toContain("<title>PocketBase</title>");
@@ -263,7 +264,7 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s", (version: string) => {
     });
 
     it("superuser password auth works with the gate cookie", async () => {
-      const cookie = await gateCookie(pb);
+      const cookie = await openGate(pb);
       const r = await rawRequest(pb.port, "POST", `${SU}/auth-with-password`, { ...JSON_HEADERS, Cookie: cookie }, CREDENTIALS);
       expect(r.status).toBe(200);
       expect(r.body.toString()).toContain('"token"');

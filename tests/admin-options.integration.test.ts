@@ -7,17 +7,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { POCKETBASE_VERSIONS, SUPERUSER, startPocketBase, type RunningPocketBase } from "./harness/pocketbase";
-import { comparable, header, rawRequest } from "./harness/raw-http";
+import { comparable, rawRequest } from "./harness/raw-http";
+import { gateCookie } from "./harness/admin";
 
 const ADMIN_PATH = "/Zr4pT8kW2mQ9vL6xN3bH";
 const JSON_HEADERS = { "Content-Type": "application/json" };
 const CREDENTIALS = JSON.stringify({ identity: SUPERUSER.email, password: SUPERUSER.password });
 const SU_AUTH = "/api/collections/_superusers/auth-with-password";
-
-async function gateCookie(pb: RunningPocketBase, headers: Record<string, string> = {}): Promise<string | undefined> {
-  const r = await rawRequest(pb.port, "GET", ADMIN_PATH, headers);
-  return header(r, "Set-Cookie")?.split(";")[0];
-}
 
 describe.each(POCKETBASE_VERSIONS)("PocketBase %s", (version: string) => {
   describe("PB_ADMIN_ALLOW_IPS, resolved through the trusted-proxy settings", () => {
@@ -70,7 +66,7 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s", (version: string) => {
     afterAll(async () => pb?.stop());
 
     it("from outside the allowlist the secret path hands out no cookie and a valid cookie does not help", async () => {
-      expect(await gateCookie(pb)).toBeUndefined();
+      expect(await gateCookie(pb, ADMIN_PATH)).toBeUndefined();
       const miss = comparable(await rawRequest(pb.port, "GET", "/zz-unknown"));
       expect(comparable(await rawRequest(pb.port, "GET", ADMIN_PATH))).toBe(miss);
     });
@@ -82,7 +78,7 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s", (version: string) => {
 
     it("is written once to pb_data/.pb_ops_secret (0600), survives a restart, and deleting it rotates", async () => {
       let pb = await startPocketBase({ version, dataDir, env: { PB_ADMIN_PATH: ADMIN_PATH } });
-      const cookie = (await gateCookie(pb))!;
+      const cookie = (await gateCookie(pb, ADMIN_PATH))!;
       expect((await rawRequest(pb.port, "GET", "/_/", { Cookie: cookie })).status).toBe(200);
       const file = join(dataDir, ".pb_ops_secret");
       expect(statSync(file).mode & 0o777).toBe(0o600);

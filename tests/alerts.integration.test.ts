@@ -8,12 +8,12 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PREFIX, drill, ltxFiles, startDrillStack, type DrillStack } from "./harness/drill-stack";
-import { parseStdout, waitFor } from "./harness/logs";
+import { parseStdout } from "./harness/logs";
 import { POCKETBASE_VERSIONS } from "./harness/pocketbase";
 import { WebhookReceiver } from "./harness/webhook";
+import { sleep, waitFor } from "./harness/wait";
 
 const COOLDOWN_MS = 8000;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.each(POCKETBASE_VERSIONS)("alerts on PocketBase %s", (version) => {
   let stack: DrillStack;

@@ -8,8 +8,9 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT } from "./harness/paths";
-import { parseStdout, waitFor } from "./harness/logs";
+import { parseStdout } from "./harness/logs";
 import { POCKETBASE_VERSIONS, pocketbaseBinary, startPocketBase, type RunningPocketBase } from "./harness/pocketbase";
+import { waitFor } from "./harness/wait";
 
 const TSC = {
   5: join(ROOT, "node_modules", "typescript", "bin", "tsc"),

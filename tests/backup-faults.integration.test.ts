@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BUCKET, Litestream, S3_KEYS, S3Server, replicaEnv, replicaUrl } from "./harness/backup-stack";
 import { fetchJson } from "./harness/http";
 import { freePort, startPocketBase, type RunningPocketBase } from "./harness/pocketbase";
+import { readUntil, sleep } from "./harness/wait";
 
 const VERSION = "v0.40.4";
 const LITESTREAM = "v0.5.18";
@@ -32,14 +33,8 @@ async function status(headers: Record<string, string> = { authorization: `Bearer
 
 /** Polls until `pred` holds; returns the matching report and how long it took. */
 async function until(pred: (body: any) => boolean, withinMs: number, what: string) {
-  const t0 = Date.now();
-  let last: any;
-  while (Date.now() - t0 < withinMs) {
-    last = (await status()).body;
-    if (pred(last)) return { body: last, ms: Date.now() - t0 };
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`${what}: not seen within ${withinMs}ms; last report:\n${JSON.stringify(last, null, 1)}`);
+  const { value, ms } = await readUntil(async () => (await status()).body, pred, { withinMs, everyMs: 250, what });
+  return { body: value, ms };
 }
 
 const codes = (body: any): string[] => body.reasons.map((r: any) => r.code);
@@ -129,7 +124,7 @@ describe(`PocketBase ${VERSION} + Litestream ${LITESTREAM} + versitygw`, () => {
   });
 
   it("stays ok while idle for longer than the max lag (checkpoints are not mistaken for lag)", async () => {
-    await new Promise((r) => setTimeout(r, MAX_LAG_MS + 2500));
+    await sleep(MAX_LAG_MS + 2500);
     const { body, status: code } = await status();
     expect(code).toBe(200);
     expect(body.status).toBe("ok");
@@ -149,7 +144,7 @@ describe(`PocketBase ${VERSION} + Litestream ${LITESTREAM} + versitygw`, () => {
 
   it("replication stalled (Litestream SIGSTOP while writes continue): failing with replica_lagging", async () => {
     startWriting();
-    await new Promise((r) => setTimeout(r, 1500));
+    await sleep(1500);
     ls.pause();
     const t0 = Date.now();
     try {
@@ -179,7 +174,7 @@ describe(`PocketBase ${VERSION} + Litestream ${LITESTREAM} + versitygw`, () => {
   it("S3 server frozen (accepts connections, never answers): a request still returns within the timeouts", async () => {
     s3.pause();
     try {
-      await new Promise((r) => setTimeout(r, CACHE_TTL_MS + 100));
+      await sleep(CACHE_TTL_MS + 100);
       const t0 = Date.now();
       const res = await status();
       const ms = Date.now() - t0;
@@ -222,7 +217,7 @@ describe(`PocketBase ${VERSION} + Litestream ${LITESTREAM} + versitygw`, () => {
     expect(body.status).toBe("failing");
     // Writes after the wipe put new LTX files there, but without the history a restore needs.
     for (let i = 0; i < 3; i++) await write();
-    await new Promise((r) => setTimeout(r, 2500));
+    await sleep(2500);
     const after = (await status()).body;
     expect(after.status).toBe("failing");
     expect(codes(after).some((c) => c === "replica_empty" || c === "replica_not_restorable")).toBe(true);

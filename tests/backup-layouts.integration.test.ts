@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LITESTREAM_VERSIONS, Litestream, S3_KEYS, S3Server, replicaEnv, replicaUrl } from "./harness/backup-stack";
 import { fetchJson } from "./harness/http";
 import { POCKETBASE_VERSIONS, freePort, startPocketBase, type RunningPocketBase } from "./harness/pocketbase";
+import { readUntil } from "./harness/wait";
 
 const OPS_TOKEN = "layoutsToken-2b9d7a5f3c1e7f3a9c2e5b1d8f4a6c0e";
 const COMBOS = POCKETBASE_VERSIONS.flatMap((pbv: string) => LITESTREAM_VERSIONS.map((lsv: string) => [pbv, lsv] as [string, string]));
@@ -66,14 +67,7 @@ describe.each(COMBOS)("PocketBase %s + Litestream %s", (pbVersion, lsVersion) =>
   }
 
   async function until(pred: (b: any) => boolean, withinMs: number, what: string) {
-    const t0 = Date.now();
-    let last: any;
-    while (Date.now() - t0 < withinMs) {
-      last = (await report()).body;
-      if (pred(last)) return last;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    throw new Error(`${what}: not seen within ${withinMs}ms; last report:\n${JSON.stringify(last, null, 1)}`);
+    return (await readUntil(async () => (await report()).body, pred, { withinMs, everyMs: 250, what })).value;
   }
 
   it("reads the replica: ok, remote position equal to Litestream's local one", async () => {

@@ -13,8 +13,7 @@ import { S3Server, replicaUrl } from "./harness/backup-stack";
 import { createDrillCollection, insert, listSeqs, runDrill, waitReplicaCaughtUp } from "./harness/drill";
 import { DEPLOY_POCKETBASE, EntrypointRun, LITESTREAM_YML, entrypointEnv, litestreamBinary, newSite, removeSite, runCommand, superuserToken, upsertSuperuser, type Site } from "./harness/entrypoint";
 import { freePort, startPocketBase } from "./harness/pocketbase";
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { sleep } from "./harness/wait";
 
 describe("disaster-recovery drill (kill -9, pb_data deleted, entrypoint restores)", () => {
   it("every write acknowledged more than one replication cycle before the kill is back; RTO/RPO measured", async () => {

@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { S3Server, S3_KEYS, replicaUrl } from "./harness/backup-stack";
 import { createDrillCollection, insert, listSeqs, waitReplicaCaughtUp } from "./harness/drill";
 import { EntrypointRun, entrypointEnv, newSite, parseJsonLines, removeSite, runToExit, superuserToken, upsertSuperuser, type Site } from "./harness/entrypoint";
+import { pollUntil, sleep } from "./harness/wait";
 
 let s3: S3Server;
 const sites: Site[] = [];
@@ -103,7 +104,7 @@ describe("entrypoint against versitygw", () => {
     expect(run.lines().join("\n")).toMatch(/WARNING: no backup found at s3:\/\/pbops-backups\/fresh\/data\.db: starting an EMPTY database/);
     expect((await fetch(`http://127.0.0.1:${s.metricsPort}/metrics`)).status).toBe(200);
     const deadline = Date.now() + 10_000;
-    while (!existsSync(join(s3.prefixDir(prefix), "0009")) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await pollUntil(() => existsSync(join(s3.prefixDir(prefix), "0009")), deadline - Date.now(), 100);
     expect(readdirSync(s3.prefixDir(prefix))).toContain("0009"); // the first snapshot is on the replica
   });
 
@@ -219,7 +220,7 @@ describe("entrypoint against versitygw", () => {
     s3.pause();
     try {
       const hung = start(entrypointEnv(fresh, { url: replicaUrl(s3, "slowrestore/data.db") }));
-      await new Promise((r) => setTimeout(r, 1500));
+      await sleep(1500);
       expect(hung.running()).toBe(true);
       const t0 = Date.now();
       const { code } = await hung.terminate(5000);

@@ -8,8 +8,7 @@ import { DeployStack, Writer, firstContainer, runCrashDrill, runDeployDrill, typ
 import { MONITOR_INTERVAL_MS, createDrillCollection, waitReplicaCaughtUp } from "./harness/drill";
 import { runCommand, superuserToken, upsertSuperuser } from "./harness/entrypoint";
 import { pocketbaseBinary } from "./harness/pocketbase";
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { pollUntil, sleep } from "./harness/wait";
 
 const log = (m: string) => console.log(`[deploy] ${m}`);
 
@@ -179,7 +178,7 @@ describe("the primary without a working lease stops replicating", () => {
         stack.s3.resume();
       }
       const deadline = Date.now() + 30_000;
-      while (!/Litestream stopped/.test(a.run.output()) && Date.now() < deadline) await sleep(200);
+      await pollUntil(() => /Litestream stopped/.test(a.run.output()), deadline - Date.now(), 200);
       expect(a.run.output()).toMatch(/Litestream stopped \(no more writes to/);
     } finally {
       await stack.destroy();

@@ -13,8 +13,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Litestream, LITESTREAM_VERSIONS, S3_KEYS, S3Server, replicaEnv, replicaUrl } from "./harness/backup-stack";
 import { fetchJson } from "./harness/http";
-import { parseStdout, waitFor } from "./harness/logs";
+import { parseStdout } from "./harness/logs";
 import { POCKETBASE_VERSIONS, freePort, startPocketBase, type RunningPocketBase } from "./harness/pocketbase";
+import { readUntil, sleep, waitFor } from "./harness/wait";
 
 const FILES_BUCKET = "pbops-files";
 const ADMIN = { email: "owner@example.com", password: "env-Only-superuser-7351" };
@@ -45,14 +46,7 @@ async function backupReport(pb: RunningPocketBase) {
 }
 
 async function reportUntil(pb: RunningPocketBase, pred: (b: any) => boolean, what: string, withinMs = 20_000) {
-  let last: any;
-  const t0 = Date.now();
-  while (Date.now() - t0 < withinMs) {
-    last = await backupReport(pb);
-    if (pred(last)) return last;
-    await new Promise((r) => setTimeout(r, 300));
-  }
-  throw new Error(`${what}: not seen in ${withinMs}ms; last report:\n${JSON.stringify(last, null, 1)}`);
+  return (await readUntil(() => backupReport(pb), pred, { withinMs, everyMs: 300, what })).value;
 }
 
 function filesUnder(dir: string): string[] {
@@ -258,10 +252,10 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s with files on the local disk a
     expect(warnings()).toEqual([]);
     // Each VM looks at most once a second while it sees no proxy header: wait that out, then many
     // proxied requests (several VMs may serve them) give one line across VMs.
-    await new Promise((r) => setTimeout(r, 1100));
+    await sleep(1100);
     for (let i = 0; i < 40; i++) await fetch(`${pb.url}/api/health`, { headers: { "do-connecting-ip": "203.0.113.20", "x-forwarded-for": "203.0.113.20" } });
     await waitFor(() => warnings().length > 0, 5000, "warning line");
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
     const w = warnings();
     expect(w).toHaveLength(1);
     expect(w[0]).toMatchObject({ level: "WARN", proxyHeaders: ["do-connecting-ip", "x-forwarded-for"], trusted: [], ip: "127.0.0.1" });

@@ -7,9 +7,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fetchJson } from "./harness/http";
-import { parseStdout, waitFor } from "./harness/logs";
+import { parseStdout } from "./harness/logs";
 import { ROOT } from "./harness/paths";
 import { POCKETBASE_VERSIONS, startPocketBase, type RunningPocketBase } from "./harness/pocketbase";
+import { waitFor } from "./harness/wait";
 
 const APP = join(ROOT, "examples", "notes");
 const out = mkdtempSync(join(tmpdir(), "pbops-notes-"));

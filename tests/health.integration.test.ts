@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fetchJson } from "./harness/http";
 import { ROOT } from "./harness/paths";
 import { POCKETBASE_VERSIONS, startPocketBase, type RunningPocketBase } from "./harness/pocketbase";
+import { sleep } from "./harness/wait";
 
 const pkgVersion = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version;
 
@@ -37,7 +38,7 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s", (version: string) => {
 
   it("uptime counts from boot", async () => {
     const first = (await fetchJson(`${pb.url}/api/ops/health`)).body.uptimeSeconds;
-    await new Promise((r) => setTimeout(r, 1100));
+    await sleep(1100);
     const second = (await fetchJson(`${pb.url}/api/ops/health`)).body.uptimeSeconds;
     expect(second).toBeGreaterThan(first);
   });

@@ -3,9 +3,10 @@
 // line still are. The default keeps PocketBase's behaviour (the control that proves the filter
 // below can see successful requests at all).
 import { afterEach, describe, expect, it } from "vitest";
-import { accessLines, parseStdout, pocketbaseLogs, waitFor } from "./harness/logs";
+import { accessLines, parseStdout, pocketbaseLogs } from "./harness/logs";
 import { POCKETBASE_VERSIONS, startPocketBase, type RunningPocketBase } from "./harness/pocketbase";
 import { TEST_ROUTE_HOOKS } from "./harness/test-routes";
+import { waitFor } from "./harness/wait";
 
 describe.each(POCKETBASE_VERSIONS)("PocketBase %s", (version: string) => {
   let pb: RunningPocketBase | undefined;

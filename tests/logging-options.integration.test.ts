@@ -1,9 +1,10 @@
 // Real PocketBase, both versions: level filter, text format, sampling, access log off, and
 // redaction of secrets in every output.
 import { afterEach, describe, expect, it } from "vitest";
-import { accessLines, parseStdout, waitFor } from "./harness/logs";
+import { accessLines, parseStdout } from "./harness/logs";
 import { POCKETBASE_VERSIONS, startPocketBase, type RunningPocketBase } from "./harness/pocketbase";
 import { TEST_ROUTE_HOOKS } from "./harness/test-routes";
+import { waitFor } from "./harness/wait";
 
 describe.each(POCKETBASE_VERSIONS)("PocketBase %s", (version: string) => {
   let pb: RunningPocketBase | undefined;

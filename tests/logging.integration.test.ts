@@ -6,10 +6,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fetchJson } from "./harness/http";
-import { accessLines, parseStdout, waitFor } from "./harness/logs";
+import { accessLines, parseStdout } from "./harness/logs";
 import { POCKETBASE_VERSIONS, startPocketBase, type RunningPocketBase } from "./harness/pocketbase";
 import { TEST_ROUTE_HOOKS } from "./harness/test-routes";
-
+import { waitFor } from "./harness/wait";
 
 const KINDS = [
   ["/test/ok", 200],

@@ -3,8 +3,9 @@
 // access line tagged rateLimit/rateLimitRule (the route runs in another VM than the middleware,
 // so the outcome travels on the request event). A bad limit string is a 500 naming the call.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseStdout, waitFor } from "./harness/logs";
+import { parseStdout } from "./harness/logs";
 import { POCKETBASE_VERSIONS, startPocketBase, type RunningPocketBase } from "./harness/pocketbase";
+import { waitFor } from "./harness/wait";
 
 const APP_HOOK = `routerAdd("POST", "/api/app/sms", (e) => {
   require(\`\${__hooks}/pb_ops/index.js\`).rateLimit(e, "sms", "2/60s");

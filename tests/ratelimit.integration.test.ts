@@ -8,6 +8,7 @@
 import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { POCKETBASE_VERSIONS, startPocketBase, type RunningPocketBase } from "./harness/pocketbase";
+import { pollUntil, sleep } from "./harness/wait";
 
 interface Reply {
   status: number;
@@ -49,7 +50,7 @@ function hit(base: string, path: string, opts: { from?: string; method?: string;
 /** pb-ops writes its lines through a pipe (src/adapter/stdout.ts): they land a moment after the reply. */
 async function stdoutMatching(pb: RunningPocketBase, re: RegExp, timeoutMs = 3000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
-  while (!re.test(pb.stdout()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+  await pollUntil(() => re.test(pb.stdout()), deadline - Date.now(), 25);
   return pb.stdout();
 }
 
@@ -58,7 +59,7 @@ async function stdoutMatching(pb: RunningPocketBase, re: RegExp, timeoutMs = 300
  * that up, so a test that looks for one event first gives every VM a second's worth back.
  */
 function logThrottleRefilled(): Promise<void> {
-  return new Promise((r) => setTimeout(r, 1100));
+  return sleep(1100);
 }
 
 async function burst(base: string, path: string, n: number, opts: Parameters<typeof hit>[2] = {}): Promise<Reply[]> {
@@ -120,7 +121,7 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s with PB_RATE_LIMIT=5/10s", (ve
     const replies = await burst(pb.url, "/api/health", 6, { from: "127.0.0.12" });
     expect(replies[5]!.status).toBe(429);
     const wait = Number(replies[5]!.headers["retry-after"]);
-    await new Promise((r) => setTimeout(r, wait * 1000 + 50));
+    await sleep(wait * 1000 + 50);
     const again = await burst(pb.url, "/api/health", 2, { from: "127.0.0.12" });
     expect(again.map((r) => r.status)).toEqual([200, 429]);
   });

@@ -8,9 +8,10 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AUTH, PREFIX, ltxFiles, startDrillStack, type DrillStack } from "./harness/drill-stack";
 import { fetchJson } from "./harness/http";
-import { parseStdout, waitFor } from "./harness/logs";
+import { parseStdout } from "./harness/logs";
 import { POCKETBASE_VERSIONS, type RunningPocketBase } from "./harness/pocketbase";
 import { WebhookReceiver } from "./harness/webhook";
+import { sleep, waitFor } from "./harness/wait";
 
 const ROWS = 40;
 
@@ -36,7 +37,7 @@ describe.each(POCKETBASE_VERSIONS)("restore drill on PocketBase %s", (version) =
 
   it("passes on a healthy replica: integrity ok, row counts equal the live database at the restored TXID, temp copy deleted", async () => {
     // Quiet WAL (the drill only judges counts when nothing was written for 3 s).
-    await new Promise((r) => setTimeout(r, 3500));
+    await sleep(3500);
     const res = await fetchJson(`${pb.url}/api/ops/restore-drill`, { method: "POST", headers: AUTH });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     const b = res.body;
@@ -68,7 +69,7 @@ describe.each(POCKETBASE_VERSIONS)("restore drill on PocketBase %s", (version) =
   it("fails on a corrupted replica object (bytes flipped, size kept), and the alert fires once with one ERROR line", async () => {
     // The drill's first result was the baseline; the tick must have seen it before the change.
     await waitFor(() => hook.bodies("drill").length === 0 && pb.stdout().includes("restore drill passed"), 5000, "baseline");
-    await new Promise((r) => setTimeout(r, 2000));
+    await sleep(2000);
     await stack.ls.stop();
     // The audit's replica check follows backup-status: Litestream gone is a failure.
     const replicaCheck = (await fetchJson(`${pb.url}/api/ops/audit`, { headers: AUTH })).body.checks.find((c: any) => c.id === "replica");
@@ -88,7 +89,7 @@ describe.each(POCKETBASE_VERSIONS)("restore drill on PocketBase %s", (version) =
     expect(["restore", "verify"]).toContain(res.body.step);
     expect(readdirSync(tmp)).toEqual([]);
     await waitFor(() => hook.bodies("drill").length >= 1, 10_000, "drill alert");
-    await new Promise((r) => setTimeout(r, 2500)); // a few more ticks: still one
+    await sleep(2500); // a few more ticks: still one
     const alerts = hook.bodies("drill");
     expect(alerts).toHaveLength(1);
     expect(alerts[0]).toMatchObject({ source: "drill", from: "passed", to: "failed" });
@@ -110,7 +111,7 @@ describe.each(POCKETBASE_VERSIONS)("restore drill on PocketBase %s", (version) =
     const audit = (await fetchJson(`${pb.url}/api/ops/audit`, { headers: AUTH })).body;
     expect(audit.checks.find((c: any) => c.id === "restore_drill")).toMatchObject({ status: "fail" });
     // Still failed: no new drill alert (no state change).
-    await new Promise((r) => setTimeout(r, 2000));
+    await sleep(2000);
     expect(hook.bodies("drill")).toHaveLength(1);
     console.log(`[${version}] truncated: ${res.body.step}: ${res.body.reason}`);
   }, 60_000);

@@ -9,8 +9,9 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildAndSwap, claimDataDir, superuserHintFixer } from "../scripts/instance.mjs";
 import { fetchJson } from "./harness/http";
-import { waitFor } from "./harness/logs";
+
 import { POCKETBASE_VERSIONS, SUPERUSER, startPocketBase } from "./harness/pocketbase";
+import { waitFor } from "./harness/wait";
 
 describe("one npm start per data dir", () => {
   it("a second claim sees the live holder; a claim left by a dead process is taken over", () => {

@@ -20,6 +20,7 @@ import { parseArgs } from "node:util";
 import { POCKETBASE_VERSIONS, startPocketBase, type RunningPocketBase } from "../harness/pocketbase";
 import { buildPbOps } from "../../build.mjs";
 import { ensurePocketBase } from "../../scripts/binaries.mjs";
+import { sleep } from "../harness/wait";
 
 const { values: args } = parseArgs({
   options: {
@@ -87,7 +88,7 @@ async function memory(limiter: boolean): Promise<boolean> {
         const s = await get(agent, url, { "X-Forwarded-For": "192.0.2.1" });
         if (s === 200) live.ok++;
         else if (s === 429) live.limited++;
-        await new Promise((r) => setTimeout(r, 20));
+        await sleep(20);
       }
     })();
     const workers = Array.from({ length: CONNECTIONS }, async () => {

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { binPath } from "../../scripts/binaries.mjs";
 import { BINARIES, LITESTREAM_VERSIONS } from "../../scripts/versions.mjs";
 import { freePort } from "./pocketbase";
+import { sleep } from "./wait";
 
 export { LITESTREAM_VERSIONS };
 
@@ -48,7 +49,7 @@ async function waitFor(what: string, fn: () => Promise<boolean>, timeoutMs = 20_
     }
     if (proc && proc.child.exitCode !== null) throw new Error(`${what}: process exited (${proc.child.exitCode}):\n${proc.out()}`);
     if (Date.now() > deadline) throw new Error(`${what}: not ready in ${timeoutMs}ms${proc ? `:\n${proc.out()}` : ""}`);
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
 }
 
@@ -95,7 +96,6 @@ export class S3Server extends ManagedProcess {
     });
     await waitFor("versitygw", async () => (await fetch(`${this.url}/`)).status > 0, 20_000, this.proc);
   }
-
 
   /** Where the posix backend keeps a prefix's objects. */
   prefixDir(prefix: string): string {

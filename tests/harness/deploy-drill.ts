@@ -14,6 +14,7 @@ import { S3Server, replicaUrl } from "./backup-stack";
 import { createDrillCollection, waitReplicaCaughtUp } from "./drill";
 import { EntrypointRun, LITESTREAM_YML, entrypointEnv, litestreamBinary, newSite, removeSite, runCommand, superuserToken, type Site } from "./entrypoint";
 import { SUPERUSER } from "./pocketbase";
+import { sleep } from "./wait";
 
 export interface Container {
   name: string;
@@ -56,8 +57,6 @@ export interface DrillOptions {
   extraEnv?: Record<string, string>;
   log?: (m: string) => void;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class DeployStack {
   readonly s3 = new S3Server();

@@ -8,9 +8,10 @@ import { binPath } from "../../scripts/binaries.mjs";
 import { BINARIES } from "../../scripts/versions.mjs";
 import { Litestream, S3Server, replicaEnv, replicaUrl } from "./backup-stack";
 import { fetchJson } from "./http";
-import { waitFor } from "./logs";
+
 import { freePort, startPocketBase, type RunningPocketBase } from "./pocketbase";
 import { FAST_CRON_HOOK } from "./webhook";
+import { waitFor } from "./wait";
 
 const LITESTREAM = "v0.5.18";
 const OPS_TOKEN = "opsToken-7f3a9c2e5b1d8f4a6c0e2b9d7a5f3c1e";

@@ -14,6 +14,7 @@ import { rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { S3Server, replicaUrl } from "./backup-stack";
 import { EntrypointRun, LITESTREAM_YML, entrypointEnv, litestreamBinary, newSite, removeSite, runCommand, superuserToken, upsertSuperuser, type Site } from "./entrypoint";
+import { sleep } from "./wait";
 
 /** Litestream's replication cycle in deploy/litestream.yml: a write is noticed within the monitor
  * interval (250ms) and shipped at the next sync (LITESTREAM_SYNC_INTERVAL). */
@@ -106,7 +107,7 @@ export async function listSeqs(url: string, token: string): Promise<Set<number>>
 export async function waitReplicaCaughtUp(site: Site, env: Record<string, string>, timeoutMs: number): Promise<void> {
   // litestream_txid only moves when Litestream's monitor has seen the WAL change: give it two
   // monitor intervals first, or a write made just now would compare as "caught up".
-  await new Promise((r) => setTimeout(r, 2 * MONITOR_INTERVAL_MS + 100));
+  await sleep(2 * MONITOR_INTERVAL_MS + 100);
   const deadline = Date.now() + timeoutMs;
   let last = "";
   for (;;) {
@@ -120,7 +121,7 @@ export async function waitReplicaCaughtUp(site: Site, env: Record<string, string
       last = `local ${local[1]} remote ${remote}`;
     } else last = ltx.stderr || "no litestream_txid metric";
     if (Date.now() > deadline) throw new Error(`replica not caught up in ${timeoutMs}ms: ${last}`);
-    await new Promise((r) => setTimeout(r, 250));
+    await sleep(250);
   }
 }
 
@@ -180,7 +181,7 @@ export async function runDrill(opts: DrillOptions): Promise<DrillResult> {
       }
     };
     const writers = Array.from({ length: opts.writers ?? 2 }, writer);
-    await new Promise((r) => setTimeout(r, opts.loadMs));
+    await sleep(opts.loadMs);
     const killAt = Date.now();
     await first.kill9();
     stop = true;

@@ -11,6 +11,7 @@ import { BINARIES, LITESTREAM_VERSIONS, POCKETBASE_NEWEST } from "../../scripts/
 import { S3_KEYS } from "./backup-stack";
 import { ROOT } from "./paths";
 import { SUPERUSER, baseEnv, freePort, pocketbaseBinary, prepareHooks } from "./pocketbase";
+import { sleep } from "./wait";
 
 const ENTRYPOINT = join(ROOT, "deploy", "entrypoint.sh");
 export const LITESTREAM_YML = join(ROOT, "deploy", "litestream.yml");
@@ -119,7 +120,7 @@ export class EntrypointRun {
         // not listening yet
       }
       if (Date.now() > deadline) throw new Error(`not healthy in ${timeoutMs}ms:\n${this.out}`);
-      await new Promise((r) => setTimeout(r, 25));
+      await sleep(25);
     }
   }
 

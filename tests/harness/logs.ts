@@ -1,5 +1,6 @@
 // Reading what pb-ops wrote on PocketBase's stdout, and what reached PocketBase's own log store.
 import type { RunningPocketBase } from "./pocketbase";
+import { sleep } from "./wait";
 
 /** PocketBase's own start-up banner lines (plain text, not pb-ops's). */
 const POCKETBASE_BANNER = /^(\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2} Server started at |├─ |└─ |\(!\) |http:\/\/\S+$|\(you can also create)/;
@@ -31,14 +32,6 @@ export function accessLines(records: Record<string, any>[]): Record<string, any>
   return records.filter((r) => r.msg === "request");
 }
 
-export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 5000, what = "condition"): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 export interface PocketBaseLogEntry {
   message: string;
   data: Record<string, any>;
@@ -54,6 +47,6 @@ export async function pocketbaseLogs(pb: RunningPocketBase, token: string, filte
     const res = await fetch(`${pb.url}/api/logs?perPage=500&filter=${encodeURIComponent(filter)}`, { headers: { Authorization: token } });
     const items = ((await res.json()) as { items: PocketBaseLogEntry[] }).items ?? [];
     if (items.length >= min || Date.now() > deadline) return items;
-    await new Promise((r) => setTimeout(r, 250));
+    await sleep(250);
   }
 }

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { binPath } from "../../scripts/binaries.mjs";
 import { BINARIES, POCKETBASE_VERSIONS } from "../../scripts/versions.mjs";
 import { ROOT } from "./paths";
+import { sleep } from "./wait";
 
 export { POCKETBASE_VERSIONS };
 
@@ -171,7 +172,7 @@ export async function startPocketBase(opts: StartOptions): Promise<RunningPocket
       await running.stop();
       throw new Error(`PocketBase ${opts.version} did not become healthy in 30s:\n${out}\n${err}`);
     }
-    await new Promise((r) => setTimeout(r, 10));
+    await sleep(10);
   }
   return running;
 }

@@ -14,6 +14,7 @@ import { createDrillCollection, insert, listSeqs, waitReplicaCaughtUp } from "..
 import { Writer, type Container } from "../harness/deploy-drill";
 import { DEPLOY_LITESTREAM, LITESTREAM_YML, entrypointEnv, litestreamBinary, parseJsonLines, runCommand, type JsonLine, type Site } from "../harness/entrypoint";
 import { freePort } from "../harness/pocketbase";
+import { sleep } from "../harness/wait";
 
 const IMAGE = process.env.PBOPS_IMAGE;
 const DOCKER = process.env.PBOPS_DOCKER ?? "/usr/bin/docker";
@@ -96,7 +97,7 @@ async function waitHealthy(box: Box, timeoutMs = 120_000): Promise<number> {
     }
     const state = await dockerOk(["inspect", "--format", "{{.State.Status}}", box.name]);
     if (state !== "running" || Date.now() > deadline) throw new Error(`${box.name} not healthy (${state}):\n${(await logs(box.name)).stdout.slice(-6000)}`);
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
 }
 
@@ -133,7 +134,6 @@ function replicaSite(): Site {
   return { dataDir: join(scratch, "pb_data"), hooksDir: scratch, port: 0, metricsPort, url: "" };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const sha256 = (p: string) => createHash("sha256").update(readFileSync(p)).digest("hex");
 
 beforeAll(async () => {
@@ -229,7 +229,7 @@ describe(`the image (${IMAGE})`, () => {
       for (let i = 0; i < 40; i++) {
         body = await backupReport(a.url);
         if (body.status === "ok") break;
-        await new Promise((r) => setTimeout(r, 500));
+        await sleep(500);
       }
       expect(body, JSON.stringify(body)).toMatchObject({ status: "ok", reasons: [], litestream: { state: "up" }, files: { storage: "s3", localFiles: false } });
     }, 120_000);
