@@ -2,6 +2,7 @@
 // Builds what a user copies into PocketBase's hooks dir:
 //   pb_hooks/pb_ops/index.js  the library bundle (CommonJS; in a subfolder so PocketBase does not
 //                             run it as a hook file)
+//   pb_hooks/pb_ops/hot.js    the request middleware alone (what every new VM loads)
 //   pb_hooks/*.pb.js          registration files compiled one to one from src/hooks/*.pb.ts; every
 //                             handler only require()s the library and calls one function.
 // Every registration file is checked for handler isolation; a violation fails the build.
@@ -55,7 +56,7 @@ export async function bundleLibrary(entry, outfile, define = {}) {
  * Builds a hooks dir: a library bundle in `<outDir>/<libName>/index.js` and every `*.pb.ts|js` in
  * `hooksSrcDir` compiled to `<outDir>/<name>.pb.js`.
  */
-export async function buildHooks({ libEntry, libName, hooksSrcDir, outDir, define = {} }) {
+export async function buildHooks({ libEntry, libName, hooksSrcDir, outDir, define = {}, extraLibs = {} }) {
   const entries = (await readdir(hooksSrcDir)).filter((f) => /\.pb\.(ts|js)$/.test(f)).sort();
   if (entries.length === 0) throw new Error(`no *.pb.ts or *.pb.js files in ${hooksSrcDir}`);
   const compiled = [];
@@ -65,6 +66,7 @@ export async function buildHooks({ libEntry, libName, hooksSrcDir, outDir, defin
   if (libEntry) {
     await rm(join(outDir, libName), { recursive: true, force: true });
     await bundleLibrary(libEntry, join(outDir, libName, "index.js"), define);
+    for (const [file, entry] of Object.entries(extraLibs)) await bundleLibrary(entry, join(outDir, libName, file), define);
   }
   for (const [name, code] of compiled) await writeFile(join(outDir, name), code);
   return compiled.map(([name]) => name);
@@ -77,6 +79,8 @@ export async function buildPbOps() {
     libName: "pb_ops",
     hooksSrcDir: join(ROOT, "src/hooks"),
     outDir: join(ROOT, "pb_hooks"),
+    // The request middleware alone, small so a new VM evaluates little (docs/performance.md).
+    extraLibs: { "hot.js": join(ROOT, "src/hot.ts") },
     define: { __PB_OPS_VERSION__: JSON.stringify(pkg.version) },
   });
 }

@@ -2,7 +2,8 @@
 // every CLI command). A bad PB_* value must stop PocketBase here, with one line, not at the first
 // request.
 import { ConfigError } from "../config/load";
-import { getConfig } from "./config";
+import { publishSharedPlan } from "./config";
+import { buildSharedPlan } from "./plan-build";
 import { onServe } from "./serve";
 import { captureStdout } from "./stdout";
 
@@ -10,7 +11,9 @@ const STARTED_AT_KEY = "pbOps.startedAt";
 
 export function boot(): void {
   try {
-    getConfig();
+    // Validated once here; every request VM then reads the result from the store.
+    const { plan, json } = buildSharedPlan(process.env as Record<string, string | undefined>, $os.args as string[]);
+    publishSharedPlan(plan, json);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     console.error(err.message);

@@ -4,19 +4,18 @@ import type { Config } from "../config/schema";
 import { checkCookie, cookieAttributes, GO_SAME_SITE, type SameSite } from "../headers/cookies";
 import { corsDecision } from "../headers/cors";
 import { isHttpsRequest } from "../headers/https";
-import { buildHeaderPlan, type HeaderPlan } from "../headers/policy";
+import type { HeaderPlan } from "../headers/policy";
 import { ROUTE_CLASSES, routeClassOf, type RouteClass } from "../headers/route-class";
-import { getConfig } from "./config";
+import { getConfig, sharedPlan } from "./config";
 import { logEvent } from "./log";
 import { SKIP_SUCCESS_ACTIVITY_LOG } from "./access-log";
 import type { PreStage } from "./pipeline";
 
-let plan: HeaderPlan | undefined;
 let corsAllowed: ReadonlySet<string> | undefined;
 
+/** Built once per process at boot (src/adapter/plan-build.ts), read from the shared plan. */
 function getPlan(): HeaderPlan {
-  if (!plan) plan = buildHeaderPlan(getConfig().headers);
-  return plan;
+  return sharedPlan().headers;
 }
 
 /**

@@ -6,21 +6,19 @@
 // is a Go map reached through goja's live wrapper, so only the one bucket is converted, never the map.
 import { allowN, type BucketState } from "../ratelimit/bucket";
 import { rateLimitHeader, retryAfterSeconds, withMember } from "../ratelimit/headers";
-import { bucketKey, buildPlan, isExemptIp, shardOf, type Plan } from "../ratelimit/plan";
+import { bucketKey, isExemptIp, shardOf, type Plan } from "../ratelimit/plan";
 import { firstMatch, parseRateWords, policyHeaderOf, segmentsOf, type RateSpec, type Rule } from "../ratelimit/rules";
 import { takeFromShard, type Shard, type TakeResult } from "../ratelimit/table";
-import { getConfig } from "./config";
+import { sharedPlan } from "./config";
 import { logEvent } from "./log";
 import type { PreStage } from "./pipeline";
 import { clientIp, type RequestState } from "./request-state";
 
 const SHARD_KEY_PREFIX = "pbOps.rateLimit.";
 
-let plan: Plan | undefined;
-
+/** Built once per process at boot (src/adapter/plan-build.ts), read from the shared plan. */
 function getPlan(): Plan {
-  if (!plan) plan = buildPlan(getConfig().rateLimit);
-  return plan;
+  return sharedPlan().rateLimit;
 }
 
 export function rateLimitEnabled(): boolean {

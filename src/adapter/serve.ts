@@ -8,9 +8,10 @@ import { VERSION } from "../version";
 import { keepMuxAtServe, setupAdminAtServe } from "./admin";
 import { headersServeSetup } from "./headers";
 import { logEvent } from "./log";
+import { poolServeSetup } from "./vm-pool";
 
 /** Each concern that needs the router at serve time adds its set-up here. */
-const SERVE_SETUPS: Array<(e: core.ServeEvent) => void> = [headersServeSetup, setupAdminAtServe];
+const SERVE_SETUPS: Array<(e: core.ServeEvent) => void> = [headersServeSetup, setupAdminAtServe, poolServeSetup];
 
 /** Run after the rest of onServe, once the router is built into e.server.handler (the mux). */
 const SERVE_READY: Array<(e: core.ServeEvent) => void> = [keepMuxAtServe];

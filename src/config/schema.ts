@@ -5,6 +5,7 @@ import { adminVars } from "../admin/config";
 import { backupVars } from "../backup/config";
 import { headerVars } from "../headers/config";
 import { logVars } from "../log/config";
+import { poolVars } from "../pool/config";
 import { rateLimitVars } from "../ratelimit/config";
 import type { ConfigOf } from "./load";
 
@@ -14,6 +15,7 @@ export const schema = {
   admin: adminVars,
   backup: backupVars,
   rateLimit: rateLimitVars,
+  pool: poolVars,
 };
 
 export type Config = ConfigOf<typeof schema>;
