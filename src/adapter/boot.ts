@@ -12,8 +12,8 @@ const STARTED_AT_KEY = "pbOps.startedAt";
 export function boot(): void {
   try {
     // Validated once here; every request VM then reads the result from the store.
-    const { plan, json } = buildSharedPlan(process.env as Record<string, string | undefined>, $os.args as string[]);
-    publishSharedPlan(plan, json);
+    const { plan, entries } = buildSharedPlan(process.env as Record<string, string | undefined>, $os.args as string[]);
+    publishSharedPlan(plan, entries);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     console.error(err.message);

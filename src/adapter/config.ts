@@ -1,17 +1,22 @@
 // The config and the plans derived from it, computed ONCE per process in the loader VM (boot) and
-// shared with every request VM as one JSON string in $app.store(). A VM parses that string on its
-// first use instead of re-reading and re-validating the environment and rebuilding each plan: a
-// throwaway VM (PocketBase makes one per request when its pool is exhausted, see docs/performance.md)
-// then pays one store read and one JSON.parse (~0.1 ms) instead of ~2-4 ms. JSON, not the object:
-// a goja object belongs to the runtime that made it and must not be used from another one.
+// shared with every request VM as JSON strings in $app.store(). A VM parses a part on first use
+// instead of re-reading and re-validating the environment and rebuilding each plan: a throwaway VM
+// (PocketBase makes one per request when its pool is exhausted, see docs/performance.md) then pays
+// a few store reads and small JSON.parse calls instead of ~2-4 ms. JSON, not objects: a goja object
+// belongs to the runtime that made it and must not be used from another one.
+//
+// Parts, not one document: a parsed plan costs memory in every VM that holds it (~0.13 MB for the
+// whole plan, measured with 200 pinned VMs), and a VM pinned by a realtime client only ever needs
+// the API route class's headers. Each part is parsed the first time a VM asks for it.
 //
 // This module is on the hot path (pb_ops/hot.js): it must not import the schema or the parsers,
 // which only the loader VM needs (see src/adapter/plan-build.ts).
 import type { Config } from "../config/schema";
-import type { HeaderPlan } from "../headers/policy";
+import type { ClassHeaders, HeaderPlan } from "../headers/policy";
+import type { RouteClass } from "../headers/route-class";
 import type { Plan as RateLimitPlan } from "../ratelimit/plan";
 
-export const SHARED_PLAN_KEY = "pbOps.plan";
+const KEY = "pbOps.plan.";
 
 /** Everything a request VM needs from the environment, as plain data. */
 export interface SharedPlan {
@@ -22,25 +27,61 @@ export interface SharedPlan {
   readonly pool: { readonly size: number };
 }
 
-let cached: SharedPlan | undefined;
-
-/** Boot (loader VM): keeps the plan for this VM and publishes it for every other one. */
-export function publishSharedPlan(plan: SharedPlan, json: string): void {
-  cached = plan;
-  $app.store().set(SHARED_PLAN_KEY, json);
+/** The store entries of a plan: key suffix -> JSON. */
+export function planEntries(plan: SharedPlan): Record<string, string> {
+  const { classes, ...headerMeta } = plan.headers;
+  const out: Record<string, string> = {
+    config: JSON.stringify(plan.config),
+    headers: JSON.stringify(headerMeta),
+    rateLimit: JSON.stringify(plan.rateLimit),
+    pool: JSON.stringify(plan.pool),
+  };
+  for (const cls of Object.keys(classes) as RouteClass[]) out[`headers.${cls}`] = JSON.stringify(classes[cls]);
+  return out;
 }
 
-export function sharedPlan(): SharedPlan {
-  if (!cached) {
-    const json = $app.store().get(SHARED_PLAN_KEY) as string | undefined;
+const parsed: Record<string, unknown> = {};
+
+function part<T>(name: string): T {
+  let v = parsed[name];
+  if (v === undefined) {
+    const json = $app.store().get(KEY + name) as string | undefined;
     // boot() runs at the top of pb_ops.pb.js before any handler can run, so this is a packaging
     // mistake (the library used without its registration file), not a runtime condition.
-    if (typeof json !== "string") throw new Error("pb-ops: no shared plan in $app.store(); is pb_ops.pb.js in the hooks dir?");
-    cached = JSON.parse(json) as SharedPlan;
+    if (typeof json !== "string") throw new Error(`pb-ops: no shared plan (${KEY + name}) in $app.store(); is pb_ops.pb.js in the hooks dir?`);
+    v = parsed[name] = JSON.parse(json);
   }
-  return cached;
+  return v as T;
+}
+
+/** Boot (loader VM): keeps the plan for this VM and publishes it for every other one. */
+export function publishSharedPlan(plan: SharedPlan, entries: Record<string, string>): void {
+  const store = $app.store();
+  for (const name of Object.keys(entries)) store.set(KEY + name, entries[name]);
+  const { classes, ...headerMeta } = plan.headers;
+  parsed.config = plan.config;
+  parsed.headers = headerMeta;
+  parsed.rateLimit = plan.rateLimit;
+  parsed.pool = plan.pool;
+  for (const cls of Object.keys(classes) as RouteClass[]) parsed[`headers.${cls}`] = classes[cls];
 }
 
 export function getConfig(): Config {
-  return sharedPlan().config;
+  return part<Config>("config");
+}
+
+export function rateLimitPlan(): RateLimitPlan {
+  return part<RateLimitPlan>("rateLimit");
+}
+
+export function headerPlanMeta(): Omit<HeaderPlan, "classes"> {
+  return part<Omit<HeaderPlan, "classes">>("headers");
+}
+
+export function headerClass(cls: RouteClass): ClassHeaders {
+  return part<ClassHeaders>(`headers.${cls}`);
+}
+
+export function poolSize(): number {
+  return part<{ size: number }>("pool").size;
 }

@@ -7,10 +7,10 @@ import { buildHeaderPlan } from "../headers/policy";
 import { POCKETBASE_DEFAULT_POOL } from "../pool/config";
 import { poolSizeFromArgs } from "../pool/exhaustion";
 import { buildPlan } from "../ratelimit/plan";
-import type { SharedPlan } from "./config";
+import { planEntries, type SharedPlan } from "./config";
 
-/** Throws ConfigError for a bad PB_* value. Returns the plan and its JSON form. */
-export function buildSharedPlan(env: Record<string, string | undefined>, args: readonly string[]): { plan: SharedPlan; json: string } {
+/** Throws ConfigError for a bad PB_* value. Returns the plan and its store entries (JSON). */
+export function buildSharedPlan(env: Record<string, string | undefined>, args: readonly string[]): { plan: SharedPlan; entries: Record<string, string> } {
   const config = buildConfig(schema, env);
   const plan: SharedPlan = {
     config,
@@ -22,5 +22,5 @@ export function buildSharedPlan(env: Record<string, string | undefined>, args: r
   // by tests/shared-plan.test.ts for every documented example value).
   const bad = nonPlainPaths(plan);
   if (bad.length) throw new Error(`pb-ops: the shared plan holds values JSON cannot carry: ${bad.join(", ")}`);
-  return { plan, json: JSON.stringify(plan) };
+  return { plan, entries: planEntries(plan) };
 }

@@ -9,7 +9,7 @@ import { rateLimitHeader, retryAfterSeconds, withMember } from "../ratelimit/hea
 import { bucketKey, isExemptIp, shardOf, type Plan } from "../ratelimit/plan";
 import { firstMatch, parseRateWords, policyHeaderOf, segmentsOf, type RateSpec, type Rule } from "../ratelimit/rules";
 import { takeFromShard, type Shard, type TakeResult } from "../ratelimit/table";
-import { sharedPlan } from "./config";
+import { rateLimitPlan } from "./config";
 import { logEvent } from "./log";
 import type { PreStage } from "./pipeline";
 import { clientIp, type RequestState } from "./request-state";
@@ -18,7 +18,7 @@ const SHARD_KEY_PREFIX = "pbOps.rateLimit.";
 
 /** Built once per process at boot (src/adapter/plan-build.ts), read from the shared plan. */
 function getPlan(): Plan {
-  return sharedPlan().rateLimit;
+  return rateLimitPlan();
 }
 
 export function rateLimitEnabled(): boolean {

@@ -3,7 +3,7 @@
 // every pooled VM was busy (long-lived realtime connections and slow downloads each hold one).
 // Reported in /api/ops/health and in a WARN at most once a minute across all VMs.
 import { poolReport, warnDue, type PoolReport } from "../pool/exhaustion";
-import { sharedPlan } from "./config";
+import { getConfig, poolSize } from "./config";
 import { logEvent } from "./log";
 
 const STARTS_KEY = "pbOps.pool.vmStarts";
@@ -23,14 +23,14 @@ function claimWarn(old: unknown): unknown {
   const last = old as { atMs: number; beyond: number } | null | undefined;
   warnIt = warnDue(last ? last.atMs : undefined, warnNow, WARN_INTERVAL_MS);
   beyondAtLastWarn = last ? last.beyond : 0;
-  return warnIt ? { atMs: warnNow, beyond: poolReport(sharedPlan().pool.size, starts).beyondPool } : old;
+  return warnIt ? { atMs: warnNow, beyond: poolReport(poolSize(), starts).beyondPool } : old;
 }
 
 /** Called once per VM, on the first request pb-ops's middleware sees in it. */
 export function noteVmStart(): void {
   const store = $app.store();
   store.setFunc(STARTS_KEY, increment);
-  const r = poolReport(sharedPlan().pool.size, starts);
+  const r = poolReport(poolSize(), starts);
   if (r.beyondPool === 0) return;
   warnNow = Date.now();
   store.setFunc(WARNED_KEY, claimWarn);
@@ -45,7 +45,7 @@ export function noteVmStart(): void {
 
 export function currentPoolReport(): PoolReport {
   const n = $app.store().get(STARTS_KEY);
-  return poolReport(sharedPlan().pool.size, typeof n === "number" ? n : 0);
+  return poolReport(poolSize(), typeof n === "number" ? n : 0);
 }
 
 /**
@@ -53,12 +53,12 @@ export function currentPoolReport(): PoolReport {
  * PB_HOOKS_POOL that the command line does not carry is a setting with no effect: say so.
  */
 export function poolServeSetup(_e: core.ServeEvent): void {
-  const plan = sharedPlan();
-  const wanted = plan.config.pool.hooksPool;
-  if (process.env.PB_HOOKS_POOL !== undefined && wanted !== plan.pool.size) {
+  const wanted = getConfig().pool.hooksPool;
+  const size = poolSize();
+  if (process.env.PB_HOOKS_POOL !== undefined && wanted !== size) {
     logEvent("warn", "PB_HOOKS_POOL is not in effect: PocketBase reads only its --hooksPool flag", {
       PB_HOOKS_POOL: wanted,
-      hooksPool: plan.pool.size,
+      hooksPool: size,
       hint: `start PocketBase with --hooksPool ${wanted} (deploy/entrypoint.sh and npm start pass it)`,
     });
   }
