@@ -20,9 +20,15 @@ say(`  API:     ${base}/api/`);
 say(`  Health:  ${base}/api/ops/health`);
 say(`  Admin:   ${base}/_/  (first run: create the superuser from the link PocketBase prints)`);
 
+// JS VM pool, as deploy/entrypoint.sh does: PocketBase reads --hooksPool before any hook runs.
+// Default = src/pool/config.ts (tests/deploy-kit.test.ts keeps them in step); pb-ops validates the
+// value at boot, so a value that is not plain digits is left for it to report in one line.
+const hooksPool = process.env.PB_HOOKS_POOL ?? "240";
+const poolArgs = /^\d{1,5}$/.test(hooksPool) ? ["--hooksPool", hooksPool] : [];
+
 const child = spawn(
   bin,
-  ["serve", "--http", `${host}:${port}`, "--dir", join(ROOT, "pb_data"), "--hooksDir", join(ROOT, "pb_hooks"), "--migrationsDir", join(ROOT, "pb_migrations"), ...process.argv.slice(2)],
+  ["serve", "--http", `${host}:${port}`, "--dir", join(ROOT, "pb_data"), "--hooksDir", join(ROOT, "pb_hooks"), "--migrationsDir", join(ROOT, "pb_migrations"), ...poolArgs, ...process.argv.slice(2)],
   { stdio: "inherit" },
 );
 for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => child.kill(sig));

@@ -3,7 +3,7 @@
 // request.
 import { ConfigError } from "../config/load";
 import { publishSharedPlan } from "./config";
-import { buildSharedPlan } from "./plan-build";
+import { buildSharedPlan } from "../config/shared-plan";
 import { onServe } from "./serve";
 import { captureStdout } from "./stdout";
 

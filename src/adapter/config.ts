@@ -10,35 +10,17 @@
 // the API route class's headers. Each part is parsed the first time a VM asks for it.
 //
 // This module is on the hot path (pb_ops/hot.js): it must not import the schema or the parsers,
-// which only the loader VM needs (see src/adapter/plan-build.ts).
+// which only the loader VM needs (see src/config/shared-plan.ts).
 import type { Config } from "../config/schema";
+import type { SharedPlan } from "../config/shared-plan";
 import type { ClassHeaders, HeaderPlan } from "../headers/policy";
 import type { RouteClass } from "../headers/route-class";
 import type { Plan as RateLimitPlan } from "../ratelimit/plan";
 
+export type { SharedPlan } from "../config/shared-plan";
+
+/** Prefix of the plan's store entries (type-only imports above: hot.js must not pull the schema). */
 const KEY = "pbOps.plan.";
-
-/** Everything a request VM needs from the environment, as plain data. */
-export interface SharedPlan {
-  readonly config: Config;
-  readonly headers: HeaderPlan;
-  readonly rateLimit: RateLimitPlan;
-  /** The --hooksPool this process runs with (read from its command line at boot). */
-  readonly pool: { readonly size: number };
-}
-
-/** The store entries of a plan: key suffix -> JSON. */
-export function planEntries(plan: SharedPlan): Record<string, string> {
-  const { classes, ...headerMeta } = plan.headers;
-  const out: Record<string, string> = {
-    config: JSON.stringify(plan.config),
-    headers: JSON.stringify(headerMeta),
-    rateLimit: JSON.stringify(plan.rateLimit),
-    pool: JSON.stringify(plan.pool),
-  };
-  for (const cls of Object.keys(classes) as RouteClass[]) out[`headers.${cls}`] = JSON.stringify(classes[cls]);
-  return out;
-}
 
 const parsed: Record<string, unknown> = {};
 

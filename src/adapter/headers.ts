@@ -38,7 +38,7 @@ function requestIsHttps(e: core.RequestEvent, requestHeaders: http.Header): bool
  * unbound at serve time (headersServeSetup).
  */
 export const setSecurityHeaders: PreStage = (e, state) => {
-  // Built once per process at boot (src/adapter/plan-build.ts); a VM parses only the classes it meets.
+  // Built once per process at boot (src/config/shared-plan.ts); a VM parses only the classes it meets.
   const cls = headerClass(routeClassOf(state.path));
   const list = headerPlanMeta().httpsMatters && requestIsHttps(e, state.requestHeaders) ? cls.secure : cls.plain;
   // Every property read on a Go object is a JSVM->Go crossing: `set` is bound once per request

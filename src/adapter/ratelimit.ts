@@ -16,7 +16,7 @@ import { clientIp, type RequestState } from "./request-state";
 
 const SHARD_KEY_PREFIX = "pbOps.rateLimit.";
 
-/** Built once per process at boot (src/adapter/plan-build.ts), read from the shared plan. */
+/** Built once per process at boot (src/config/shared-plan.ts), read from the shared plan. */
 function getPlan(): Plan {
   return rateLimitPlan();
 }
