@@ -6,11 +6,13 @@
 //   pb_hooks/*.pb.js          registration files compiled one to one from src/hooks/*.pb.ts; every
 //                             handler only require()s the library and calls one function.
 // Every registration file is checked for handler isolation; a violation fails the build.
+import { existsSync, realpathSync } from "node:fs";
 import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { join, basename, dirname } from "node:path";
+import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
 import { findIsolationProblems, formatProblems } from "./tools/isolation-check.mjs";
+import { identifierAt, originalPositionFor } from "./tools/sourcemap.mjs";
 
 const ROOT = dirname(fileURLToPath(import.meta.url));
 
@@ -19,66 +21,209 @@ const TARGET = "es2017";
 
 export class IsolationError extends Error {}
 
-/** Compiles one registration file (TS or JS) and fails when a handler is not isolated. */
+/** The build refuses its input (a value import of pb-ops, an output over an input, a bad path). */
+export class BuildRefusal extends Error {}
+
+/** Bare specifiers that name pb-ops itself. */
+const PB_OPS_SPECIFIER = /^pb-ops(\/.*)?$/;
+
+const REQUIRE_FORM = "import types only (import type * as PbOps from \"pb-ops\") and reach pb-ops at run time through the bundle PocketBase already loaded: require(`${__hooks}/pb_ops/index.js`)";
+
+function valueImportMessage(specifier) {
+  return `value import from ${JSON.stringify(specifier)} would bundle a second copy of pb-ops, whose config, buckets and log state PocketBase never loads; ${REQUIRE_FORM}`;
+}
+
+/** A path as the user would type it: relative to the working dir when inside it. */
+function shown(file) {
+  const rel = relative(process.cwd(), file);
+  return rel && !rel.startsWith("..") ? rel : file;
+}
+
+/** `file:line:col`. */
+function where(file, line, column) {
+  return `${shown(file)}:${line}:${column}`;
+}
+
+/**
+ * Compiles one registration file (TS or JS) and fails when a handler is not isolated. Problems are
+ * reported at the line and with the names of the source file (through esbuild's source map).
+ */
 export async function compileHookFile(file) {
   const source = await readFile(file, "utf8");
-  const { code } = await esbuild.transform(source, {
+  const { code, map } = await esbuild.transform(source, {
     loader: file.endsWith(".ts") ? "ts" : "js",
     // Hook files are scripts, not modules: an import becomes a top-level require(), and a handler
     // that uses it is then caught by the isolation check below.
     format: "cjs",
     target: TARGET,
     sourcefile: file,
+    sourcemap: "external",
     legalComments: "inline",
   });
-  const problems = findIsolationProblems(code);
-  if (problems.length) throw new IsolationError(formatProblems(basename(file).replace(/\.ts$/, ".js"), problems));
+  const toSource = originalPositionFor(map);
+  const at = (line, column) => toSource(line, column) ?? { line, column };
+
+  // A value import of pb-ops in a hook file becomes require("pb-ops"), which PocketBase cannot
+  // resolve ("Invalid module" at boot). Type imports are erased by esbuild and stay allowed.
+  const lines = code.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    for (const m of lines[i].matchAll(/require\((["'])(pb-ops(?:\/[^"']*)?)\1\)/g)) {
+      const o = at(i + 1, m.index);
+      throw new BuildRefusal(`${where(file, o.line, o.column + 1)}: value import from ${JSON.stringify(m[2])} becomes require(${JSON.stringify(m[2])}) in the hook file, which PocketBase cannot load; ${REQUIRE_FORM}`);
+    }
+  }
+
+  const problems = findIsolationProblems(code).map((p) => {
+    const o = toSource(p.line, p.column - 1);
+    if (!o) return p;
+    const name = o.name ?? identifierAt(source, o.line, o.column) ?? p.name;
+    const message = name !== p.name ? p.message.replace(`refers to ${p.name},`, `refers to ${name},`) : p.message;
+    return { ...p, name, line: o.line, column: o.column + 1, message };
+  });
+  if (problems.length) throw new IsolationError(formatProblems(shown(file), problems));
   return code;
 }
 
-/** Bundles a library entry into one CommonJS file that PocketBase's require() can load. */
-export async function bundleLibrary(entry, outfile, define = {}) {
-  await esbuild.build({
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    format: "cjs",
-    platform: "neutral",
-    mainFields: ["main", "module"],
-    target: TARGET,
-    define,
-    logLevel: "warning",
-    legalComments: "inline",
-  });
+/**
+ * Bundles a library entry into one CommonJS file that PocketBase's require() can load. With
+ * `refusePbOps`, a value import of pb-ops (or of any file of the pb-ops package) fails the build:
+ * the bundle would carry a second pb-ops that PocketBase never configured.
+ * Writes nothing itself: returns the code and the input files (for the caller's checks).
+ */
+export async function bundleLibrary(entry, outfile, define = {}, { refusePbOps = false } = {}) {
+  const plugins = refusePbOps
+    ? [
+        {
+          name: "refuse-pb-ops",
+          setup(b) {
+            b.onResolve({ filter: PB_OPS_SPECIFIER }, (args) => ({ errors: [{ text: valueImportMessage(args.path) }] }));
+          },
+        },
+      ]
+    : [];
+  let result;
+  try {
+    result = await esbuild.build({
+      entryPoints: [entry],
+      outfile,
+      bundle: true,
+      write: false,
+      metafile: true,
+      format: "cjs",
+      platform: "neutral",
+      mainFields: ["main", "module"],
+      target: TARGET,
+      define,
+      logLevel: "silent",
+      legalComments: "inline",
+      plugins,
+    });
+  } catch (err) {
+    if (!err.errors?.length) throw err;
+    throw new BuildRefusal(err.errors.map((m) => (m.location ? `${where(resolve(m.location.file), m.location.line, m.location.column + 1)}: ${m.text}` : m.text)).join("\n"));
+  }
+  if (result.warnings.length) console.warn((await esbuild.formatMessages(result.warnings, { kind: "warning" })).join(""));
+  const inputs = Object.keys(result.metafile.inputs).map((f) => resolve(f));
+  if (refusePbOps) {
+    // The import that crosses into the pb-ops package (a relative path or an alias to its files).
+    const own = realpathSync(ROOT) + sep;
+    const inPbOps = (f) => real(resolve(f)).startsWith(own);
+    for (const [importer, info] of Object.entries(result.metafile.inputs)) {
+      if (inPbOps(importer)) continue;
+      const crossing = info.imports.find((im) => !im.external && inPbOps(im.path));
+      if (crossing) throw new BuildRefusal(`${shown(resolve(importer))}: imports ${shown(resolve(crossing.path))}, a file of the pb-ops package: ${valueImportMessage("pb-ops")}`);
+    }
+  }
+  return { code: result.outputFiles[0].text, inputs };
+}
+
+function isInside(path, dir) {
+  return path === dir || path.startsWith(dir + sep);
+}
+
+function real(p) {
+  try {
+    return realpathSync(p);
+  } catch {
+    return resolve(p);
+  }
+}
+
+/** The `${__hooks}/...` paths a built hook file requires, with their generated line and column. */
+function hooksRequires(code) {
+  const found = [];
+  const lines = code.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    for (const m of lines[i].matchAll(/require\(`\$\{__hooks\}\/([^`$]+)`\)/g)) found.push({ path: m[1], line: i + 1, column: m.index });
+  }
+  return found;
 }
 
 /**
  * Builds a hooks dir: a library bundle in `<outDir>/<libName>/index.js` and every `*.pb.ts|js` in
- * `hooksSrcDir` compiled to `<outDir>/<name>.pb.js`.
+ * `hooksSrcDir` compiled to `<outDir>/<name>.pb.js`. Everything is compiled and checked before
+ * anything is written; the build refuses to write over any of its inputs.
+ *
+ * `provides`: paths relative to outDir that another step puts there (pb-ops's own hooks), so a
+ * `require(`${__hooks}/pb_ops/index.js`)` is known to resolve.
  */
-export async function buildHooks({ libEntry, libName, hooksSrcDir, outDir, define = {}, extraLibs = {} }) {
+export async function buildHooks({ libEntry, libName, hooksSrcDir, outDir, define = {}, refusePbOps = false, provides = [], extraLibs = {} }) {
   const entries = (await readdir(hooksSrcDir)).filter((f) => /\.pb\.(ts|js)$/.test(f)).sort();
   if (entries.length === 0) throw new Error(`no *.pb.ts or *.pb.js files in ${hooksSrcDir}`);
   const compiled = [];
-  for (const f of entries) compiled.push([f.replace(/\.ts$/, ".js"), await compileHookFile(join(hooksSrcDir, f))]);
+  for (const f of entries) compiled.push({ name: f.replace(/\.ts$/, ".js"), from: join(hooksSrcDir, f), code: await compileHookFile(join(hooksSrcDir, f)) });
+
+  const libDir = libEntry ? join(outDir, libName) : undefined;
+  const lib = libEntry ? await bundleLibrary(libEntry, join(libDir, "index.js"), define, { refusePbOps }) : undefined;
+  // More bundles next to index.js (pb-ops: hot.js, the request middleware alone).
+  const extras = [];
+  if (libEntry) for (const [file, entry] of Object.entries(extraLibs)) extras.push([file, (await bundleLibrary(entry, join(libDir, file), define, { refusePbOps })).code]);
+
+  // Never write over an input: the user's own hooks (--hooks pointing at the hooks dir itself) or
+  // sources inside the library folder the build replaces.
+  const inputs = [...compiled.map((c) => c.from), ...(lib ? lib.inputs : [])].map(real);
+  const outFiles = compiled.map((c) => real(join(outDir, c.name)));
+  for (const input of inputs) {
+    const clash = outFiles.includes(input) || (libDir && isInside(input, real(libDir)));
+    if (clash) {
+      throw new BuildRefusal(
+        `refusing to write over an input: ${shown(input)} would be replaced by the build. ` +
+          `--out must not be --hooks nor contain your sources; plain JS hooks need no build: leave them where they are and run pb-ops-build without --hooks to add pb-ops beside them`,
+      );
+    }
+  }
+
+  // A require of a path that will not exist is "Invalid module" at boot, without the path.
+  const willExist = new Set([...compiled.map((c) => c.name), ...(libEntry ? [`${libName}/index.js`, ...Object.keys(extraLibs).map((f) => `${libName}/${f}`)] : []), ...provides]);
+  for (const c of compiled) {
+    for (const r of hooksRequires(c.code)) {
+      if (willExist.has(r.path) || existsSync(join(outDir, r.path))) continue;
+      const source = await readFile(c.from, "utf8");
+      const o = originalPositionFor((await esbuild.transform(source, { loader: c.from.endsWith(".ts") ? "ts" : "js", format: "cjs", target: TARGET, sourcemap: "external", sourcefile: c.from })).map)(r.line, r.column);
+      const pos = o ? where(c.from, o.line, o.column + 1) : c.from;
+      throw new BuildRefusal(`${pos}: requires \${__hooks}/${r.path}, which this build does not produce and ${shown(outDir)}/ does not hold (built: ${[...willExist].join(", ")})`);
+    }
+  }
 
   await mkdir(outDir, { recursive: true });
-  if (libEntry) {
-    await rm(join(outDir, libName), { recursive: true, force: true });
-    await bundleLibrary(libEntry, join(outDir, libName, "index.js"), define);
-    for (const [file, entry] of Object.entries(extraLibs)) await bundleLibrary(entry, join(outDir, libName, file), define);
+  if (lib) {
+    await rm(libDir, { recursive: true, force: true });
+    await mkdir(libDir, { recursive: true });
+    await writeFile(join(libDir, "index.js"), lib.code);
+    for (const [file, code] of extras) await writeFile(join(libDir, file), code);
   }
-  for (const [name, code] of compiled) await writeFile(join(outDir, name), code);
-  return compiled.map(([name]) => name);
+  for (const c of compiled) await writeFile(join(outDir, c.name), c.code);
+  return compiled.map((c) => c.name);
 }
 
-export async function buildPbOps() {
+/** pb-ops's own hooks, into pb_hooks/ (or `outDir`, e.g. a folder `npm start` swaps in). */
+export async function buildPbOps(outDir = join(ROOT, "pb_hooks")) {
   const pkg = JSON.parse(await readFile(join(ROOT, "package.json"), "utf8"));
   return buildHooks({
     libEntry: join(ROOT, "src/index.ts"),
     libName: "pb_ops",
     hooksSrcDir: join(ROOT, "src/hooks"),
-    outDir: join(ROOT, "pb_hooks"),
+    outDir,
     // The request middleware alone, small so a new VM evaluates little (docs/performance.md).
     extraLibs: { "hot.js": join(ROOT, "src/hot.ts") },
     define: { __PB_OPS_VERSION__: JSON.stringify(pkg.version) },

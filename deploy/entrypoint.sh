@@ -8,9 +8,21 @@
 #      (`litestream restore -if-db-not-exists -if-replica-exists`). If the replica cannot be read
 #      the container FAILS: starting an empty database would then be replicated on top of the
 #      backup it could not read. An empty (readable) replica starts an empty database.
-#   4. `exec litestream replicate -exec "pocketbase serve ..."`: Litestream becomes the main
-#      process, forwards SIGTERM/SIGINT to PocketBase, waits for it, does a last sync and exits
-#      with PocketBase's status. In the image, tini (PID 1) forwards signals and reaps zombies.
+#   3a. Deploy lease (PB_LEASE, on by default with REPLICA_URL; docs/deploy.md "Deploys and the
+#      lease"), BEFORE restoring: `pocketbase pb-ops lease claim` takes the next epoch in
+#      <path>.pb-ops/lease.json beside the replica and waits until the old container has shipped
+#      its last transaction and released (or, if it never answers, for the TTL). A container that
+#      finds another one starting as primary becomes a STANDBY: no restore, no Litestream, writes
+#      and health answer 503. S3 unreachable while claiming: the container does not start.
+#   4. With the lease: this script stays the supervisor. Litestream and PocketBase run side by
+#      side beside the lease agent (`pb-ops lease hold`, which renews the lease). When the agent
+#      sees a newer claim it fences writes (503) and exits; this script then stops Litestream
+#      (SIGTERM: a last sync), runs `pb-ops lease release` (replica TXID >= local TXID, then
+#      `released`) and keeps PocketBase serving reads until the platform stops it. If the agent
+#      dies for any other reason, the container stops: it must not replicate without a lease.
+#      SIGTERM: PocketBase first, then Litestream (its last sync), so no acknowledged write is lost.
+#      Without the lease: `exec litestream replicate -exec "pocketbase serve ..."` as before.
+#      In the image, tini (PID 1) forwards signals and reaps zombies.
 #
 # Paths and binaries are overridable so the test suite runs this same script on loopback without
 # Docker. None of these names start with PB_ (pb-ops reports unknown PB_* names near its own).
@@ -37,8 +49,8 @@ PORT=${PORT:-8080}
 LITESTREAM_METRICS_ADDR=${LITESTREAM_METRICS_ADDR:-127.0.0.1:9090}
 LITESTREAM_SYNC_INTERVAL=${LITESTREAM_SYNC_INTERVAL:-1s}
 LITESTREAM_RETENTION=${LITESTREAM_RETENTION:-168h}
-# litestream.yml reads these through ${VAR} expansion.
-export POCKETBASE_DIR LITESTREAM_METRICS_ADDR LITESTREAM_SYNC_INTERVAL LITESTREAM_RETENTION
+# litestream.yml reads these through ${VAR} expansion (and the lease agent reads PORT).
+export PORT POCKETBASE_DIR LITESTREAM_METRICS_ADDR LITESTREAM_SYNC_INTERVAL LITESTREAM_RETENTION
 
 # --- settings ---------------------------------------------------------------------------------
 
@@ -150,15 +162,16 @@ case $LITESTREAM_METRICS_ADDR in
   *) die "LITESTREAM_METRICS_ADDR=$LITESTREAM_METRICS_ADDR must be a loopback address (127.0.0.1:PORT): the metrics are for pb-ops only" ;;
 esac
 
-# --- restore -------------------------------------------------------------------------------------
+# --- replica check, deploy lease, restore -----------------------------------------------------
 
 # Runs Litestream in the background so a SIGTERM during a long restore is handled at once (a
 # foreground child would delay the trap until it finished). Output goes to $out; its last line is
 # the error Litestream printed.
 out=$(mktemp)
 child=
+agent=
 trap 'rm -f "$out"' EXIT
-trap 'log "signal received during restore; stopping"; [ -n "$child" ] && kill "$child" 2>/dev/null; rm -f "$db.tmp"; exit 143' TERM INT
+trap 'log "signal received during lease claim or restore; stopping"; [ -n "$child" ] && kill "$child" 2>/dev/null; [ -n "$agent" ] && kill "$agent" 2>/dev/null; rm -f "$db.tmp"; exit 143' TERM INT
 run_litestream() {
   "$LITESTREAM_BIN" "$@" >"$out" 2>&1 &
   child=$!
@@ -171,9 +184,7 @@ run_litestream() {
 }
 last_line() { grep -v '^[[:space:]]*$' "$out" | tail -n 1 | sed 's/^Error: //'; }
 
-if [ -e "$db" ]; then
-  log "$db exists; not restoring (a restart on the same disk keeps its data)"
-else
+if [ ! -e "$db" ]; then
   # A restore killed half-way leaves data.db.tmp behind; Litestream would reuse it otherwise.
   rm -f "$db.tmp" "$db-wal" "$db-shm"
   # 1. Prove the replica can be listed. `restore -if-replica-exists` treats "no backup files" as
@@ -183,7 +194,54 @@ else
   run_litestream ltx -config "$LITESTREAM_CONFIG" -level all -json "$db" ||
     die "cannot read the replica $replica_shown: $(last_line); check REPLICA_URL, LITESTREAM_ACCESS_KEY_ID and LITESTREAM_SECRET_ACCESS_KEY. Not starting: an empty database would be replicated over a backup that could not be read"
   ltx_files=$(grep -c '"level"' "$out" || true)
+fi
 
+# --- deploy lease (before restoring) ---------------------------------------------------------------
+
+lease_state="$POCKETBASE_DIR/.pb-ops-lease"
+lease_tmp=$(mktemp -d)
+# The lease commands run pb-ops inside PocketBase with a throwaway --dir, so they never create or
+# touch pb_data/data.db.
+lease_cmd() {
+  "$POCKETBASE_BIN" pb-ops lease "$@" --dir "$lease_tmp" --hooksDir "$POCKETBASE_HOOKS_DIR" --automigrate=false
+}
+rm -rf "$lease_state"
+# In the background like the restore, so a SIGTERM while it waits is handled at once.
+lease_cmd claim &
+child=$!
+set +e
+wait "$child"
+lease_rc=$?
+set -e
+child=
+case $lease_rc in
+  0) lease=on ;;
+  4) lease=off ;;
+  3)
+    # STANDBY: never restores, never runs Litestream; PocketBase serves 503 to writes and health.
+    # shellcheck disable=SC2086
+    "$POCKETBASE_BIN" migrate up $pb_args >&2 || die "pocketbase migrate up failed (exit $?)"
+    log "STANDBY: another container holds the lease for $replica_shown; serving without restore or replication (writes and health answer 503)"
+    # shellcheck disable=SC2086
+    exec "$POCKETBASE_BIN" serve --http "$HOST:$PORT" $pb_args "$@"
+    ;;
+  *)
+    log "not starting: the deploy lease could not be taken (the line above says why)"
+    exit 1
+    ;;
+esac
+if [ "$lease" = on ]; then
+  # Per-boot secret for the agent's loopback call to PocketBase (0600, pb_data).
+  (umask 077 && od -An -N16 -tx1 /dev/urandom | tr -d ' \n' >"$lease_state/secret")
+  lease_cmd hold &
+  agent=$!
+fi
+
+# --- restore -------------------------------------------------------------------------------------
+
+if [ -e "$db" ]; then
+  log "$db exists; not restoring (a restart on the same disk keeps its data)"
+else
   # 2. Restore (also reads a v0.3 `generations/` replica, which `ltx` does not list).
   started=$(date +%s)
   run_litestream restore -config "$LITESTREAM_CONFIG" -if-db-not-exists -if-replica-exists "$db" ||
@@ -217,6 +275,53 @@ trap - EXIT
 # --- run -----------------------------------------------------------------------------------------
 
 log "starting PocketBase under Litestream (replica $replica_shown, sync every $LITESTREAM_SYNC_INTERVAL, metrics on $LITESTREAM_METRICS_ADDR)"
+if [ "$lease" = on ]; then
+  kill -0 "$agent" 2>/dev/null || die "the lease agent stopped before PocketBase started (a newer claim, or S3 unreachable); not starting"
+  log "deploy lease held: PocketBase and Litestream run as siblings beside the lease agent"
+  set +e
+  "$LITESTREAM_BIN" replicate -config "$LITESTREAM_CONFIG" &
+  ls_pid=$!
+  # shellcheck disable=SC2086
+  "$POCKETBASE_BIN" serve --http "$HOST:$PORT" $pb_args "$@" &
+  pb_pid=$!
+  echo "$ls_pid $pb_pid" >"$lease_state/pids"
+  stop_litestream() {
+    kill -TERM "$ls_pid" 2>/dev/null && wait "$ls_pid"
+  }
+  shutdown() {
+    log "signal received: stopping PocketBase, then Litestream (last sync)"
+    kill -TERM "$agent" 2>/dev/null
+    kill -TERM "$pb_pid" 2>/dev/null
+    wait "$pb_pid"
+    stop_litestream
+    # Released after the last sync, so the next container need not wait for the TTL.
+    [ -z "$handed_over" ] && lease_cmd release
+    exit 0
+  }
+  trap shutdown TERM INT
+  handed_over=
+  wait "$agent"
+  rc=$?
+  handed_over=yes
+  case $rc in
+    10 | 11)
+      stop_litestream
+      log "Litestream stopped (no more writes to $replica_shown from this container)"
+      [ "$rc" = 10 ] && lease_cmd release
+      log "handed over: serving reads only until stopped"
+      wait "$pb_pid"
+      exit $?
+      ;;
+    *)
+      log "the lease agent exited ($rc): stopping PocketBase and Litestream; this container must not replicate without the lease"
+      kill -TERM "$pb_pid" 2>/dev/null
+      wait "$pb_pid"
+      stop_litestream
+      exit 1
+      ;;
+  esac
+fi
+
 exec_cmd="$POCKETBASE_BIN serve --http $HOST:$PORT $pb_args"
 for a in "$@"; do exec_cmd="$exec_cmd $a"; done
 exec "$LITESTREAM_BIN" replicate -config "$LITESTREAM_CONFIG" -exec "$exec_cmd"

@@ -6,6 +6,9 @@
 //   --load-ms N     how long writers run before the kill -9 (default 10000)
 //   --sync 1s       LITESTREAM_SYNC_INTERVAL
 //   --writers N     concurrent writers during the load phase (default 2)
+//   --deploy        the deploy-lease drills instead (tests/harness/deploy-drill.ts): three rolling
+//                   deploys under load with the lease, the same without it (control), and a
+//                   SIGKILL takeover; prints lost writes, the write pause and the deploy times
 import { parseArgs } from "node:util";
 import { ensureBackupStack, ensurePocketBase } from "./binaries.mjs";
 import { POCKETBASE_NEWEST } from "./versions.mjs";
@@ -17,14 +20,38 @@ const { values } = parseArgs({
     "load-ms": { type: "string", default: "10000" },
     sync: { type: "string", default: "1s" },
     writers: { type: "string", default: "2" },
+    deploy: { type: "boolean", default: false },
   },
 });
 ensureNodeModules();
 await ensurePocketBase(POCKETBASE_NEWEST);
 await ensureBackupStack();
 await build();
-const { runDrill } = await import("../tests/harness/drill");
 const started = Date.now();
+if (values.deploy) {
+  const { runDeployDrill, runCrashDrill } = await import("../tests/harness/deploy-drill");
+  const { MONITOR_INTERVAL_MS } = await import("../tests/harness/drill");
+  const log = (m: string) => console.error(`[deploy] ${m}`);
+  const on = await runDeployDrill({ lease: true, deploys: 3, log });
+  const off = await runDeployDrill({ lease: false, deploys: 3, log });
+  const crash = await runCrashDrill({}, MONITOR_INTERVAL_MS, log);
+  const byName = (acks: { by: string }[]) => [...new Set(acks.map((a) => a.by))].map((n) => `${n} ${acks.filter((a) => a.by === n).length}`).join(", ");
+  console.log(`rolling deploys, lease on (A->B->C->D, a write every 25 ms round-robin to every container in rotation)`);
+  console.log(`  writes acked      ${on.acked.length} (${byName(on.acked)}); lost ${on.lost.length}; duplicates ${on.duplicates}; integrity ${on.integrity}`);
+  console.log(`  refused (503)     ${on.refused} while handing over`);
+  console.log(`  write pause       ${on.maxPauseMs}ms (longest time with no acknowledged write)`);
+  console.log(`  deploy time       ${on.deployMs.join(" / ")}ms (new container start -> healthy)`);
+  console.log(`rolling deploys, PB_LEASE=off (control)`);
+  console.log(`  writes acked      ${off.acked.length} (${byName(off.acked)}); LOST ${off.lost.length} (${byName(off.lost)}); integrity ${off.integrity.split("\n").length > 1 ? `FAILED (${off.integrity.split("\n").length} problems, e.g. "${off.integrity.split("\n")[0]}")` : off.integrity}`);
+  console.log(`  deploy time       ${off.deployMs.join(" / ")}ms`);
+  console.log(`SIGKILL of the primary under load (default TTL 10s)`);
+  console.log(`  takeover          ${crash.takeoverMs}ms (kill -> new container healthy)`);
+  console.log(`  writes acked      ${crash.acked.length}; lost ${crash.lost.length}, all acked within ${Math.max(0, ...crash.lost.map((l) => l.ageMs))}ms of the kill (cycle ${crash.cycleMs}ms); integrity ${crash.integrity}`);
+  console.log(`drill wall time    ${Math.round((Date.now() - started) / 1000)}s`);
+  if (on.lost.length || on.integrity !== "ok" || crash.lost.some((l) => l.ageMs > crash.cycleMs)) throw new Error("the lease drill lost acknowledged writes");
+  process.exit(0);
+}
+const { runDrill } = await import("../tests/harness/drill");
 const r = await runDrill({
   sizeMiB: Number(values.size),
   loadMs: Number(values["load-ms"]),

@@ -26,8 +26,8 @@ export function ensureNodeModules() {
   sh("npm", ["ci", "--no-audit", "--no-fund"]);
 }
 
-export async function build() {
+export async function build(outDir) {
   const { buildPbOps } = await import("../build.mjs");
-  const files = await buildPbOps();
+  const files = await buildPbOps(outDir);
   say(`built pb_hooks/pb_ops/index.js and ${files.map((f) => `pb_hooks/${f}`).join(", ")}`);
 }

@@ -16,6 +16,8 @@ export const SERIAL_TESTS = [
   "tests/ratelimit-concurrency.integration.test.ts",
   "tests/backup-faults.integration.test.ts",
   "tests/deploy-drill.integration.test.ts",
+  "tests/deploy-lease.integration.test.ts",
+  "tests/admin-timing.integration.test.ts",
 ];
 
 const started = Date.now();

@@ -6,8 +6,12 @@ import type { Config } from "./config/schema";
 
 /** @internal Registration only: the admin gate's exact `GET /_` route. */
 export { adminBareUnderscore, adminSurfaceGuarded } from "./adapter/admin";
+/** @internal Registration only: admin gate and rate limits for /api/batch sub-requests. */
+export { batchHookNeeded, onBatchRequest } from "./adapter/batch";
 /** @internal Registration only: validates the config at boot and binds serve-time set-up. */
 export { boot } from "./adapter/boot";
+/** @internal Registration only: the `pocketbase pb-ops lease ...` command and its loopback route. */
+export { leaseCommand, leaseRefresh } from "./adapter/lease";
 /** @internal Registration only: GET /api/ops/health. */
 export { health } from "./adapter/health";
 /** @internal Registration only: the pbOps request middleware. */

@@ -41,11 +41,12 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s", (version: string) => {
       expect((await rawRequest(pb.port, "POST", SU_AUTH, { ...JSON_HEADERS, "X-Real-IP": "10.1.2.3" }, CREDENTIALS)).status).toBe(200);
     });
 
-    it("another address gets the unknown-path answer for /_/ and the superuser login", async () => {
+    it("another address gets the unknown-path answer for /_/ and the unknown-collection answer for the superuser login", async () => {
       const outside = { "X-Real-IP": "203.0.113.9" };
       const miss = comparable(await rawRequest(pb.port, "GET", "/zz-unknown-path", outside));
       expect(comparable(await rawRequest(pb.port, "GET", "/_/", outside))).toBe(miss);
-      const postMiss = comparable(await rawRequest(pb.port, "POST", "/zz-unknown-path", { ...JSON_HEADERS, ...outside }, CREDENTIALS));
+      // The login's miss is the same endpoint of an unknown collection (same shape).
+      const postMiss = comparable(await rawRequest(pb.port, "POST", "/api/collections/zzunknown01/auth-with-password", { ...JSON_HEADERS, ...outside }, CREDENTIALS));
       expect(comparable(await rawRequest(pb.port, "POST", SU_AUTH, { ...JSON_HEADERS, ...outside }, CREDENTIALS))).toBe(postMiss);
     });
 

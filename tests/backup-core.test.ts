@@ -5,7 +5,7 @@ import { createHash, createHmac, randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { bearerToken, mayReadBackupStatus } from "../src/backup/auth";
 import { constantTimeEqual } from "../src/crypto/constant-time";
-import { parseBytes, parseMetricsUrl, parseOpsToken } from "../src/backup/config";
+import { METRICS_AUTO, parseBytes, parseMetricsUrl, parseOpsToken, resolveMetricsUrl } from "../src/backup/config";
 import { localLitestream } from "../src/backup/local";
 import { litestreamMetrics, parsePrometheus } from "../src/backup/metrics";
 import { contiguousTo, summarizeRemote, type RemoteObject } from "../src/backup/remote";
@@ -235,6 +235,22 @@ describe("access", () => {
     expect(parseMetricsUrl("off")).toBeNull();
     expect(() => parseMetricsUrl("http://u:p@h/metrics")).toThrow();
   });
+
+  it("PB_LITESTREAM_METRICS_URL=auto follows LITESTREAM_METRICS_ADDR, so moving Litestream's port does not report it down", () => {
+    const auto = parseMetricsUrl("auto");
+    expect(auto).toBe(METRICS_AUTO);
+    expect(resolveMetricsUrl(auto, "127.0.0.1:9191", undefined)).toEqual({ url: "http://127.0.0.1:9191/metrics" });
+    expect(resolveMetricsUrl(auto, ":9191", undefined)).toEqual({ url: "http://127.0.0.1:9191/metrics" });
+    expect(resolveMetricsUrl(auto, "[::1]:9191", undefined)).toEqual({ url: "http://[::1]:9191/metrics" });
+    expect(resolveMetricsUrl(auto, undefined, undefined)).toEqual({ url: "http://127.0.0.1:9090/metrics" });
+    // litestream.yml's own addr (PB_LITESTREAM_CONFIG) is where that Litestream listens: it wins.
+    expect(resolveMetricsUrl(auto, "127.0.0.1:9191", "127.0.0.1:9292")).toEqual({ url: "http://127.0.0.1:9292/metrics" });
+    // An explicit URL or off wins over both.
+    expect(resolveMetricsUrl("http://10.0.0.2:1/m", "127.0.0.1:9191", undefined)).toEqual({ url: "http://10.0.0.2:1/m" });
+    expect(resolveMetricsUrl(null, "127.0.0.1:9191", undefined)).toEqual({ url: null });
+    // A set address that is not host:port is reported, not silently replaced by the default.
+    expect(resolveMetricsUrl(auto, "9191", undefined)).toEqual({ error: 'LITESTREAM_METRICS_ADDR="9191" is not host:port' });
+  });
 });
 
 describe("status rules", () => {
@@ -251,6 +267,18 @@ describe("status rules", () => {
     lastSyncErrorCount: 0,
     builtinBackups: { count: 0, newest: null },
     ...over,
+  });
+
+  it("files on the local disk with a replica configured: degraded (files_local), once there are files", () => {
+    const local = decideStatus(base({ files: { storage: "local", localFiles: true } }));
+    expect(local).toMatchObject({ status: "degraded", httpStatus: 200 });
+    expect(local.body.reasons).toMatchObject([{ code: "files_local", severity: "degraded" }]);
+    expect(local.body.files).toEqual({ storage: "local", localFiles: true });
+    expect(decideStatus(base({ files: { storage: "s3", localFiles: true } })).status).toBe("ok");
+    expect(decideStatus(base({ files: { storage: "local", localFiles: false } })).status).toBe("ok");
+    // Without a replica there is nothing to be degraded against: the report says unconfigured.
+    const none = decideStatus(base({ replica: { kind: "unconfigured", reason: "x" }, remote: null, files: { storage: "local", localFiles: true } }));
+    expect((none.body.reasons as { code: string }[]).map((r) => r.code)).toEqual(["replica_unconfigured"]);
   });
 
   it("ok with 200 when the replica has the newest write and TXID", () => {

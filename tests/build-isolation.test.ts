@@ -17,7 +17,7 @@ describe("build isolation check", () => {
   it("fails the build naming the handler and the outer variable it refers to", async () => {
     const file = hookFile(`const limit: number = 5;\nrouterAdd("GET", "/api/x", (e) => {\n  return e.json(200, { limit });\n});\n`);
     await expect(compileHookFile(file)).rejects.toThrow(IsolationError);
-    await expect(compileHookFile(file)).rejects.toThrow(/app\.pb\.js:3:\d+: routerAdd\("GET", "\/api\/x"\): handler refers to limit/);
+    await expect(compileHookFile(file)).rejects.toThrow(/app\.pb\.ts:3:\d+: routerAdd\("GET", "\/api\/x"\): handler refers to limit/);
   });
 
   it("fails the whole build (nothing half-written) through buildHooks", async () => {
@@ -28,7 +28,7 @@ describe("build isolation check", () => {
     writeFileSync(join(src, "good.pb.ts"), `routerAdd("GET", "/a", (e) => require(\`\${__hooks}/app/index.js\`).x);\n`);
     writeFileSync(join(src, "bad.pb.ts"), `import { x } from "./lib/index";\nrouterUse(new Middleware((e) => { x; return e.next(); }, -5, "mine"));\n`);
     await expect(buildHooks({ libEntry: join(src, "lib", "index.ts"), libName: "app", hooksSrcDir: src, outDir: out })).rejects.toThrow(
-      /bad\.pb\.js:\d+:\d+: new Middleware\(-5, "mine"\): handler refers to import_lib/,
+      /bad\.pb\.ts:2:35: new Middleware\(-5, "mine"\): handler refers to x,/,
     );
   });
 

@@ -221,7 +221,7 @@ describe("entrypoint against versitygw", () => {
       const { code } = await hung.terminate(5000);
       expect(code).toBe(143);
       expect(Date.now() - t0).toBeLessThan(2000);
-      expect(hung.lines().join("\n")).toMatch(/signal received during restore; stopping/);
+      expect(hung.lines().join("\n")).toMatch(/signal received during lease claim or restore; stopping/);
     } finally {
       s3.resume();
     }

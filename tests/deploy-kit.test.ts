@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { BINARIES, GO_TOOLCHAIN_FOR, LITESTREAM_VERSIONS, POCKETBASE_NEWEST } from "../scripts/versions.mjs";
+import { METRICS_AUTO, resolveMetricsUrl } from "../src/backup/config";
 import { schema } from "../src/config/schema";
 import { DEFAULT_HOOKS_POOL } from "../src/pool/config";
 import { ROOT } from "./harness/paths";
@@ -17,6 +18,13 @@ const dockerfile = read("deploy/Dockerfile");
 const entrypoint = read("deploy/entrypoint.sh");
 const litestreamYml = read("deploy/litestream.yml");
 const appYaml = read(".do/app.yaml");
+
+/** Where the kit deliberately differs from pb-ops's default, and why. */
+const KIT_VALUES: Record<string, string> = {
+  // App Platform's load balancer writes the client address there; pb-ops's default (`off`) must
+  // not trust a header that anyone can send when PocketBase is not behind that proxy.
+  PB_TRUSTED_PROXY_HEADERS: "do-connecting-ip",
+};
 
 const allVars = Object.values(schema).flatMap((section) => Object.values(section as Record<string, { name: string; default: string; secret?: boolean }>));
 
@@ -94,12 +102,12 @@ describe("deploy/Dockerfile builds exactly the pinned versions the suite tests",
 describe(".do/app.yaml", () => {
   const envs = appEnvs();
 
-  it("lists every pb-ops variable with its default; secrets are typed SECRET", () => {
+  it("lists every pb-ops variable with its default (or its KIT_VALUES value); secrets are typed SECRET", () => {
     expect(allVars.length).toBeGreaterThan(10);
     for (const v of allVars) {
       const e = envs.get(v.name);
       expect(e, `${v.name} missing from .do/app.yaml`).toBeDefined();
-      expect(e!.value, v.name).toBe(v.default);
+      expect(e!.value, v.name).toBe(KIT_VALUES[v.name] ?? v.default);
       expect(e!.scope, v.name).toBe("RUN_TIME");
       if (v.secret) expect(e!.type, v.name).toBe("SECRET");
       else expect(e!.type, v.name).toBeUndefined();
@@ -154,10 +162,14 @@ describe("deploy/litestream.yml and deploy/entrypoint.sh", () => {
     expect(litestreamYml).not.toMatch(/access-key-id|secret-access-key/);
   });
 
-  it("Litestream's metrics default is where pb-ops looks for them (PB_LITESTREAM_METRICS_URL)", () => {
+  it("Litestream's metrics are where pb-ops looks for them: PB_LITESTREAM_METRICS_URL=auto follows LITESTREAM_METRICS_ADDR", () => {
     const addr = /^LITESTREAM_METRICS_ADDR=\$\{LITESTREAM_METRICS_ADDR:-([^}]+)\}$/m.exec(entrypoint)?.[1];
     expect(addr).toBe("127.0.0.1:9090");
-    expect(schema.backup.metricsUrl.default).toBe(`http://${addr}/metrics`);
+    expect(schema.backup.metricsUrl.default).toBe("auto");
+    // The entrypoint exports it, so PocketBase (its child) sees the same address Litestream listens on.
+    expect((/^export (.+)$/m.exec(entrypoint)?.[1] ?? "").split(/\s+/)).toContain("LITESTREAM_METRICS_ADDR");
+    expect(resolveMetricsUrl(METRICS_AUTO, addr, undefined)).toEqual({ url: `http://${addr}/metrics` });
+    expect(resolveMetricsUrl(METRICS_AUTO, undefined, undefined)).toEqual({ url: `http://${addr}/metrics` });
     expect(litestreamYml).toMatch(/^addr: "\$\{LITESTREAM_METRICS_ADDR\}"$/m);
   });
 

@@ -15,11 +15,12 @@ const APP = join(ROOT, "examples", "notes");
 const out = mkdtempSync(join(tmpdir(), "pbops-notes-"));
 
 beforeAll(() => {
-  // The public typings the example imports (what `npm pack` ships as dist/).
-  execFileSync("npx", ["tsc", "-p", "tsconfig.dts.json"], { cwd: ROOT, stdio: "ignore" });
+  // The public typings the example imports (dist/, what `npm pack` ships) are built by the global
+  // setup. PocketBase's typings: the copy the pinned binary wrote (scripts/typings.mjs).
   if (!existsSync(join(APP, "node_modules", "pb-ops"))) {
     execFileSync("npm", ["install", "--no-audit", "--no-fund", "--ignore-scripts"], { cwd: APP, stdio: "ignore" });
   }
+  execFileSync("npx", ["pb-ops-build", "types", "--from", join(ROOT, "types", "types.d.ts")], { cwd: APP, stdio: "pipe" });
   execFileSync("npx", ["pb-ops-build", "--out", join(out, "pb_hooks")], { cwd: APP, stdio: "pipe" });
 }, 180_000);
 
@@ -33,7 +34,7 @@ describe("the example app's build", () => {
   it("refuses a handler that breaks the isolation rule, naming the handler and the name", () => {
     const res = spawnSync("npx", ["pb-ops-build", "--hooks", "broken", "--out", join(out, "broken")], { cwd: APP, encoding: "utf8" });
     expect(res.status).toBe(1);
-    expect(res.stderr).toMatch(/leaky\.pb\.js:\d+:\d+: routerAdd\("GET", "\/api\/notes\/quota"\): handler refers to quota/);
+    expect(res.stderr).toMatch(/broken\/leaky\.pb\.ts:\d+:\d+: routerAdd\("GET", "\/api\/notes\/quota"\): handler refers to quota/);
     expect(existsSync(join(out, "broken", "leaky.pb.js"))).toBe(false);
   });
 });

@@ -7,20 +7,28 @@ import { ROOT } from "./harness/paths";
 let files: string[] = [];
 
 beforeAll(() => {
-  // What `prepack` does, run here explicitly so the listing below does not depend on lifecycle
-  // scripts. pb_hooks/ is already built by the global setup: rebuilding it here would pull the
-  // bundle from under integration tests copying pb_hooks/ at the same moment.
-  execFileSync("npx", ["tsc", "-p", "tsconfig.dts.json"], { cwd: ROOT, stdio: "ignore" });
+  // What `prepack` builds (pb_hooks/ and dist/) is built once by the global setup; rebuilding it
+  // here would pull files from under integration tests reading them at the same moment.
   const out = execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: ROOT, encoding: "utf8" });
   files = (JSON.parse(out)[0].files as { path: string }[]).map((f) => f.path).sort();
 }, 120_000);
 
 describe("npm pack", () => {
-  it("contains the hooks, the public typings, the build CLI and the docs", () => {
+  it("contains the hooks, the public typings, the JSVM globals, the build CLI, the starter, the example and the docs", () => {
     for (const f of [
       "pb_hooks/pb_ops.pb.js",
       "pb_hooks/pb_ops/index.js",
       "dist/index.d.ts",
+      "dist/jsvm-runtime.d.ts",
+      "dist/pocketbase.d.ts",
+      "tools/starter.mjs",
+      "tools/sourcemap.mjs",
+      "examples/notes/src/hooks/notes.pb.ts",
+      "examples/notes/src/lib/index.ts",
+      "examples/notes/broken/leaky.pb.ts",
+      "examples/notes/package.json",
+      "examples/notes/tsconfig.json",
+      "examples/notes/README.md",
       "bin/pb-ops-build.mjs",
       "build.mjs",
       "tools/isolation-check.mjs",
@@ -36,7 +44,7 @@ describe("npm pack", () => {
   });
 
   it("leaves out tests, caches, binaries, typings copied from PocketBase and local data", () => {
-    const forbidden = [/^tests\//, /^node_modules\//, /^types\//, /^pb_data\//, /^bench\//, /^scripts\//, /^\.ci\//, /^examples\/.*node_modules/, /\.vitest-report/, /pocketbase-v\d/, /litestream-v\d/, /\.tgz$/];
+    const forbidden = [/^tests\//, /^node_modules\//, /^types\//, /^pb_data\//, /^bench\//, /^scripts\//, /^\.ci\//, /^examples\/.*node_modules/, /^examples\/.*pb_hooks\//, /^examples\/[^/]+\/types\//, /\.vitest-report/, /pocketbase-v\d/, /litestream-v\d/, /\.tgz$/];
     const leaked = files.filter((f) => forbidden.some((re) => re.test(f)));
     expect(leaked).toEqual([]);
   });

@@ -1,9 +1,11 @@
 // Request id (pre stage) and access line (post stage) of the pbOps pipeline.
 import { acceptRequestId, requestIdMaker } from "../log/request-id";
 import { accessLevel, keepAccessLine, messageOfError, statusOfError } from "../log/access";
+import { mentionsSecret } from "../admin/paths";
 import { getConfig } from "./config";
-import { emitAccess } from "./log";
+import { emitAccess, getRedactor } from "./log";
 import type { PostStage, PreStage } from "./pipeline";
+import { ROUTE_RATE_LIMIT_KEY } from "./ratelimit";
 import { clientIp } from "./request-state";
 
 export const REQUEST_ID_HEADER = "X-Request-Id";
@@ -36,6 +38,14 @@ export const writeAccessLine: PostStage = (e, state, error) => {
     const url = e.request!.url!;
     const query = url.rawQuery;
     const auth = e.auth;
+    // A route's own rateLimit() (another VM) leaves its outcome on the event; it is the later,
+    // more specific decision, so it wins over the middleware's.
+    const routeLimit = e.get(ROUTE_RATE_LIMIT_KEY) as string | null | undefined;
+    if (routeLimit) {
+      const sp = routeLimit.indexOf(" ");
+      state.fields.rateLimit = routeLimit.slice(0, sp);
+      state.fields.rateLimitRule = routeLimit.slice(sp + 1);
+    }
     const written = emitAccess(accessLevel(status), {
       method: state.method,
       uri: query ? `${url.path}?${query}` : url.path,
@@ -54,5 +64,33 @@ export const writeAccessLine: PostStage = (e, state, error) => {
     if (written && status < 400 && getConfig().log.dbRequests === "errors") e.set(SKIP_SUCCESS_ACTIVITY_LOG, true);
   } catch (err) {
     console.error(`pb-ops: access log failed: ${err}`);
+  }
+};
+
+/**
+ * The query as logs may show it: sensitive values (tokens, OAuth2 `code` and `state`, PB_LOG_REDACT
+ * names) redacted, and a query that mentions the secret admin path replaced whole.
+ */
+export function scrubbedQuery(rawQuery: string): string {
+  if (rawQuery === "") return rawQuery;
+  const secret = getConfig().admin.path;
+  if (secret !== null && mentionsSecret(rawQuery, secret)) return "[admin-path]";
+  return getRedactor().query(rawQuery);
+}
+
+/**
+ * Post stage, before the access line: after the handler has read the query, rewrite it in the
+ * request's URL to its scrubbed form, so neither pb-ops's access line nor PocketBase's request log
+ * (which reads the URL after the whole chain) carries OAuth2 codes, tokens or the admin path.
+ */
+export const scrubUrlForLogs: PostStage = (e) => {
+  try {
+    const url = e.request!.url!;
+    const raw = url.rawQuery;
+    if (raw === "") return;
+    const scrubbed = scrubbedQuery(raw);
+    if (scrubbed !== raw) url.rawQuery = scrubbed;
+  } catch (err) {
+    console.error(`pb-ops: url scrub failed: ${err}`);
   }
 };

@@ -1,22 +1,20 @@
 // Hidden admin path, admin IP allowlist and gated superuser login (docs/admin.md). The decisions
 // are pure (src/admin/); this file gathers the facts from the request and acts on them.
 //
-// How a refused request answers "exactly like an unknown path": the gate runs early in the chain
-// (pbOps, priority -1016), so the headers later middlewares would add, and what an unknown path
-// even is on this server (PocketBase's JSON 404, a pb_public file 404, or an SPA's index.html with
-// --indexFallback), are not known here. So the refused request is re-dispatched through PocketBase's
-// own router (the http.ServeMux kept at serve time) as a request for a random unknown path, on the
-// same response writer. Every middleware then does exactly what it does for a real miss. The
-// re-dispatched request carries a per-process token so pb-ops skips its post stages for it (the
-// outer request writes the one access line).
+// How a refused request answers "exactly like an unknown resource of the same shape" is decided
+// from PocketBase's own routing (the matched mux pattern and `{collection}` path value), see
+// adminGate below. Batch sub-requests are gated in gateBatch (onBatchRequest), since they do not
+// pass through router middlewares.
 import { decide } from "../admin/decide";
 import { checkGateCookies, gateSetCookie, signGate, type GateKey } from "../admin/gate-cookie";
 import { spendLogBudget, type LogBudget } from "../admin/log-budget";
-import { classifyPath, SUPERUSERS_ID, SUPERUSERS_NAME } from "../admin/paths";
+import { collectionSegmentOf, isCatchAll, isSuperusersRef, mentionsSecret, withCollection, SUPERUSERS_ID, SUPERUSERS_NAME, surfaceOfRoute, uiMissPath } from "../admin/paths";
 import { findAdminLinks, type TemplateRef } from "../admin/templates";
 import { ipAllowed } from "../admin/cidr";
 import { constantTimeEqual } from "../crypto/constant-time";
+import { SKIP_SUCCESS_ACTIVITY_LOG, scrubbedQuery } from "./access-log";
 import { getConfig } from "./config";
+import { setSecurityHeaders } from "./headers";
 import { logEvent } from "./log";
 import type { PreStage } from "./pipeline";
 import { clientIp, type RequestState } from "./request-state";
@@ -25,10 +23,11 @@ const SECRET_KEY = "pbOps.admin.secret";
 const SUPERUSERS_IDS_KEY = "pbOps.admin.superusersIds";
 const MUX_KEY = "pbOps.admin.mux";
 const REPLAY_TOKEN_KEY = "pbOps.admin.replayToken";
-const MISS_PATH_KEY = "pbOps.admin.missPath";
+const MISS_NAME_KEY = "pbOps.admin.missName";
 const LOG_BUDGET_KEY = "pbOps.admin.denialLogBudget";
 const SECRET_FILE = ".pb_ops_secret";
 const REPLAY_HEADER = "X-Pb-Ops-Replay";
+const ORIGINAL_PATH_HEADER = "X-Pb-Ops-Original-Path";
 
 /** Denials logged per minute across all VMs; the rest are counted and reported once. */
 const DENIAL_LOGS_PER_MINUTE = 20;
@@ -48,15 +47,24 @@ export function adminSurfaceGuarded(): boolean {
 
 // ---------------------------------------------------------------- serve time (loader VM)
 
-/** SERVE_SETUPS entry: server secret, superusers id, replay token, email template check. */
-export function setupAdminAtServe(_e: core.ServeEvent): void {
+/** SERVE_SETUPS entry: server secret, superusers id, replay token, installer off, email template check. */
+export function setupAdminAtServe(e: core.ServeEvent): void {
   if (!adminSurfaceGuarded()) return;
   const store = $app.store();
   if (getConfig().admin.path !== null) store.set(SECRET_KEY, loadServerSecret());
   store.set(SUPERUSERS_IDS_KEY, superusersIds());
+  for (const c of getConfig().admin.allowIps ?? []) {
+    if (/\/0$/.test(c.text)) logEvent("warn", "admin gate: PB_ADMIN_ALLOW_IPS contains a /0 range, which allows every address of its family; it fences nothing", { cidr: c.text });
+  }
   store.set(REPLAY_TOKEN_KEY, $security.randomString(40));
-  store.set(MISS_PATH_KEY, `/${$security.randomStringWithAlphabet(24, "abcdefghijklmnopqrstuvwxyz0123456789")}`);
-  if (getConfig().admin.path !== null) warnAboutEmailTemplates();
+  store.set(MISS_NAME_KEY, $security.randomStringWithAlphabet(24, NAME_ALPHABET));
+  if (getConfig().admin.path !== null) {
+    // PocketBase's installer prints a superuser-creation link (a token, pointing at the hidden
+    // /_/) to stdout, so to the log drain: skip it. The first superuser is made with
+    // `pocketbase superuser upsert` instead (docs/admin.md).
+    (e as unknown as { installerFunc: unknown }).installerFunc = null;
+    warnAboutEmailTemplates();
+  }
 }
 
 /** SERVE_READY entry: the router is built; keep its mux for re-dispatching refused requests. */
@@ -132,6 +140,7 @@ function warnAboutEmailTemplates(): void {
 // ---------------------------------------------------------------- per request (pool VMs)
 
 interface Vm {
+  missName?: string;
   secret?: string;
   ids?: string[];
   replayToken?: string;
@@ -152,53 +161,146 @@ function replayToken(): string {
   return vm.replayToken;
 }
 
-/** Quick reject: every admin-surface path has a `_` once decoded, or a `%` before. */
-function mayBeAdmin(path: string): boolean {
-  return path.indexOf("_") >= 0 || path.indexOf("%") >= 0;
+const NAME_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
+
+/**
+ * A collection name that does not exist, as long as the one it stands for (same shape): random,
+ * made once per VM and length (the superusers collection's name and id are 11 and 14 characters,
+ * so the space is far too large to hit a real name).
+ */
+const unknownNames = new Map<number, string>();
+function unknownNameLike(name: string): string {
+  let n = unknownNames.get(name.length);
+  if (n === undefined) {
+    n = "z" + $security.randomStringWithAlphabet(Math.max(0, name.length - 1), NAME_ALPHABET);
+    if (unknownNames.size < 64) unknownNames.set(name.length, n);
+  }
+  return n;
 }
 
+const REDACTED_ADMIN_PATH = "/[admin-path]";
+
+/**
+ * Replaces the request's path when it mentions the secret admin path (a near miss: another case,
+ * a trailing slash, POST, from outside PB_ADMIN_ALLOW_IPS). pb-ops's access line and PocketBase's
+ * request log both read the URL after the chain, and routing is already done: handlers read path
+ * values, and a catch-all miss is re-dispatched with this path (a miss either way).
+ */
+function scrubSecretPath(req: http.Request, secretPath: string | null, path: string): string {
+  if (secretPath === null || !mentionsSecret(path, secretPath)) return path;
+  req.url!.path = REDACTED_ADMIN_PATH;
+  req.url!.rawPath = "";
+  return REDACTED_ADMIN_PATH;
+}
+
+/**
+ * How the gate answers (docs/admin.md, "What is hidden"):
+ * - A refused request for the superusers collection (any route with `{collection}`, however
+ *   PocketBase resolves it) keeps going down its own route with `{collection}` set to an unknown
+ *   name of the same length: PocketBase itself answers, as for any unknown collection, with the
+ *   same work, headers, limiter rules and body.
+ * - A refused admin UI request is re-dispatched through the mux as the unknown page of the same
+ *   shape (`/_/x` -> `/<random>/x`): the catch-all (pb_public, its 404, an SPA) answers.
+ * - So that a refused UI request costs what a miss costs, every catch-all request (every miss and
+ *   pb_public page) is re-dispatched the same way while the gate is on.
+ */
 export const adminGate: PreStage = (e, state) => {
+  // pb-ops's own re-dispatch: the outer request writes the access line. It still meets the gate
+  // below (a re-dispatch can never open the admin surface), but is not re-dispatched again.
   const replay = state.getRequestHeader(REPLAY_HEADER);
+  let inner = false;
   if (replay !== "") {
     state.requestHeaders.del(REPLAY_HEADER);
-    if (constantTimeEqual(replay, replayToken())) {
+    inner = constantTimeEqual(replay, replayToken());
+    if (inner) {
       state.suppressPost = true;
-      return false;
+      restoreOriginalPath(e.request!, state.getRequestHeader(ORIGINAL_PATH_HEADER));
     }
   }
 
   const cfg = getConfig().admin;
-  const path = state.path;
+  const req = e.request!;
   const allowList = cfg.allowIps;
   const ipOk = allowList === null ? null : ipAllowed(allowList, clientIp(e, state));
 
-  if (cfg.path !== null && (state.method === "GET" || state.method === "HEAD") && ipOk !== false && constantTimeEqual(path, cfg.path)) {
+  if (!inner && cfg.path !== null && (state.method === "GET" || state.method === "HEAD") && ipOk !== false && constantTimeEqual(state.path, cfg.path)) {
     openGate(e, state);
     return true;
   }
+  const path = scrubSecretPath(req, cfg.path, state.path);
 
-  const surface = mayBeAdmin(path) ? classifyPath(path, ids()) : null;
-  if (surface === null && allowList === null) return false;
+  const pattern = (req as unknown as { pattern: string }).pattern;
+  const collection = req.pathValue("collection");
+  const catchAll = isCatchAll(pattern);
+  const surface = surfaceOfRoute(pattern, collection, ids());
+  if (surface === null && !catchAll && collection === "" && allowList === null) return false;
 
-  const nowS = Math.floor(Date.now() / 1000);
-  const ttlS = Math.floor(cfg.gateTtlMs / 1000);
-  const d = decide({
-    surface,
+  // Same cost (docs/admin.md, "Timing"): a refusal and the miss it imitates run the same code. Every
+  // request that could be either (a route with `{collection}`, the admin UI, the catch-all) takes
+  // the full decision as if it were on the admin surface, writes `{collection}` back (the refusal
+  // writes an unknown name) and is re-dispatched the same way; only the verdict differs.
+  const superuser = e.hasSuperuserAuth();
+  const asSurface = decide({
+    surface: surface ?? "ui",
     gateOn: cfg.path !== null,
     ipAllowed: ipOk,
-    superuser: e.hasSuperuserAuth(),
-    gate: () => checkGateCookies(state.requestHeaders.values("Cookie"), gateKey(), nowS, ttlS, hs256),
+    superuser,
+    gate: () => checkGateCookies(state.requestHeaders.values("Cookie"), gateKey(), Math.floor(Date.now() / 1000), Math.floor(cfg.gateTtlMs / 1000), hs256),
   });
-  if (d.action === "pass") {
-    if (surface) state.fields.adminGate = "pass";
+  const d = surface !== null ? asSurface : decide({ surface: null, gateOn: cfg.path !== null, ipAllowed: ipOk, superuser, gate: NEVER });
+  const refused = d.action === "miss";
+  if (d.action !== "pass") {
+    state.fields.adminGate = d.reason;
+    logDenial(e, state, d.reason, path);
+  } else if (surface) state.fields.adminGate = "pass";
+  if (d.action === "forbid") {
+    securityHeaders(e, state);
+    throw new ForbiddenError("", {});
+  }
+  if (collection !== "" && !catchAll) {
+    req.setPathValue("collection", refused ? unknownNameLike(collection) : collection);
     return false;
   }
-  state.fields.adminGate = d.reason;
-  logDenial(e, state, d.reason);
-  if (d.action === "forbid") throw new ForbiddenError("", {});
-  answerAsMiss(e, state);
+  if (inner || (!catchAll && !refused)) return false;
+  // The UI's miss is the catch-all's answer for the same shape (`/_/x` -> `/<name>/x`); a miss is
+  // re-dispatched as itself. The escaped form is kept: the mux routes (and cleans) the escaped
+  // path, so `/_/%2e%2e` must stay `/<name>/%2e%2e`, not become an unclean `/<name>/..`.
+  const escaped = req.url!.escapedPath();
+  const name = refused ? missName() : "";
+  redispatch(e, state, refused ? uiMissPath(path, name) : path, refused ? uiMissPath(escaped, name) : path === state.path ? escaped : "", path === state.path);
   return true;
 };
+
+const NEVER = (): "missing" => "missing";
+
+/**
+ * In a re-dispatched UI refusal, once the mux has routed it as the miss: the URL goes back to
+ * what the client sent. Handlers look files up by path value, but build redirects (a directory's
+ * trailing slash) from the URL, so a miss's Location echoes what the client sent, and so must
+ * this one's.
+ */
+function restoreOriginalPath(req: http.Request, escaped: string): void {
+  if (escaped === "") return;
+  req.header.del(ORIGINAL_PATH_HEADER);
+  let decoded = escaped;
+  try {
+    decoded = decodeURIComponent(escaped);
+  } catch {
+    // the mux accepted it, so it decodes; keep the escaped form otherwise
+  }
+  req.url!.path = decoded;
+  req.url!.rawPath = escaped;
+}
+
+/** The security headers of the request's route class, for answers pb-ops makes before that stage. */
+function securityHeaders(e: core.RequestEvent, state: RequestState): void {
+  if (getConfig().headers.enabled) setSecurityHeaders(e, state);
+}
+
+function missName(): string {
+  if (vm.missName === undefined) vm.missName = ($app.store().get(MISS_NAME_KEY) as string | undefined) ?? "zz";
+  return vm.missName;
+}
 
 function ids(): string[] {
   if (vm.ids === undefined) vm.ids = ($app.store().get(SUPERUSERS_IDS_KEY) as string[] | undefined) ?? [SUPERUSERS_ID];
@@ -211,6 +313,7 @@ function openGate(e: core.RequestEvent, state: RequestState): void {
   const expS = Math.floor(Date.now() / 1000) + ttlS;
   const req = e.request!;
   const secure = getConfig().headers.cookieSecure || req.tls != null || req.header.get("X-Forwarded-Proto").toLowerCase() === "https";
+  securityHeaders(e, state);
   const h = e.response.header();
   h.add("Set-Cookie", gateSetCookie(signGate(gateKey(), expS, hs256), ttlS, secure));
   h.set("Cache-Control", "no-store");
@@ -220,33 +323,65 @@ function openGate(e: core.RequestEvent, state: RequestState): void {
   logEvent("info", "admin gate: opened", { ip: e.realIP(), secure }, state);
   // The secret must not reach pb-ops's access line nor PocketBase's request log, which both read
   // the URL after the handler: replace it now that it has served its purpose.
-  req.url!.path = "/[admin-path]";
+  req.url!.path = REDACTED_ADMIN_PATH;
   req.url!.rawPath = "";
   e.redirect(302, "/_/");
 }
 
-function answerAsMiss(e: core.RequestEvent, state: RequestState): void {
-  const store = $app.store();
-  const mux = store.get(MUX_KEY) as http.Handler | undefined;
-  const missPath = store.get(MISS_PATH_KEY) as string | undefined;
-  if (!mux || !missPath) throw new NotFoundError(); // not serving yet (cannot happen in practice)
-  const h = e.response.header();
-  for (const name of ADDED_BEFORE_GATE) h.del(name);
+/**
+ * Sends the request through PocketBase's router again (as `path` when given), on the same response writer; the
+ * re-dispatched request carries a per-process token so pb-ops runs its pre stages for it and
+ * leaves the post stages (the one access line) to this request. PocketBase's request log gets the
+ * inner request only (the outer one is marked to skip the success log).
+ */
+function redispatch(e: core.RequestEvent, state: RequestState, path: string, escapedPath: string, restore: boolean): void {
+  const mux = $app.store().get(MUX_KEY) as http.Handler | undefined;
+  if (!mux) throw new NotFoundError(); // not serving yet (cannot happen in practice)
+  const h = state.responseHeaders;
+  for (let i = 0; i < ADDED_BEFORE_GATE.length; i++) h.del(ADDED_BEFORE_GATE[i]!);
   const req = e.request!;
   const miss = req.clone(req.context());
-  miss.url!.path = missPath;
-  miss.url!.rawPath = "";
-  miss.requestURI = req.url!.rawQuery ? `${missPath}?${req.url!.rawQuery}` : missPath;
+  // `escapedPath` keeps the routing exact (`/_%2F` stays one segment); `restore` has the inner
+  // request put the client's URL back once routed (not for a scrubbed secret path).
+  if (restore) miss.header.set(ORIGINAL_PATH_HEADER, req.url!.escapedPath());
+  miss.url!.path = path;
+  miss.url!.rawPath = escapedPath;
+  const query = scrubbedQuery(req.url!.rawQuery);
+  miss.url!.rawQuery = query;
+  const p = miss.url!.escapedPath();
+  miss.requestURI = query ? `${p}?${query}` : p;
   miss.header.set(REPLAY_HEADER, replayToken());
   if (state.requestId) miss.header.set("X-Request-Id", state.requestId);
+  e.set(SKIP_SUCCESS_ACTIVITY_LOG, true);
   mux.serveHTTP(e.response, miss);
 }
 
-function logDenial(e: core.RequestEvent, state: RequestState, reason: string): void {
+// A per-VM allowance in front of the shared budget: once a VM has had its share this minute, a
+// denial costs a clock read and a counter, not a store operation (a flood of refusals must cost
+// no more than a flood of misses; see "Timing" in docs/admin.md). Its suppressed count joins the
+// shared report.
+const VM_DENIAL_LOGS_PER_MINUTE = 2;
+let vmWindowStartMs = 0;
+let vmAllowance = 0;
+let vmSuppressed = 0;
+
+function logDenial(e: core.RequestEvent, state: RequestState, reason: string, path: string): void {
+  const now = Date.now();
+  if (now - vmWindowStartMs >= 60_000 || now < vmWindowStartMs) {
+    vmWindowStartMs = now;
+    vmAllowance = VM_DENIAL_LOGS_PER_MINUTE;
+  }
+  if (vmAllowance <= 0) {
+    vmSuppressed++;
+    return;
+  }
+  vmAllowance--;
   let log = false;
   let suppressed = 0;
+  const carried = vmSuppressed;
+  vmSuppressed = 0;
   $app.store().setFunc(LOG_BUDGET_KEY, (old: unknown) => {
-    const step = spendLogBudget(old as LogBudget | undefined, Date.now(), DENIAL_LOGS_PER_MINUTE, 60_000);
+    const step = spendLogBudget(old as LogBudget | undefined, now, DENIAL_LOGS_PER_MINUTE, 60_000, carried);
     log = step.log;
     suppressed = step.reportSuppressed;
     return step.next;
@@ -254,11 +389,49 @@ function logDenial(e: core.RequestEvent, state: RequestState, reason: string): v
   if (suppressed > 0) logEvent("warn", "admin gate: more denials not logged", { count: suppressed, windowSeconds: 60 });
   if (!log) return;
   const req = e.request!;
-  logEvent("warn", "admin gate: refused", { reason, method: req.method, path: req.url!.path.slice(0, 200), ip: e.realIP() }, state);
+  logEvent("warn", "admin gate: refused", { reason, method: req.method, path: path.slice(0, 200), ip: e.realIP() }, state);
 }
 
 /** Handler of the exact route GET /_ (registered only when guarded; see pb_ops.pb.ts). */
 export function adminBareUnderscore(e: core.RequestEvent): void {
   const q = e.request!.url!.rawQuery;
   e.redirect(301, q ? `/_/?${q}` : "/_/");
+}
+
+/**
+ * onBatchRequest: batch sub-requests skip router middlewares, so each one addressing the
+ * superusers collection is gated here. A refused one is rewritten to an unknown collection of the
+ * same shape, so the batch answers exactly as it would for that unknown collection.
+ */
+export function gateBatch(e: core.BatchRequestEvent): void {
+  if (!adminSurfaceGuarded()) return;
+  const cfg = getConfig().admin;
+  const batch = e.batch;
+  let verdict: ReturnType<typeof decide> | undefined;
+  for (let i = 0; i < batch.length; i++) {
+    const r = batch[i];
+    if (!r) continue;
+    const c = collectionSegmentOf(r.url);
+    if (!c || !isSuperusersRef(c.collection, ids())) continue;
+    if (!verdict) {
+      verdict = decide({
+        surface: "superusers",
+        gateOn: cfg.path !== null,
+        ipAllowed: cfg.allowIps === null ? null : ipAllowed(cfg.allowIps, e.realIP()),
+        superuser: e.hasSuperuserAuth(),
+        gate: () => checkGateCookies(batchRequestEvent(e).request!.header.values("Cookie"), gateKey(), Math.floor(Date.now() / 1000), Math.floor(cfg.gateTtlMs / 1000), hs256),
+      });
+    }
+    if (verdict.action === "pass") return;
+    r.url = withCollection(r.url, unknownNameLike(c.collection));
+  }
+}
+
+/**
+ * The batch's own request event. In the JSVM the BatchRequestEvent's embedded RequestEvent's
+ * methods are promoted (`e.realIP()`), its fields are not: `e.request` and `e.response` are
+ * undefined, `e.requestEvent.request` works (checked on v0.31.0 and v0.40.4).
+ */
+export function batchRequestEvent(e: core.BatchRequestEvent): core.RequestEvent {
+  return (e as unknown as { requestEvent: core.RequestEvent }).requestEvent;
 }

@@ -6,15 +6,18 @@
 // probe with the timeout goes first and a dead or silent endpoint is reported without listing.
 // Listings are cached in $app.store() for PB_BACKUP_CACHE_TTL and refreshed by one VM at a time.
 import { mayReadBackupStatus } from "../backup/auth";
+import { resolveMetricsUrl } from "../backup/config";
 import { localLitestream } from "../backup/local";
 import { litestreamMetrics, parsePrometheus } from "../backup/metrics";
 import { summarizeRemote, type RemoteObject } from "../backup/remote";
-import { metricsUrlFromAddr, replicaFromEnv, replicaFromYaml, type Credentials, type ReplicaConfig, type ReplicaTarget } from "../backup/replica";
+import { replicaFromEnv, replicaFromYaml, type Credentials, type ReplicaConfig, type ReplicaTarget } from "../backup/replica";
 import { classifyS3Response, classifyThrown, networkClass, parseListObjectsV2, signedListRequest } from "../backup/s3";
 import { decideStatus, type MetricsRead, type Pending, type RemoteRead, type StatusInput } from "../backup/status";
 import { checkRef, toResult, withCheck, type CheckRef, type CheckResult } from "../backup/custom";
 import { getConfig } from "./config";
+import { leaseReport } from "./lease";
 import { logEvent } from "./log";
+import { filesOnLocalDisk } from "./storage";
 
 const KEY_REMOTE = "pbOps.backup.remote";
 const KEY_PENDING = "pbOps.backup.pending";
@@ -241,6 +244,10 @@ function runCustomChecks(): CheckResult[] {
   });
 }
 
+function fileStorage(dataDir: string): StatusInput["files"] {
+  return { storage: filesOnLocalDisk() ? "local" : "s3", localFiles: dirNames(`${dataDir}/storage`).length > 0 };
+}
+
 export function backupStatus(e: core.RequestEvent): void {
   const cfg = getConfig().backup;
   e.response.header().set("Cache-Control", "no-store");
@@ -254,8 +261,7 @@ export function backupStatus(e: core.RequestEvent): void {
   const env = process.env as Env;
   const nowMs = Date.now();
   const replica = readReplicaConfig(cfg.litestreamConfig, env);
-  let metricsUrl = cfg.metricsUrl;
-  if (env.PB_LITESTREAM_METRICS_URL === undefined && replica.kind === "ok" && replica.metricsAddr) metricsUrl = metricsUrlFromAddr(replica.metricsAddr) ?? metricsUrl;
+  const metricsAt = resolveMetricsUrl(cfg.metricsUrl, env.LITESTREAM_METRICS_ADDR, replica.kind === "ok" ? replica.metricsAddr : undefined);
 
   const store = $app.store();
   const remote = replica.kind === "ok" && replica.credentials ? cachedRemote(replica.target, replica.credentials, cfg.cacheTtl, cfg.timeout, nowMs) : null;
@@ -264,16 +270,19 @@ export function backupStatus(e: core.RequestEvent): void {
     rules: { maxLagMs: cfg.maxLag, diskLimitBytes: cfg.diskLimit, diskWarnShare: cfg.diskWarn },
     replica,
     remote,
-    metrics: readMetrics(metricsUrl, cfg.timeout),
+    metrics: "error" in metricsAt ? { state: "unreachable", detail: metricsAt.error } : readMetrics(metricsAt.url, cfg.timeout),
     local: readLocal($app.dataDir()),
     pending: getJson<Pending | null>(KEY_PENDING) ?? null,
     lastSyncErrorCount: (store.get(KEY_SYNC_ERRORS) as number | undefined) ?? null,
     builtinBackups: readBuiltinBackups(),
     custom: runCustomChecks(),
+    files: fileStorage($app.dataDir()),
   };
   const out = decideStatus(input);
   store.set(KEY_PENDING, JSON.stringify(out.pending));
   if (out.syncErrorCount !== null) store.set(KEY_SYNC_ERRORS, out.syncErrorCount);
   logChange(out.status, out.body.reasons as { code: string }[]);
-  e.json(out.httpStatus, { ...out.body, access: who });
+  // Deploy lease: a standby or a primary handing over says so (it is not the app's replicating copy).
+  const lease = leaseReport();
+  e.json(out.httpStatus, { ...out.body, access: who, ...(lease ? { lease } : {}) });
 }

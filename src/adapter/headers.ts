@@ -5,6 +5,7 @@ import { checkCookie, cookieAttributes, GO_SAME_SITE, type SameSite } from "../h
 import { corsDecision } from "../headers/cors";
 import { isHttpsRequest } from "../headers/https";
 import { ROUTE_CLASSES, routeClassOf, type RouteClass } from "../headers/route-class";
+import { isAdminUiPattern } from "../admin/paths";
 import { getConfig, headerClass, headerPlanMeta } from "./config";
 import { logEvent } from "./log";
 import { SKIP_SUCCESS_ACTIVITY_LOG } from "./access-log";
@@ -38,8 +39,12 @@ function requestIsHttps(e: core.RequestEvent, requestHeaders: http.Header): bool
  * unbound at serve time (headersServeSetup).
  */
 export const setSecurityHeaders: PreStage = (e, state) => {
+  let name = routeClassOf(state.path);
+  // `/_/` spelt so that the mux does not route it to the admin UI (POST, `/_%2F`) is a miss, and
+  // gets a miss's headers: the class follows PocketBase's routing, not the string.
+  if (name === "admin" && !isAdminUiPattern((e.request as unknown as { pattern: string }).pattern)) name = "public";
   // Built once per process at boot (src/config/shared-plan.ts); a VM parses only the classes it meets.
-  const cls = headerClass(routeClassOf(state.path));
+  const cls = headerClass(name);
   const list = headerPlanMeta().httpsMatters && requestIsHttps(e, state.requestHeaders) ? cls.secure : cls.plain;
   // Every property read on a Go object is a JSVM->Go crossing: `set` is bound once per request
   // (RequestState), not looked up per header (measured ~2x cheaper per header in goja).

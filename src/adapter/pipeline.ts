@@ -8,12 +8,14 @@
 // answers preflights itself; a stage that must own CORS unbinds it at serve time.
 import type { Config } from "../config/schema";
 import { adminGate } from "./admin";
-import { assignRequestId, writeAccessLine } from "./access-log";
+import { assignRequestId, scrubUrlForLogs, writeAccessLine } from "./access-log";
 import { getConfig } from "./config";
 import { rateLimitEnabled, rateLimitStage } from "./ratelimit";
 import { headerStages } from "./headers";
+import { leaseFenceStage } from "./lease";
 import { newRequestState, type RequestState } from "./request-state";
 import { noteVmStart } from "./vm-pool";
+import { warnUntrustedProxy } from "./proxy";
 
 export type { RequestState } from "./request-state";
 
@@ -35,15 +37,20 @@ export interface Stages {
 
 /** Each concern adds its stage here, in the order requests should meet them. */
 function buildStages(config: Config): Stages {
-  const pre: PreStage[] = [assignRequestId];
-  // Right after the request id and before every other stage: a refused admin request is answered
-  // by re-dispatching it as an unknown path, which runs all the other stages once (the security
-  // headers among them), exactly as for any miss.
+  // The request id, then the untrusted-proxy check (one comparison on almost every request).
+  const pre: PreStage[] = [assignRequestId, warnUntrustedProxy];
+  // Right after the request id and before every other stage: a refused admin request either goes
+  // on as an unknown collection (the other stages then run as for one) or is re-dispatched as an
+  // unknown page, which runs all the other stages once, exactly as for any miss.
   if (config.admin.path !== null || config.admin.allowIps !== null) pre.push(adminGate);
   // Security headers and CORS before the rate limiter, so its 429s carry them too.
   pre.push(...headerStages(config));
   if (rateLimitEnabled()) pre.push(rateLimitStage);
-  const post: PostStage[] = [];
+  // Deploy lease (src/adapter/lease.ts): one store read when not fenced; after the limiter, so a
+  // flood of writes to a standby is still limited.
+  if (config.lease.enabled) pre.push(leaseFenceStage);
+  // Query scrubbing first: the access line and PocketBase's request log read the URL afterwards.
+  const post: PostStage[] = [scrubUrlForLogs];
   if (config.log.access) post.push(writeAccessLine);
   return { pre, post };
 }

@@ -7,14 +7,23 @@
 import { allowN, type BucketState } from "../ratelimit/bucket";
 import { rateLimitHeader, retryAfterSeconds, withMember } from "../ratelimit/headers";
 import { bucketKey, isExemptIp, shardOf, type Plan } from "../ratelimit/plan";
-import { firstMatch, parseRateWords, policyHeaderOf, segmentsOf, type RateSpec, type Rule } from "../ratelimit/rules";
+import { collectionSegmentOf } from "../admin/paths";
+import { canonicalSegments, firstMatch, parseRateWords, policyHeaderOf, type RateSpec, type Rule } from "../ratelimit/rules";
 import { takeFromShard, type Shard, type TakeResult } from "../ratelimit/table";
-import { rateLimitPlan } from "./config";
+import { rateLimitWarnings } from "../ratelimit/warnings";
+import { REQUEST_ID_HEADER } from "./access-log";
+import { getConfig, rateLimitPlan } from "./config";
 import { logEvent } from "./log";
 import type { PreStage } from "./pipeline";
 import { clientIp, type RequestState } from "./request-state";
 
 const SHARD_KEY_PREFIX = "pbOps.rateLimit.";
+
+/**
+ * Event key carrying a route's rateLimit() outcome ("allowed NAME" / "limited NAME") to the pbOps
+ * access line, which runs in the middleware's VM (see writeAccessLine).
+ */
+export const ROUTE_RATE_LIMIT_KEY = "pbOpsRouteRateLimit";
 
 /** Built once per process at boot (src/config/shared-plan.ts), read from the shared plan. */
 function getPlan(): Plan {
@@ -117,7 +126,7 @@ function proxyHint(e: core.RequestEvent): string | undefined {
   return undefined;
 }
 
-function logRejection(e: core.RequestEvent, state: { requestId: string } | undefined, rule: string, key: string, retryAfter: number): void {
+function logRejection(e: core.RequestEvent, state: { requestId: string }, rule: string, key: string, retryAfter: number): void {
   const d = allowN(LOG_LIMIT, logBucket, Date.now(), 1);
   logBucket = d.state;
   if (!d.allowed) {
@@ -140,7 +149,7 @@ function logRejection(e: core.RequestEvent, state: { requestId: string } | undef
  * (replacing an earlier member of the same name), so a route's own limit sits next to the
  * middleware's.
  */
-function enforce(e: core.RequestEvent, h: http.Header, state: RequestState | undefined, p: Plan, name: string, policyHeader: string, spec: RateSpec, key: string, cost: number, merge: boolean, logKey = key): TakeResult {
+function enforce(e: core.RequestEvent, h: http.Header, state: Pick<RequestState, "requestId" | "fields">, p: Plan, name: string, policyHeader: string, spec: RateSpec, key: string, cost: number, merge: boolean, logKey = key, inRoute = false): TakeResult {
   const r = take(p, key, spec, cost);
   const limitValue = rateLimitHeader(name, spec.limit, r.decision.tokens);
   if (merge) {
@@ -150,10 +159,9 @@ function enforce(e: core.RequestEvent, h: http.Header, state: RequestState | und
     h.set("RateLimit-Policy", policyHeader);
     h.set("RateLimit", limitValue);
   }
-  if (state) {
-    state.fields.rateLimit = r.decision.allowed ? "allowed" : "limited";
-    state.fields.rateLimitRule = name;
-  }
+  state.fields.rateLimit = r.decision.allowed ? "allowed" : "limited";
+  state.fields.rateLimitRule = name;
+  if (inRoute) e.set(ROUTE_RATE_LIMIT_KEY, `${state.fields.rateLimit} ${name}`);
   if (r.evicted > 0) logEviction(r.evicted);
   if (!r.decision.allowed) {
     const retryAfter = retryAfterSeconds(spec.limit, r.decision.tokens, cost);
@@ -164,16 +172,49 @@ function enforce(e: core.RequestEvent, h: http.Header, state: RequestState | und
   return r;
 }
 
+/**
+ * The canonical name of a `{collection}` path value as PocketBase resolves it (by id, or by name
+ * case-insensitively), or undefined when it names no collection. Only called on a memo miss.
+ */
+function canonicalCollection(collection: string): string | undefined {
+  if (collection === "") return undefined;
+  try {
+    const c = $app.findCachedCollectionByNameOrId(collection);
+    return c ? c.name : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The rule for a request, matched on the route as PocketBase resolves it (see
+ * canonicalSegments), memoised per VM by spelling: a spelling always resolves the same way until a
+ * collection is renamed, and the memo is bounded.
+ */
+function ruleFor(p: Plan, method: string, path: string, collection: string, authenticated: boolean): Rule | null {
+  const ruleKey = (authenticated ? "a " : "g ") + method + " " + path + " " + collection;
+  const known = ruleMemo.get(ruleKey);
+  if (known !== undefined) return known;
+  const segments = canonicalSegments(path, canonicalCollection(collection));
+  return remember(ruleMemo, ruleKey, firstMatch(p.rules, { method, segments, authenticated }) ?? null);
+}
+
+/** The bucket key of a request under `rule` for this client. */
+function keyFor(e: core.RequestEvent, p: Plan, rule: Rule, ip: string, authenticated: boolean): string {
+  if (rule.key === "auth" && authenticated) return bucketKey(rule.name, rule.key, ip, authRef(e), p.ipv6Prefix);
+  // Address keys repeat from request to request (bucketKey parses IPv6 to apply the prefix).
+  const memoKey = rule.name + " " + ip;
+  const known = bucketKeyMemo.get(memoKey);
+  return known !== undefined ? known : remember(bucketKeyMemo, memoKey, bucketKey(rule.name, rule.key, ip, undefined, p.ipv6Prefix));
+}
+
 /** The pipeline stage (added by buildStages only when the limiter is enabled). */
 export const rateLimitStage: PreStage = (e, state) => {
   const p = getPlan();
-  const method = state.method;
-  const path = state.path;
-  const auth = e.auth;
-  const authenticated = auth != null;
-  const ruleKey = (authenticated ? "a " : "g ") + method + " " + path;
-  let rule = ruleMemo.get(ruleKey);
-  if (rule === undefined) rule = remember(ruleMemo, ruleKey, firstMatch(p.rules, { method, segments: segmentsOf(path), authenticated }) ?? null);
+  const authenticated = e.auth != null;
+  // The `{collection}` path value is read after the admin gate, which may have replaced it with
+  // an unknown name of the same shape: the request then counts as that unknown collection would.
+  const rule = ruleFor(p, state.method, state.path, e.request!.pathValue("collection"), authenticated);
   if (!rule) return;
   const ip = clientIp(e, state);
   // Only a signed-in request can be a superuser's: asking PocketBase costs a call into Go.
@@ -181,16 +222,40 @@ export const rateLimitStage: PreStage = (e, state) => {
     state.fields.rateLimit = "exempt";
     return;
   }
-  let key: string;
-  if (rule.key === "auth" && authenticated) key = bucketKey(rule.name, rule.key, ip, authRef(e), p.ipv6Prefix);
-  else {
-    // Address keys repeat from request to request (bucketKey parses IPv6 to apply the prefix).
-    const memoKey = rule.name + " " + ip;
-    const known = bucketKeyMemo.get(memoKey);
-    key = known !== undefined ? known : remember(bucketKeyMemo, memoKey, bucketKey(rule.name, rule.key, ip, undefined, p.ipv6Prefix));
-  }
-  enforce(e, state.responseHeaders, state, p, rule.name, rule.policyHeader, rule, key, rule.cost, false);
+  enforce(e, state.responseHeaders, state, p, rule.name, rule.policyHeader, rule, keyFor(e, p, rule, ip, authenticated), rule.cost, false);
 };
+
+/**
+ * onBatchRequest (src/adapter/batch.ts): sub-requests of /api/batch skip router middlewares, so
+ * each one meets the rules of its own route here and takes from the caller's buckets; the first one
+ * short refuses the whole batch with the usual 429 before PocketBase runs any of them. Here, not in
+ * the pipeline: PocketBase has applied the batch body limit and parsed JSON and multipart bodies
+ * alike, and the admin gate has already rewritten refused sub-requests, so they count as the
+ * unknown collection they are answered as. The /api/batch request itself met its own rule in the
+ * pipeline. A sub-request URL is decoded once for matching (PocketBase's batch router does not
+ * decode it: an encoded name there is an unknown collection, counted here as the collection).
+ */
+export function limitBatch(e: core.BatchRequestEvent, re: core.RequestEvent): void {
+  const p = getPlan();
+  if (!p.enabled) return;
+  const authenticated = e.auth != null;
+  const ip = e.realIP();
+  if ((authenticated && p.exemptSuperusers && e.hasSuperuserAuth()) || isExemptIp(p, ip)) return;
+  const h = re.response.header();
+  const batch = e.batch;
+  for (let i = 0; i < batch.length; i++) {
+    const r = batch[i];
+    if (!r) continue;
+    const url = String(r.url);
+    const c = collectionSegmentOf(url);
+    const q = url.search(/[?#]/);
+    const path = c ? c.path : q < 0 ? url : url.slice(0, q);
+    const rule = ruleFor(p, String(r.method).toUpperCase(), path, c ? c.collection : "", authenticated);
+    if (!rule) continue;
+    // The batch's own request event: its fields (request, response) are what logs and keys read.
+    enforce(re, h, { requestId: h.get(REQUEST_ID_HEADER), fields: {} }, p, rule.name, rule.policyHeader, rule, keyFor(re, p, rule, ip, authenticated), rule.cost, true);
+  }
+}
 
 export interface RateLimitOptions {
   /** Tokens this call takes (default: the spec's cost=, else 1). */
@@ -226,9 +291,18 @@ export function rateLimit(e: core.RequestEvent, name: string, spec: string, opti
   const cacheKey = `${name} ${spec}`;
   let parsed = specCache[cacheKey];
   if (!parsed) {
-    const s = parseRateWords(spec.trim().split(/\s+/), true);
-    if (s.name !== undefined) throw new Error("pb-ops rateLimit: name= belongs in the first argument");
-    parsed = specCache[cacheKey] = { ...s, policyHeader: policyHeaderOf(name, s.count, s.windowS) };
+    // A bad spec is a bug in the calling route: a 500 whose message names the call and the form
+    // (PocketBase sentence-cases an API error's message: capital first letter, final period).
+    try {
+      const s = parseRateWords(String(spec).trim().split(/\s+/), true);
+      if (s.name !== undefined) throw new Error("name= belongs in the first argument");
+      parsed = specCache[cacheKey] = { ...s, policyHeader: policyHeaderOf(name, s.count, s.windowS) };
+    } catch (err) {
+      throw new InternalServerError(
+        `pb-ops rateLimit(e, ${JSON.stringify(name)}, ${JSON.stringify(spec)}): ${(err as Error).message}; expected COUNT/WINDOW [burst=N] [cost=N] [key=ip|auth], like 3/10m`,
+        {},
+      );
+    }
   }
   const cost = options.cost ?? parsed.cost;
   if (!Number.isInteger(cost) || cost < 0) throw new Error(`pb-ops rateLimit: cost must be a whole number >= 0`);
@@ -239,6 +313,14 @@ export function rateLimit(e: core.RequestEvent, name: string, spec: string, opti
   const key = options.key !== undefined ? `${bucket}|key:${options.key}` : bucketKey(bucket, parsed.key, ip, parsed.key === "auth" ? authRef(e) : undefined, p.ipv6Prefix);
   // A caller-chosen key may be personal data (an email, a phone number): logs show it as [custom].
   const logKey = options.key !== undefined ? `${bucket}|key:[custom]` : key;
-  const r = enforce(e, e.response.header(), undefined, p, name, parsed.policyHeader, parsed, key, cost, true, logKey);
+  const h = e.response.header();
+  // The route runs in another VM than the pbOps middleware, so its RequestState is out of reach:
+  // the outcome travels on the event (read back by the access line), the request id on the header.
+  const r = enforce(e, h, { requestId: h.get(REQUEST_ID_HEADER), fields: {} }, p, name, parsed.policyHeader, parsed, key, cost, true, logKey, true);
   return { remaining: Math.max(0, Math.floor(r.decision.tokens)), exempt: false };
+}
+
+/** SERVE_SETUPS entry: one WARN line per valid but dangerous rate-limit setting. */
+export function rateLimitServeSetup(_e: core.ServeEvent): void {
+  for (const msg of rateLimitWarnings(getConfig().rateLimit)) logEvent("warn", `rate limit: ${msg}`);
 }

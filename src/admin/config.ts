@@ -26,7 +26,7 @@ export const adminVars = {
     example: "/k7Qm2vX9pL4wR8tZ3nB6",
     accepted: "`off` or a path like /<16+ random characters> (letters, digits, . _ ~ -), not guessable, not under /api/ or /_/",
     meaning:
-      "Hides the admin UI (`/_/`) and the superuser auth endpoints: without the gate cookie they answer exactly like an unknown path. A GET to this path sets the gate cookie and redirects to `/_/`. See docs/admin.md.",
+      "Hides the admin UI (`/_/`) and every endpoint of the superusers collection: without the gate cookie they answer exactly like an unknown resource of the same shape. A GET to this path sets the gate cookie and redirects to `/_/`. Also skips PocketBase's installer link (make the first superuser with `pocketbase superuser upsert`). See docs/admin.md.",
     secret: true,
     parse: keywordOr("off", parseAdminPath),
   }),

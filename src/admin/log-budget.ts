@@ -16,8 +16,10 @@ export interface BudgetStep {
   readonly reportSuppressed: number;
 }
 
-export function spendLogBudget(prev: LogBudget | undefined, nowMs: number, perWindow: number, windowMs: number): BudgetStep {
+/** `carried`: denials a VM suppressed on its own since it last spent (counted as suppressed here). */
+export function spendLogBudget(prev: LogBudget | undefined, nowMs: number, perWindow: number, windowMs: number, carried = 0): BudgetStep {
   let cur = prev ?? { windowStartMs: nowMs, logged: 0, suppressed: 0 };
+  if (carried > 0) cur = { ...cur, suppressed: cur.suppressed + carried };
   let reportSuppressed = 0;
   if (nowMs - cur.windowStartMs >= windowMs || nowMs < cur.windowStartMs) {
     reportSuppressed = cur.suppressed;

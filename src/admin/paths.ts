@@ -76,3 +76,95 @@ export function classifyPath(path: string, superusersIds: readonly string[] = [S
   }
   return null;
 }
+
+// ---------------------------------------------------------------- from PocketBase's own routing
+//
+// At request time the gate does not guess from the path string: Go's ServeMux has already routed
+// the request, so the matched pattern (`Request.Pattern`, Go 1.23+, both supported versions) and
+// the `{collection}` path value say what PocketBase will do with it. These helpers read them.
+
+/** The path part of a mux pattern (`GET /_/{path...}` -> `/_/{path...}`). */
+function patternPath(pattern: string): string {
+  const sp = pattern.indexOf(" ");
+  return sp < 0 ? pattern : pattern.slice(sp + 1);
+}
+
+/** The admin UI's routes: PocketBase's `GET /_/{path...}` and pb-ops's exact `GET /_`. */
+export function isAdminUiPattern(pattern: string): boolean {
+  const p = patternPath(pattern);
+  return p === "/_" || p.startsWith("/_/");
+}
+
+/**
+ * True when `collection` (a `{collection}` path value, already decoded by Go) names the superusers
+ * collection the way PocketBase's FindCachedCollectionByNameOrId resolves it: the id exactly, or
+ * the name under strings.EqualFold.
+ */
+export function isSuperusersRef(collection: string, superusersIds: readonly string[]): boolean {
+  if (collection === "") return false;
+  for (const id of superusersIds) if (collection === id) return true;
+  return collection.length <= 2 * SUPERUSERS_NAME.length && foldCase(collection) === SUPERUSERS_NAME;
+}
+
+/**
+ * The admin surface a routed request is on: `ui` for the admin UI's routes (`/_/{path...}` and
+ * pb-ops's exact `/_`), `superusers` for any route whose `{collection}` is the superusers
+ * collection; null otherwise (including the catch-all, which PocketBase answers as a miss anyway).
+ */
+export function surfaceOfRoute(pattern: string, collection: string, superusersIds: readonly string[]): Surface | null {
+  if (isAdminUiPattern(pattern)) return "ui";
+  return isSuperusersRef(collection, superusersIds) ? "superusers" : null;
+}
+
+/** PocketBase's catch-all routes: `GET /{path...}` (pb_public / 404) and `/` (any other method). */
+export function isCatchAll(pattern: string): boolean {
+  const p = patternPath(pattern);
+  return p === "/{path...}" || p === "/";
+}
+
+/**
+ * The unknown page of the same shape as a refused admin UI path: the first segment (`_`) replaced
+ * by `name`, the rest kept, so PocketBase's catch-all (pb_public, its 404, an SPA's index.html)
+ * answers it exactly as it answers that miss.
+ */
+export function uiMissPath(path: string, name: string): string {
+  const slash = path.indexOf("/", 1);
+  return slash < 0 ? `/${name}` : `/${name}${path.slice(slash)}`;
+}
+
+/**
+ * The collection segment of an API path (`/api/collections/{c}/...`, `/api/files/{c}/...`) after
+ * one percent-decoding, as PocketBase's router would give it; "" when the path has none. For batch
+ * sub-requests, whose URLs are plain strings.
+ */
+export function collectionSegmentOf(url: string): { collection: string; index: number; path: string; query: string } | null {
+  const q = url.search(/[?#]/);
+  const rawPath = q < 0 ? url : url.slice(0, q);
+  const query = q < 0 ? "" : url.slice(q);
+  const path = decodeOnce(rawPath);
+  const segs = path.split("/");
+  if (segs[1] !== "api" || (segs[2] !== "collections" && segs[2] !== "files") || !segs[3]) return null;
+  return { collection: segs[3], index: 3, path, query };
+}
+
+/** `url` with its collection segment replaced (see collectionSegmentOf). */
+export function withCollection(url: string, name: string): string {
+  const c = collectionSegmentOf(url);
+  if (!c) return url;
+  const segs = c.path.split("/");
+  segs[c.index] = name;
+  return segs.join("/") + c.query;
+}
+
+/**
+ * Whether a URL part mentions the secret admin path in any form a near miss takes: another letter
+ * case, a trailing slash, encoding, or a truncated or extended copy (its first or last 12
+ * characters). Such a request must never reach a log with its path in clear.
+ */
+export function mentionsSecret(text: string, secretPath: string): boolean {
+  if (text === "") return false;
+  const body = foldCase(secretPath.slice(1));
+  const t = foldCase(text.indexOf("%") >= 0 ? decodeOnce(text) : text);
+  if (t.indexOf(body.slice(0, 12)) >= 0) return true;
+  return t.indexOf(body.slice(-12)) >= 0;
+}

@@ -3,6 +3,7 @@
 // by replica.ts at request time. A bad REPLICA_URL makes the report `failing` instead of stopping
 // PocketBase: Litestream fails on the same value, and the app itself must keep serving.
 import { defineVar, durationIn, InvalidValue, numberIn } from "../config/vars";
+import { metricsUrlFromAddr } from "./replica";
 
 /** Minimum strength for PB_OPS_TOKEN: long and not repetitive (e.g. `openssl rand -hex 32`). */
 export const TOKEN_MIN_LENGTH = 32;
@@ -28,12 +29,33 @@ export function parseBytes(raw: string): number {
   return n;
 }
 
-/** An http(s) URL or `off`. No URL global in goja, so the check is a pattern. */
+/** An http(s) URL, `auto` or `off` (null). No URL global in goja, so the check is a pattern. */
 export function parseMetricsUrl(raw: string): string | null {
   const v = raw.trim();
   if (v.toLowerCase() === "off") return null;
-  if (!/^https?:\/\/[^\s/?#@]+(\/[^\s#]*)?$/.test(v)) throw new InvalidValue("not an http(s) URL without credentials, nor `off`");
+  if (v.toLowerCase() === "auto") return METRICS_AUTO;
+  if (!/^https?:\/\/[^\s/?#@]+(\/[^\s#]*)?$/.test(v)) throw new InvalidValue("not an http(s) URL without credentials, nor `auto` or `off`");
   return v;
+}
+
+export const METRICS_AUTO = "auto";
+/** Litestream's own default in the kit (deploy/entrypoint.sh LITESTREAM_METRICS_ADDR). */
+export const DEFAULT_METRICS_URL = "http://127.0.0.1:9090/metrics";
+
+/**
+ * Where Litestream's metrics are, for PB_LITESTREAM_METRICS_URL=auto: the `addr:` of the
+ * litestream.yml pb-ops reads (PB_LITESTREAM_CONFIG), else LITESTREAM_METRICS_ADDR (the kit's
+ * variable, which deploy/litestream.yml uses as `addr:`), else 127.0.0.1:9090. A set address that
+ * is not host:port is reported, not replaced by the default: Litestream is not listening there.
+ */
+export function resolveMetricsUrl(configured: string | null, litestreamMetricsAddr: string | undefined, yamlAddr: string | undefined): { url: string | null } | { error: string } {
+  if (configured !== METRICS_AUTO) return { url: configured };
+  for (const [name, addr] of [["litestream.yml addr", yamlAddr], ["LITESTREAM_METRICS_ADDR", litestreamMetricsAddr]] as const) {
+    if (addr === undefined || addr.trim() === "") continue;
+    const url = metricsUrlFromAddr(addr);
+    return url ? { url } : { error: `${name}=${JSON.stringify(addr)} is not host:port` };
+  }
+  return { url: DEFAULT_METRICS_URL };
 }
 
 /** Whole seconds: PocketBase's $http.send takes its timeout in whole seconds. */
@@ -82,10 +104,10 @@ export const backupVars = {
   }),
   metricsUrl: defineVar({
     name: "PB_LITESTREAM_METRICS_URL",
-    default: "http://127.0.0.1:9090/metrics",
-    example: "off",
-    accepted: "an http(s) URL or `off`",
-    meaning: "Litestream's Prometheus endpoint (`addr: \":9090\"` in litestream.yml). Unreachable = `litestream_down`. `off` skips the check (Litestream's health is then judged from the replica alone).",
+    default: "auto",
+    example: "http://127.0.0.1:9091/metrics",
+    accepted: "an http(s) URL, `auto` or `off`",
+    meaning: "Litestream's Prometheus endpoint. `auto`: from the `addr:` of PB_LITESTREAM_CONFIG's litestream.yml, else from LITESTREAM_METRICS_ADDR (the kit's variable), else http://127.0.0.1:9090/metrics. Unreachable = `litestream_down`. `off` skips the check (Litestream's health is then judged from the replica alone).",
     parse: parseMetricsUrl,
   }),
   litestreamConfig: defineVar({

@@ -244,7 +244,7 @@ export function replicaFromYaml(text: string, env: Readonly<Record<string, strin
 
 /** `:9090` or `127.0.0.1:9090` from litestream.yml's addr, as a loopback metrics URL. */
 export function metricsUrlFromAddr(addr: string): string | null {
-  const m = /^([^:]*):(\d{1,5})$/.exec(addr.trim());
+  const m = /^(\[[0-9A-Fa-f:.]*\]|[^:\s\/]*):(\d{1,5})$/.exec(addr.trim());
   if (!m) return null;
   const host = !m[1] || m[1] === "0.0.0.0" || m[1] === "[::]" ? "127.0.0.1" : m[1];
   return `http://${host}:${m[2]}/metrics`;

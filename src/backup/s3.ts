@@ -28,35 +28,52 @@ export interface SignedRequest {
   headers: Record<string, string>;
 }
 
-/** A signed GET `?list-type=2` for one page of the replica prefix. */
-export function signedListRequest(target: ReplicaTarget, creds: Credentials, nowMs: number, continuationToken?: string): SignedRequest {
+export interface S3Call {
+  method: "GET" | "PUT" | "HEAD" | "DELETE";
+  /** Object key (full, prefix included); "" for the bucket itself (listing). */
+  key: string;
+  query?: [string, string][];
+  /** Extra headers to send and sign (lower-case names), e.g. if-match, content-type. */
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+/**
+ * A SigV4-signed S3 request. Every header passed in is signed, so a conditional header
+ * (if-match / if-none-match) cannot be dropped by a proxy without the signature failing.
+ */
+export function signedRequest(target: ReplicaTarget, creds: Credentials, nowMs: number, call: S3Call): SignedRequest {
   const m = /^(https?):\/\/(.+)$/.exec(target.endpoint)!;
   const scheme = m[1];
   const host = target.forcePathStyle ? m[2]! : `${target.bucket}.${m[2]}`;
-  const path = target.forcePathStyle ? `/${target.bucket}` : "/";
-  const params: [string, string][] = [["list-type", "2"], ["max-keys", "1000"], ["prefix", target.prefix]];
-  if (continuationToken) params.push(["continuation-token", continuationToken]);
-  const query = params
+  const base = target.forcePathStyle ? `/${target.bucket}` : "";
+  const path = call.key ? `${base}/${call.key}` : base || "/";
+  const query = (call.query ?? [])
     .map(([k, v]) => [uriEncode(k, false), uriEncode(v, false)] as const)
     .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
     .map(([k, v]) => `${k}=${v}`)
     .join("&");
   const { date, stamp } = amzDate(nowMs);
-  const payloadHash = toHex(sha256(new Uint8Array(0)));
-  const headers: Record<string, string> = { host, "x-amz-content-sha256": payloadHash, "x-amz-date": stamp };
-  const signedHeaders = Object.keys(headers).sort().join(";");
-  const canonical = ["GET", uriEncode(path, true), query, ...Object.keys(headers).sort().map((k) => `${k}:${headers[k]}`), "", signedHeaders, payloadHash].join("\n");
+  const payloadHash = toHex(sha256(utf8(call.body ?? "")));
+  const headers: Record<string, string> = { ...(call.headers ?? {}), host, "x-amz-content-sha256": payloadHash, "x-amz-date": stamp };
+  const names = Object.keys(headers).sort();
+  const signedHeaders = names.join(";");
+  const canonical = [call.method, uriEncode(path, true), query, ...names.map((k) => `${k}:${headers[k]!.trim()}`), "", signedHeaders, payloadHash].join("\n");
   const scope = `${date}/${target.region}/s3/aws4_request`;
   const toSign = ["AWS4-HMAC-SHA256", stamp, scope, toHex(sha256(utf8(canonical)))].join("\n");
   let key = hmacSha256(utf8(`AWS4${creds.secretAccessKey}`), utf8(date));
   for (const part of [target.region, "s3", "aws4_request"]) key = hmacSha256(key, utf8(part));
   const signature = toHex(hmacSha256(key, utf8(toSign)));
-  const out: Record<string, string> = {
-    "x-amz-content-sha256": payloadHash,
-    "x-amz-date": stamp,
-    authorization: `AWS4-HMAC-SHA256 Credential=${creds.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`,
-  };
-  return { url: `${scheme}://${host}${path}?${query}`, headers: out };
+  const out: Record<string, string> = { ...headers, authorization: `AWS4-HMAC-SHA256 Credential=${creds.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}` };
+  delete out.host; // the HTTP client sets it from the URL
+  return { url: `${scheme}://${host}${uriEncode(path, true)}${query ? "?" + query : ""}`, headers: out };
+}
+
+/** A signed GET `?list-type=2` for one page (up to `maxKeys` keys) of the replica prefix (or `prefix`). */
+export function signedListRequest(target: ReplicaTarget, creds: Credentials, nowMs: number, continuationToken?: string, maxKeys = 1000, prefix = target.prefix): SignedRequest {
+  const query: [string, string][] = [["list-type", "2"], ["max-keys", String(maxKeys)], ["prefix", prefix]];
+  if (continuationToken) query.push(["continuation-token", continuationToken]);
+  return signedRequest(target, creds, nowMs, { method: "GET", key: "", query });
 }
 
 function xmlText(s: string): string {

@@ -4,7 +4,8 @@
 //                 or not restorable; Litestream's metrics endpoint down; a local write has been off
 //                 the replica for longer than PB_BACKUP_MAX_LAG
 //   degraded      none of the above, but Litestream's sync error count rose since the last check,
-//                 or data.db + WAL use more than PB_BACKUP_DISK_WARN of PB_BACKUP_DISK_LIMIT
+//                 or data.db + WAL use more than PB_BACKUP_DISK_WARN of PB_BACKUP_DISK_LIMIT,
+//                 or a replica is configured but uploaded files sit on the local disk (files_local)
 //   ok            otherwise
 // HTTP 200 for ok and degraded, 503 for failing and unconfigured (uptime monitors alert on 503).
 import type { CheckResult } from "./custom";
@@ -28,7 +29,8 @@ export type ReasonCode =
   | "litestream_down"
   | "litestream_sync_errors"
   | "disk_high"
-  | "custom_check";
+  | "custom_check"
+  | "files_local";
 
 export interface Reason {
   code: ReasonCode;
@@ -80,6 +82,8 @@ export interface StatusInput {
   builtinBackups: { count: number; newest: { key: string; modTimeMs: number; size: number } | null } | { error: string };
   /** App teams' own checks (src/backup/custom.ts); a failing one fails the report. */
   custom?: readonly CheckResult[];
+  /** Where PocketBase stores uploaded files, and whether pb_data/storage holds any. */
+  files?: { storage: "s3" | "local"; localFiles: boolean };
 }
 
 export interface StatusOutput {
@@ -184,6 +188,13 @@ export function decideStatus(input: StatusInput): StatusOutput {
   const share = usedBytes / rules.diskLimitBytes;
   if (share > rules.diskWarnShare) add("degraded", "disk_high", `data.db + WAL use ${(share * 100).toFixed(1)}% of ${rules.diskLimitBytes} bytes`);
 
+  // Uploaded files: Litestream copies data.db only, so with files on the ephemeral disk a restore
+  // brings back records whose files are gone. Said once there are files (pb_data/storage is only
+  // created by the first upload), so an app that stores none is not degraded for it.
+  if (replica.kind !== "unconfigured" && input.files?.storage === "local" && input.files.localFiles) {
+    add("degraded", "files_local", "uploaded files are on the local disk (pb_data/storage), which Litestream does not replicate: set PB_S3_* to store them on S3");
+  }
+
   // App teams' own checks.
   for (const c of input.custom ?? []) {
     if (c.status !== "ok") add(c.status, "custom_check", `${c.name}: ${c.message || c.status}`);
@@ -254,5 +265,6 @@ export function decideStatus(input: StatusInput): StatusOutput {
           },
   };
   if (input.custom && input.custom.length) body.custom = input.custom;
+  if (input.files) body.files = input.files;
   return { status, httpStatus: status === "ok" || status === "degraded" ? 200 : 503, body, pending, syncErrorCount };
 }

@@ -9,6 +9,9 @@ const SECTION_TITLES: Record<string, string> = {
   admin: "Hidden admin path",
   backup: "Backup status",
   ops: "Operations endpoints",
+  proxy: "Trusted proxy",
+  storage: "File storage on S3",
+  superuser: "First superuser",
 };
 
 export function renderConfigReference(schema: Schema): string {

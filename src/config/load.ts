@@ -41,16 +41,40 @@ export function buildConfig<S extends Schema>(schema: S, env: Env): ConfigOf<S> 
   for (const name of Object.keys(env).sort()) {
     if (!name.startsWith("PB_") || known.has(name) || POCKETBASE_OWN.has(name)) continue;
     const near = [...known].find((k) => editDistance(k, name) <= 2);
-    if (near) throw new ConfigError(name, env[name] ?? "", `the variable name ${near}`, `unknown variable (did you mean ${near}?)`);
+    // The value is never shown: a typo of PB_ADMIN_PATH or PB_OPS_SECRET holds a secret.
+    if (near) throw new ConfigError(name, "[redacted]", `the variable name ${near}`, `unknown variable (did you mean ${near}?)`);
   }
 
   const out: Record<string, Record<string, unknown>> = {};
   for (const [sectionName, section] of Object.entries(schema)) {
     const values: Record<string, unknown> = {};
-    for (const [key, spec] of Object.entries(section)) values[key] = readVar(spec, env[spec.name]);
+    for (const [key, spec] of Object.entries(section)) {
+      const [name, raw] = rawValue(spec, env);
+      values[key] = readVar(name === spec.name ? spec : { ...spec, name }, raw);
+    }
     out[sectionName] = Object.freeze(values);
   }
   return Object.freeze(out) as ConfigOf<S>;
+}
+
+/**
+ * The name and value a variable was set under: its own name, else its first alias that is set.
+ * A spelling left at the default gives way to one that is not (.do/app.yaml lists
+ * `PB_S3_BUCKET: "none"`; a user who adds the guide's S3_BUCKET means that one). Two spellings set
+ * to different non-default values are an error naming both (values shown unless secret).
+ */
+export function rawValue(spec: VarSpec<unknown>, env: Env): [string, string | undefined] {
+  let found: [string, string | undefined] = [spec.name, env[spec.name]];
+  for (const alias of spec.aliases ?? []) {
+    const v = env[alias];
+    if (v === undefined || v === spec.default) continue;
+    if (found[1] === undefined || found[1] === spec.default) found = [alias, v];
+    else if (v !== found[1]) {
+      const shown = (x: string) => (spec.secret ? "[redacted]" : x);
+      throw new ConfigError(alias, shown(v), `the same value as ${found[0]}, or only one of the two`, `differs from ${found[0]}=${JSON.stringify(shown(found[1]))} (${alias} is an alias of ${spec.name})`);
+    }
+  }
+  return found;
 }
 
 function readVar<T>(spec: VarSpec<T>, raw: string | undefined): T {

@@ -4,9 +4,13 @@
 import { adminVars } from "../admin/config";
 import { backupVars } from "../backup/config";
 import { headerVars } from "../headers/config";
+import { leaseVars } from "../lease/config";
 import { logVars } from "../log/config";
 import { poolVars } from "../pool/config";
+import { proxyVars } from "../proxy/config";
 import { rateLimitVars } from "../ratelimit/config";
+import { storageVars } from "../storage/config";
+import { superuserVars } from "../superuser/config";
 import type { ConfigOf } from "./load";
 
 export const schema = {
@@ -15,6 +19,10 @@ export const schema = {
   admin: adminVars,
   backup: backupVars,
   rateLimit: rateLimitVars,
+  proxy: proxyVars,
+  storage: storageVars,
+  superuser: superuserVars,
+  lease: leaseVars,
   pool: poolVars,
 };
 

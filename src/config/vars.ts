@@ -15,6 +15,12 @@ export interface VarSpec<T> {
   readonly meaning: string;
   /** Marks values that must never be printed (boot summary, errors show `[redacted]`). */
   readonly secret?: boolean;
+  /**
+   * Other names read for the same setting (e.g. the production guide's `S3_BUCKET`). Setting both
+   * spellings to different values stops boot: neither can be assumed to be the one meant. A
+   * spelling left at the default gives way to the other.
+   */
+  readonly aliases?: readonly string[];
   readonly parse: (raw: string) => T;
 }
 

@@ -9,24 +9,30 @@ export interface HealthInput {
   /** Result of a real query against data.db. */
   database: { ok: boolean; latencyMs: number };
   /** PocketBase's JS VM pool (src/pool/exhaustion.ts). Informational: never fails the check. */
-  pool: PoolReport;
+  pool?: PoolReport;
+  /** Deploy lease role when not plain primary: a standby never restored, so its data is not the app's. */
+  lease?: { role: "standby" | "fenced"; reason: string } | null;
 }
 
 export interface HealthReport {
   httpStatus: 200 | 503;
   body: {
-    status: "ok" | "failing";
+    status: "ok" | "failing" | "standby";
     version: string;
     uptimeSeconds: number;
     checks: { database: { status: "ok" | "failing"; latencyMs: number } };
     /** beyondPool > 0: requests ran in throwaway VMs; raise PB_HOOKS_POOL (docs/performance.md). */
-    pool: PoolReport;
+    pool?: PoolReport;
+    lease?: { role: string; reason: string };
   };
 }
 
 export function healthReport(input: HealthInput): HealthReport {
   const dbStatus = input.database.ok ? "ok" : "failing";
-  const status = dbStatus;
+  // A standby answers 503 so no load balancer sends it traffic. A primary handing over stays 200:
+  // it still serves reads, and a failing health check could get it restarted mid-handoff.
+  const standby = input.lease?.role === "standby";
+  const status = standby ? "standby" : dbStatus;
   return {
     httpStatus: status === "ok" ? 200 : 503,
     body: {
@@ -34,7 +40,8 @@ export function healthReport(input: HealthInput): HealthReport {
       version: input.version,
       uptimeSeconds: Math.max(0, Math.floor((input.nowMs - input.startedAtMs) / 1000)),
       checks: { database: { status: dbStatus, latencyMs: Math.round(input.database.latencyMs * 100) / 100 } },
-      pool: input.pool,
+      ...(input.pool ? { pool: input.pool } : {}),
+      ...(input.lease ? { lease: { role: input.lease.role, reason: input.lease.reason } } : {}),
     },
   };
 }

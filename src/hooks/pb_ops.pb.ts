@@ -4,7 +4,20 @@
 
 // Top level: runs once per command in the loader VM. A bad PB_* value stops PocketBase here; it
 // also binds pb-ops's serve-time set-up (see src/adapter/serve.ts).
-require(`${__hooks}/pb_ops/index.js`).boot();
+// Fail closed: PocketBase only logs a hook file that throws here and serves on without pb-ops (no
+// headers, no limiter, no admin gate), so a bundle that cannot load stops it with one line.
+try {
+  require(`${__hooks}/pb_ops/index.js`).boot();
+} catch (err) {
+  let missing = false;
+  try {
+    $os.stat(`${__hooks}/pb_ops/index.js`);
+  } catch {
+    missing = true;
+  }
+  console.error(`pb-ops: cannot load ${__hooks}/pb_ops/index.js: ${missing ? "file not found (copy the whole pb_hooks/ folder, pb_ops/ included)" : String(err).split("\n")[0]}; stopping rather than serving without pb-ops`);
+  $os.exit(1);
+}
 
 // Hidden admin path (src/adapter/admin.ts): Go's ServeMux answers GET /_ with a 301 to /_/ before
 // any middleware runs, which would tell scanners the admin UI exists. An exact route for /_ makes
@@ -27,10 +40,30 @@ routerUse(
   ),
 );
 
+// Batch sub-requests skip router middlewares: the admin gate and the rate limiter meet each one in
+// onBatchRequest (src/adapter/batch.ts), registered only when either runs.
+if (require(`${__hooks}/pb_ops/index.js`).batchHookNeeded()) {
+  onBatchRequest((e) => require(`${__hooks}/pb_ops/index.js`).onBatchRequest(e));
+}
+
 routerAdd("GET", "/api/ops/health", (e) => {
   return require(`${__hooks}/pb_ops/index.js`).health(e);
 });
 
 routerAdd("GET", "/api/ops/backup-status", (e) => {
   return require(`${__hooks}/pb_ops/index.js`).backupStatus(e);
+});
+
+// Deploy lease (src/adapter/lease.ts): `pocketbase pb-ops lease claim|hold|release`, run by the
+// entrypoint, and the loopback route its agent calls to make the server re-read its role.
+$app.rootCmd!.addCommand(
+  new Command({
+    use: "pb-ops",
+    short: "pb-ops deploy lease (used by the container entrypoint)",
+    run: (_cmd, args) => require(`${__hooks}/pb_ops/index.js`).leaseCommand(args),
+  }),
+);
+
+routerAdd("POST", "/api/ops/lease/refresh", (e) => {
+  return require(`${__hooks}/pb_ops/index.js`).leaseRefresh(e);
 });

@@ -5,10 +5,19 @@ export const REDACTED = "[redacted]";
 
 const BUILTIN_WORDS = ["authorization", "cookie", "token", "password", "passwd", "secret", "apikey", "api_key", "api-key", "signature", "session", "otp", "accesskey", "access_key", "access-key", "private", "credential"];
 
+/**
+ * Query names redacted when they are exactly these (not as substrings: `encode`, `estate` are
+ * harmless): OAuth2's authorization `code` and `state` (`/api/oauth2-redirect?code=...&state=...`),
+ * which would let whoever reads the log finish someone else's sign-in.
+ */
+const EXACT_NAMES = new Set(["code", "state"]);
+
 export interface Redactor {
   isSensitive(name: string): boolean;
   /** Path with the query's sensitive values replaced; the rest of the query is kept. */
   path(rawPathWithQuery: string): string;
+  /** A raw query (no `?`) with sensitive values replaced; the same string when nothing is. */
+  query(rawQuery: string): string;
   /** Header map (lower-cased names) with sensitive values replaced. */
   fields<T extends Record<string, unknown>>(obj: T): T;
 }
@@ -20,18 +29,15 @@ export function makeRedactor(extra: readonly string[]): Redactor {
     const n = name.toLowerCase();
     let hit = cache.get(n);
     if (hit === undefined) {
-      hit = words.some((w) => n.includes(w));
+      hit = EXACT_NAMES.has(n) || words.some((w) => n.includes(w));
       if (cache.size < 1000) cache.set(n, hit);
     }
     return hit;
   };
-  return {
-    isSensitive,
-    path(raw) {
-      const q = raw.indexOf("?");
-      if (q < 0) return raw;
-      const parts = raw
-        .slice(q + 1)
+  const query = (raw: string): string => {
+    if (raw === "") return raw;
+    let changed = false;
+    const parts = raw
         .split("&")
         .map((pair) => {
           const eq = pair.indexOf("=");
@@ -42,9 +48,19 @@ export function makeRedactor(extra: readonly string[]): Redactor {
           } catch {
             // keep the raw name
           }
-          return eq >= 0 && isSensitive(decoded) ? `${name}=${REDACTED}` : pair;
+          if (eq < 0 || !isSensitive(decoded)) return pair;
+          changed = true;
+          return `${name}=${REDACTED}`;
         });
-      return `${raw.slice(0, q)}?${parts.join("&")}`;
+    return changed ? parts.join("&") : raw;
+  };
+  return {
+    isSensitive,
+    query,
+    path(raw) {
+      const q = raw.indexOf("?");
+      if (q < 0) return raw;
+      return `${raw.slice(0, q)}?${query(raw.slice(q + 1))}`;
     },
     fields(obj) {
       const out: Record<string, unknown> = {};

@@ -98,6 +98,32 @@ function parsePath(raw: string): string[] {
   for (const s of segs) {
     if (s !== "*" && !SEGMENT.test(s)) throw new InvalidValue(`path ${JSON.stringify(raw)}: bad segment ${JSON.stringify(s)} (use * for a whole segment)`);
   }
+  // A collection is matched by identity: PocketBase compares names case-insensitively, and the
+  // request side is folded the same way (canonicalSegments).
+  const c = collectionIndex(segs);
+  if (c >= 0 && segs[c] !== "*") segs[c] = foldName(segs[c]!);
+  return segs;
+}
+
+/** Case folding as Go's strings.EqualFold sees ASCII names (`ſ` U+017F is `s`, Kelvin `K` is `k`). */
+export function foldName(s: string): string {
+  return s.toLowerCase().replace(/\u017f/g, "s");
+}
+
+/** Index of the collection segment in `["api", "collections" | "files", "<c>", ...]`, else -1. */
+export function collectionIndex(segs: readonly string[]): number {
+  return segs[0] === "api" && (segs[1] === "collections" || segs[1] === "files") && segs.length > 2 ? 2 : -1;
+}
+
+/**
+ * Segments of a request path as rules see them once PocketBase has resolved it: the collection
+ * segment replaced by `collection` (the canonical name the adapter found for the `{collection}`
+ * path value, by id or name), or folded when PocketBase knows no such collection.
+ */
+export function canonicalSegments(path: string, collection: string | undefined): string[] {
+  const segs = segmentsOf(path);
+  const c = collectionIndex(segs);
+  if (c >= 0) segs[c] = foldName(collection ?? segs[c]!);
   return segs;
 }
 
@@ -169,7 +195,15 @@ export function ruleMatches(rule: Rule, req: RequestFacts): boolean {
   return false;
 }
 
+/**
+ * The first rule that matches. Go serves HEAD with the GET handler (the query runs all the same),
+ * so HEAD meets the rules written for GET, unless a rule names HEAD itself.
+ */
 export function firstMatch(rules: readonly Rule[], req: RequestFacts): Rule | undefined {
+  if (req.method === "HEAD") {
+    for (const r of rules) if (r.method === "HEAD" && ruleMatches(r, req)) return r;
+    req = { ...req, method: "GET" };
+  }
   for (const r of rules) if (ruleMatches(r, req)) return r;
   return undefined;
 }

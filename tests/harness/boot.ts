@@ -1,12 +1,13 @@
 // The one check every concern's boot-error test makes: a bad PB_* value stops PocketBase with a
 // non-zero exit and exactly one line naming the variable, the value (or `[redacted]` for a secret
-// variable, which must then not appear at all) and the accepted form.
+// variable or a misspelt name, whose value must then not appear at all) and the accepted form.
 import { expect } from "vitest";
 import { allVars } from "../../src/config/load";
 import { schema } from "../../src/config/schema";
 import { runPocketBase } from "./pocketbase";
 
 const SECRET = new Set(allVars(schema).filter((v) => v.secret).map((v) => v.name));
+const KNOWN = new Set(allVars(schema).map((v) => v.name));
 
 export function expectBootRefused(version: string, name: string, value: string, reason: RegExp): string {
   const res = runPocketBase(version, ["serve", "--http", "127.0.0.1:0"], { env: { [name]: value } });
@@ -14,7 +15,8 @@ export function expectBootRefused(version: string, name: string, value: string, 
   const lines = (res.stdout + res.stderr).split("\n").filter((l) => l.trim() !== "");
   expect(lines).toHaveLength(1);
   const line = lines[0]!;
-  const hidden = SECRET.has(name) && value.trim() !== "";
+  // An unknown (misspelt) name never shows its value: it may be a typo of a secret variable.
+  const hidden = (SECRET.has(name) || !KNOWN.has(name)) && value.trim() !== "";
   expect(line).toContain(`invalid ${name}=${JSON.stringify(hidden ? "[redacted]" : value)}`);
   if (hidden) expect(line).not.toContain(value);
   expect(line).toMatch(reason);

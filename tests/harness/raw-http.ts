@@ -18,7 +18,9 @@ export function rawRequest(port: number, method: string, target: string, headers
   const data = Buffer.concat([Buffer.from(lines.join("\r\n") + "\r\n\r\n", "latin1"), Buffer.from(body ?? "")]);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    const sock = connect(port, "127.0.0.1", () => sock.end(data));
+    // write, not end: a half-closed socket makes Go's server cancel the request's context (seen as
+    // PocketBase's "batch request interrupted"); `Connection: close` has the server close it.
+    const sock = connect(port, "127.0.0.1", () => sock.write(data));
     sock.setTimeout(10_000, () => sock.destroy(new Error(`timeout: ${method} ${target}`)));
     sock.on("data", (c) => chunks.push(c));
     sock.on("error", reject);

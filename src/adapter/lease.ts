@@ -1,0 +1,467 @@
+// The deploy lease in the container: console commands the entrypoint runs (`pocketbase pb-ops lease
+// claim|hold|release`, each with a throwaway --dir), and the serving side (the write fence stage,
+// the loopback refresh route, the standby/handing-over role in health and backup-status).
+//
+// Why a separate agent process: goja has no timers, so a heartbeat inside `serve` would pin a VM
+// in a sleep loop; a console command may sleep() freely. The agent tells the serving process what
+// changed by writing the role file (pb_data/.pb-ops-lease/role) and calling a loopback-only route
+// that makes it re-read that file; the route needs the per-boot secret the entrypoint wrote (0600).
+// The serving process reads the role file at start too, so a fence written before it listened
+// still holds. The entrypoint (supervisor) stops Litestream when the agent exits.
+import { replicaFromEnv } from "../backup/replica";
+import { parseLtxName } from "../backup/remote";
+import { ConfigError } from "../config/load";
+import { decideClaim, decideHolder, leaseKey, markPrevious, releaseOwn, newClaimMemory, observe, type Holder, type Lease, type RenewResult } from "../lease/decide";
+import { leaseSettingsError, selfFenceAfterMs, type LeaseSettings } from "../lease/config";
+import { constantTimeEqual } from "../crypto/constant-time";
+import { getConfig } from "./config";
+import { LeaseStore } from "./lease-s3";
+import type { RequestState } from "./request-state";
+
+const KEY_ROLE = "pbOps.lease.role";
+const KEY_LOG = "pbOps.lease.lastLog";
+/** How long a write already past the fence has to commit before Litestream is stopped. */
+const DRAIN_MS = 1000;
+export const EXIT = { granted: 0, fatal: 1, standby: 3, disabled: 4, handoff: 10, selfFenced: 11, lostProcess: 12 } as const;
+
+type Env = Record<string, string | undefined>;
+const env = (): Env => process.env as Env;
+
+function line(msg: string): void {
+  console.error(`pb-ops lease: ${msg}`);
+}
+
+function fatal(msg: string): never {
+  console.error(`pb-ops lease: FATAL: ${msg}`);
+  $os.exit(EXIT.fatal);
+  throw new Error("unreachable");
+}
+
+function settings(): LeaseSettings {
+  const s = getConfig().lease;
+  const err = leaseSettingsError(s, env());
+  if (err) throw err;
+  return s;
+}
+
+/** Boot-time check across the PB_LEASE_* variables (one line, like every bad value). */
+export function leaseBootError(): ConfigError | null {
+  return leaseSettingsError(getConfig().lease, env());
+}
+
+function stateDir(): string {
+  const d = env().POCKETBASE_DIR;
+  if (!d) fatal("POCKETBASE_DIR is not set (the entrypoint sets it)");
+  return `${d}/.pb-ops-lease`;
+}
+
+function writePrivate(path: string, text: string): void {
+  $os.writeFile(path, text, 0o600 as unknown as fs.FileMode);
+}
+
+function readText(path: string): string | null {
+  try {
+    return toString($os.readFile(path));
+  } catch {
+    return null;
+  }
+}
+
+function randomId(): string {
+  return $security.randomStringWithAlphabet(12, "0123456789abcdef");
+}
+
+function openStore(): LeaseStore {
+  const r = replicaFromEnv(env());
+  if (r.kind !== "ok") fatal(r.reason);
+  if (!r.credentials) fatal("LITESTREAM_ACCESS_KEY_ID and LITESTREAM_SECRET_ACCESS_KEY are needed for the lease");
+  const s = settings();
+  return new LeaseStore(r.target, r.credentials, leaseKey(r.target.prefix), Math.max(1, Math.min(5, Math.floor(s.heartbeat / 1000))));
+}
+
+function nowIso(): string {
+  return new Date().toISOString();
+}
+
+/** `pocketbase pb-ops lease <sub>`: the console command registered by the hook file. */
+export function leaseCommand(args: string[]): void {
+  const sub = args[0] === "lease" ? args[1] : args[0];
+  let s: LeaseSettings;
+  try {
+    s = settings();
+  } catch (err) {
+    console.error((err as Error).message);
+    $os.exit(EXIT.fatal);
+    return;
+  }
+  if (!s.enabled || !env().REPLICA_URL) {
+    line("disabled (PB_LEASE=off or no REPLICA_URL)");
+    $os.exit(EXIT.disabled);
+    return;
+  }
+  if (sub === "claim") claim(s);
+  else if (sub === "hold") hold(s);
+  else if (sub === "release") release(s);
+  else fatal(`unknown subcommand ${JSON.stringify(sub)}: use claim, hold or release`);
+}
+
+// ---- claim: a new container, before restoring --------------------------------------------------
+
+function claim(s: LeaseSettings): void {
+  const store = openStore();
+  const me: Holder = { id: randomId(), host: env().HOSTNAME ?? "unknown", startedAt: nowIso() };
+  const probe = store.probeConditionalWrites(me.id);
+  if (!probe.ok) fatal(`cannot reach the replica bucket to take the lease (${probe.detail}); not starting: restoring now could run beside a live primary`);
+  if (!probe.supported)
+    fatal("this S3 server ignores conditional writes (PUT If-None-Match: *), so two containers could both take the lease; set PB_LEASE=off to run without it (overlapping deploys can then lose writes)");
+
+  let mem = newClaimMemory(Date.now());
+  let errors = 0;
+  let lastWhy = "";
+  line(`claiming ${store.key} as ${me.id}`);
+  for (;;) {
+    const r = store.read();
+    if (!r.ok) {
+      if (++errors >= 3) fatal(`cannot read the lease (${r.kind}: ${r.detail}); not starting: restoring now could run beside a live primary`);
+      sleep(500);
+      continue;
+    }
+    if (r.foreign) fatal(`${store.key} exists but is not a pb-ops lease; remove it or change REPLICA_URL`);
+    const now = Date.now();
+    mem = observe(mem, r.etag, now);
+    const a = decideClaim(r.lease, me, mem, now, nowIso(), s);
+    if (a.kind === "create" || a.kind === "replace" || a.kind === "renew") {
+      if (a.kind !== "renew") line(a.kind === "create" ? "no lease yet: creating epoch 1" : `${a.why}: claiming epoch ${a.lease.epoch}`);
+      const w = store.write(a.lease, a.kind === "create" ? null : r.etag);
+      if (w.kind === "ok") {
+        if (a.kind !== "renew") mem = { ...mem, claimedEpoch: a.lease.epoch, claimedAtMs: Date.now() };
+        mem = { ...mem, lastEtag: w.etag, lastWriteAtMs: Date.now() };
+      } else if (w.kind === "conflict") {
+        mem = { ...mem, seenAlive: true, lastChangeAtMs: Date.now() };
+      } else if (++errors >= 3) fatal(`cannot write the lease (${w.detail}); not starting`);
+      continue;
+    }
+    if (a.kind === "wait") {
+      if (a.why !== lastWhy) line(a.why);
+      lastWhy = a.why;
+      sleep(200);
+      continue;
+    }
+    if (a.kind === "standby") {
+      $os.mkdirAll(stateDir(), 0o700 as unknown as fs.FileMode);
+      writePrivate(`${stateDir()}/role`, `standby\t${a.why}`);
+      // A note the primary's backup-status reports (a foreign claimant on its replica).
+      store.putNote(me.id, { id: me.id, host: me.host, startedAt: me.startedAt, reason: a.why });
+      line(`STANDBY: ${a.why}. This container will not restore, replicate or accept writes.`);
+      $os.exit(EXIT.standby);
+      return;
+    }
+    // granted
+    const epoch = (r.lease as Lease).epoch;
+    line(`${a.takeover ? "TAKEOVER: " : ""}granted epoch ${epoch}: ${a.why}`);
+    if (a.releasedTxid) waitForTxid(store, a.releasedTxid);
+    // Notes of standbys that watched the previous epoch: the report starts afresh with ours.
+    for (const n of store.listNotes() ?? []) store.deleteKey(n.key);
+    $os.mkdirAll(stateDir(), 0o700 as unknown as fs.FileMode);
+    writePrivate(`${stateDir()}/holder.json`, JSON.stringify({ id: me.id, epoch, host: me.host, startedAt: me.startedAt }));
+    writePrivate(`${stateDir()}/role`, `primary\tepoch ${epoch}`);
+    $os.exit(EXIT.granted);
+    return;
+  }
+}
+
+/** The replica must hold what the previous holder released before we restore from it. */
+function waitForTxid(store: LeaseStore, txid: number): void {
+  let last = "";
+  for (let i = 0; i < 10; i++) {
+    const r = store.remoteMaxTxid();
+    if (r.ok && r.maxTXID >= txid) {
+      line(`replica holds TXID ${r.maxTXID} >= released ${txid}`);
+      return;
+    }
+    last = r.ok ? `replica's newest TXID is ${r.maxTXID}` : r.detail;
+    sleep(500);
+  }
+  fatal(`the previous holder released at TXID ${txid} but ${last}; not restoring an older copy`);
+}
+
+// ---- hold: the agent beside a primary ----------------------------------------------------------
+
+interface HolderFile {
+  id: string;
+  epoch: number;
+}
+
+function holderFile(): HolderFile {
+  const t = readText(`${stateDir()}/holder.json`);
+  if (!t) fatal("no holder.json: run `pb-ops lease claim` first");
+  return JSON.parse(t) as HolderFile;
+}
+
+function pidsAlive(): string | null {
+  const t = readText(`${stateDir()}/pids`);
+  if (!t) return null;
+  for (const pid of t.trim().split(/\s+/)) {
+    try {
+      $os.stat(`/proc/${pid}`);
+    } catch {
+      return `process ${pid} (${t.trim().split(/\s+/).indexOf(pid) === 0 ? "litestream" : "pocketbase"}) is gone`;
+    }
+  }
+  return null;
+}
+
+function serverHealthy(): boolean {
+  try {
+    const res = $http.send({ url: `http://127.0.0.1:${env().PORT ?? "8080"}/api/ops/health`, method: "GET", timeout: 1 }) as unknown as { statusCode: number };
+    return res.statusCode === 200;
+  } catch {
+    return false;
+  }
+}
+
+/** Tells the serving process to re-read the role file (loopback route, per-boot secret). */
+function notifyServer(): void {
+  const secret = readText(`${stateDir()}/secret`)?.trim();
+  if (!secret) return;
+  for (let i = 0; i < 10; i++) {
+    try {
+      const res = $http.send({ url: `http://127.0.0.1:${env().PORT ?? "8080"}/api/ops/lease/refresh`, method: "POST", headers: { "x-pb-ops-lease-secret": secret }, timeout: 1 }) as unknown as { statusCode: number };
+      if (res.statusCode === 204) return;
+    } catch {
+      // not listening yet: it reads the role file when it starts
+    }
+    sleep(200);
+  }
+}
+
+function fence(reason: string): void {
+  writePrivate(`${stateDir()}/role`, `fenced\t${reason}`);
+  notifyServer();
+  line(`FENCED: ${reason}. Writes answer 503; reads keep working.`);
+}
+
+function hold(s: LeaseSettings): void {
+  const store = openStore();
+  const me = holderFile();
+  let lastOk = Date.now();
+  let active = false;
+  let etag: string | null = null;
+  let lease: Lease | null = null;
+  // The claim just wrote the lease: a failed first read is S3 trouble, not a newer claim.
+  for (;;) {
+    const first = store.read();
+    if (first.ok) {
+      etag = first.etag;
+      lease = first.lease;
+      break;
+    }
+    if (Date.now() - lastOk >= selfFenceAfterMs(s)) {
+      fence(`cannot read the lease (${first.kind}: ${first.detail})`);
+      $os.exit(EXIT.selfFenced);
+    }
+    sleep(s.heartbeat / 4);
+  }
+  line(`holding epoch ${me.epoch} as ${me.id} (heartbeat ${s.heartbeat}ms, TTL ${s.ttl}ms)`);
+  let tick = 0;
+  let standbys = "";
+  for (;;) {
+    if (tick++ % 5 === 0) standbys = recordStandbys(store, standbys);
+    const gone = pidsAlive();
+    if (gone) {
+      line(`${gone}: stopping the container`);
+      $os.exit(EXIT.lostProcess);
+    }
+    const wantActive: boolean = active || serverHealthy();
+    let res: RenewResult;
+    if (!lease || lease.epoch !== me.epoch || lease.holder.id !== me.id) {
+      res = { kind: "conflict", lease };
+    } else {
+      const next: Lease = { ...lease, state: wantActive ? "active" : lease.state, heartbeatAt: nowIso() };
+      const w = store.write(next, etag);
+      if (w.kind === "ok") {
+        etag = w.etag;
+        lease = next;
+        res = { kind: "ok" };
+      } else if (w.kind === "conflict") {
+        const r = store.read();
+        res = r.ok ? { kind: "conflict", lease: r.lease } : { kind: "error" };
+        if (r.ok) {
+          etag = r.etag;
+          lease = r.lease;
+        }
+      } else res = { kind: "error" };
+    }
+    const a = decideHolder(me.epoch, me.id, lastOk, res, Date.now(), s);
+    if (a.kind === "renewed") {
+      lastOk = Date.now();
+      if (wantActive && !active) line(`epoch ${me.epoch} active`);
+      active = wantActive;
+    } else if (a.kind === "retry") continue;
+    else if (a.kind === "handoff") {
+      fence(`a deploy is in progress: ${a.why}`);
+      acknowledge(store, me);
+      // Drain: a write that passed the fence just before it went up commits within this; after it,
+      // the entrypoint stops Litestream, whose last sync ships everything committed.
+      sleep(DRAIN_MS);
+      $os.exit(EXIT.handoff);
+    } else if (a.kind === "self-fence") {
+      fence(a.why);
+      $os.exit(EXIT.selfFenced);
+    } else line(a.why);
+    sleep(s.heartbeat);
+  }
+}
+
+/** Lists standby notes now and then, for backup-status (written only when the list changes). */
+function recordStandbys(store: LeaseStore, last: string): string {
+  const notes = store.listNotes();
+  if (!notes) return last;
+  const keys = notes.map((n) => n.key).sort().join(",");
+  if (keys === last) return last;
+  const seen = notes.slice(0, 10).map((n) => ({ ...(store.readNote(n.key) ?? { key: n.key }), noteWrittenAt: new Date(n.modTimeMs).toISOString() }));
+  writePrivate(`${stateDir()}/standbys.json`, JSON.stringify(seen));
+  if (seen.length) line(`WARNING: ${seen.length} other container(s) on this replica are standing by: ${seen.map((x) => String((x as { id?: string }).id ?? "?")).join(", ")}`);
+  return keys;
+}
+
+function updatePrevious(store: LeaseStore, me: HolderFile, state: "acknowledged" | "released", txid: number | null): boolean {
+  for (let i = 0; i < 20; i++) {
+    const r = store.read();
+    if (!r.ok || !r.lease) {
+      sleep(250);
+      continue;
+    }
+    // Our own lease still (a clean shutdown, nobody claimed): release it ourselves.
+    const next = state === "released" && txid !== null && r.lease.epoch === me.epoch ? releaseOwn(r.lease, me.epoch, me.id, txid, nowIso()) : markPrevious(r.lease, me.epoch, me.id, state, txid, nowIso());
+    if (!next) return false;
+    const w = store.write(next, r.etag);
+    if (w.kind === "ok") return true;
+    if (w.kind === "error") sleep(250);
+  }
+  return false;
+}
+
+function acknowledge(store: LeaseStore, me: HolderFile): void {
+  if (updatePrevious(store, me, "acknowledged", null)) line(`acknowledged the claim that replaced epoch ${me.epoch}`);
+  else line("the newer claim is not about this epoch (or could not be written); handing over anyway");
+}
+
+// ---- release: after Litestream stopped ---------------------------------------------------------
+
+/** Newest TXID Litestream wrote locally (v0.5 keeps LTX files under .data.db-litestream/ltx/<level>/). */
+function localTxid(): number {
+  const meta = `${env().POCKETBASE_DIR}/.data.db-litestream/ltx`;
+  let max = 0;
+  const names = (p: string): string[] => {
+    try {
+      return ($os.readDir(p) as unknown as { name(): string }[]).map((d) => d.name());
+    } catch {
+      return [];
+    }
+  };
+  for (const level of names(meta)) for (const n of names(`${meta}/${level}`)) max = Math.max(max, parseLtxName(n)?.maxTXID ?? 0);
+  return max;
+}
+
+function release(s: LeaseSettings): void {
+  const store = openStore();
+  const me = holderFile();
+  const local = localTxid();
+  const deadline = Date.now() + s.handoffTimeout / 2;
+  let remote = -1;
+  for (;;) {
+    const r = store.remoteMaxTxid();
+    if (r.ok) remote = r.maxTXID;
+    if (remote >= local) break;
+    if (Date.now() > deadline) {
+      line(`ERROR: the replica holds TXID ${remote}, this container wrote ${local}: not releasing (the new container takes over after PB_LEASE_HANDOFF_TIMEOUT)`);
+      $os.exit(EXIT.fatal);
+    }
+    sleep(250);
+  }
+  if (updatePrevious(store, me, "released", local)) line(`released epoch ${me.epoch} at TXID ${local} (replica has ${remote})`);
+  else line(`shipped TXID ${local}; the current claim is not about epoch ${me.epoch}, nothing to release`);
+  $os.exit(EXIT.granted);
+}
+
+// ---- serving side ------------------------------------------------------------------------------
+
+export interface Role {
+  role: "primary" | "standby" | "fenced" | "none";
+  reason: string;
+}
+
+function readRole(): Role {
+  const t = readText(`${$app.dataDir()}/.pb-ops-lease/role`);
+  if (!t) return { role: "none", reason: "" };
+  const [role, ...rest] = t.split("\t");
+  const r = role === "standby" || role === "fenced" || role === "primary" ? role : "none";
+  return { role: r, reason: rest.join("\t").trim() };
+}
+
+/** Serve-time set-up: the role as the entrypoint left it. */
+export function leaseServeSetup(): void {
+  const r = readRole();
+  $app.store().set(KEY_ROLE, r.role === "none" || r.role === "primary" ? "" : JSON.stringify(r));
+  if (r.role === "standby") console.error(`pb-ops lease: STANDBY: ${r.reason}. Writes answer 503 and /api/ops/health answers 503.`);
+}
+
+/** backup-status: the lease as this container sees it, with the standbys (foreign claimants) seen. */
+export function leaseReport(): Record<string, unknown> | null {
+  if (!getConfig().lease.enabled) return null;
+  const dir = `${$app.dataDir()}/.pb-ops-lease`;
+  const role = readRole();
+  if (role.role === "none") return null;
+  let standbys: unknown[] = [];
+  try {
+    standbys = JSON.parse(readText(`${dir}/standbys.json`) ?? "[]") as unknown[];
+  } catch {
+    // written by the agent; a half-written file is read again next time
+  }
+  const holder = readText(`${dir}/holder.json`);
+  return { role: role.role, reason: role.reason, epoch: holder ? (JSON.parse(holder) as HolderFile).epoch : null, foreignClaimants: standbys };
+}
+
+/** The role the serving process runs in, for health and backup-status. */
+export function currentRole(): Role | null {
+  const raw = $app.store().get(KEY_ROLE) as string | undefined;
+  return raw ? (JSON.parse(raw) as Role) : null;
+}
+
+/** POST /api/ops/lease/refresh: loopback only, with the per-boot secret; re-reads the role file. */
+export function leaseRefresh(e: core.RequestEvent): void {
+  const secret = readText(`${$app.dataDir()}/.pb-ops-lease/secret`)?.trim() ?? "";
+  const given = e.request!.header.get("x-pb-ops-lease-secret");
+  const ip = e.remoteIP();
+  const loopback = ip === "127.0.0.1" || ip === "::1" || ip === "0000:0000:0000:0000:0000:0000:0000:0001";
+  if (!secret || !loopback || !constantTimeEqual(given, secret)) {
+    e.json(404, { status: 404, message: "The requested resource wasn't found.", data: {} });
+    return;
+  }
+  leaseServeSetup();
+  e.noContent(204);
+}
+
+const SAFE = { GET: 1, HEAD: 1, OPTIONS: 1 } as Record<string, 1>;
+
+/** Pre stage: one store read per request; writes get 503 while standby or handing over. */
+export function leaseFenceStage(e: core.RequestEvent, state: RequestState): boolean | void {
+  if (SAFE[state.method] === 1) return; // reads never touch the store
+  const raw = $app.store().get(KEY_ROLE) as string | undefined;
+  if (!raw || state.path === "/api/ops/lease/refresh") return;
+  const r = JSON.parse(raw) as Role;
+  const standby = r.role === "standby";
+  const nowS = Math.floor(Date.now() / 10_000);
+  if (standby && $app.store().get(KEY_LOG) !== nowS) {
+    $app.store().set(KEY_LOG, nowS);
+    console.error(`pb-ops lease: STANDBY refused a ${state.method}: ${r.reason}`);
+  }
+  e.response.header().set("Retry-After", standby ? "30" : "2");
+  e.json(503, {
+    status: 503,
+    message: standby ? `This instance is a standby and does not accept writes: ${r.reason}.` : "A deploy is in progress: this instance is handing over; retry shortly.",
+    data: {},
+  });
+  return true;
+}

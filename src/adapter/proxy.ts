@@ -1,0 +1,70 @@
+// Trusted proxy: writes PB_TRUSTED_PROXY_HEADERS into PocketBase's settings at serve time
+// (src/proxy/settings.ts decides), and warns when requests arrive through a proxy whose client
+// address header PocketBase does not trust.
+import { lookAtProxyHeaders, PROXY_CHECK_REST_MS, trustedProxyChange, type TrustedProxy } from "../proxy/settings";
+import { getConfig } from "./config";
+import { logEvent } from "./log";
+import type { PreStage } from "./pipeline";
+
+const KEY_WARNED_AT = "pbOps.proxy.warnedAt";
+
+function goStrings(list: ArrayLike<string> | null | undefined): string[] {
+  const out: string[] = [];
+  if (list) for (let i = 0; i < list.length; i++) out.push(String(list[i]));
+  return out;
+}
+
+function currentTrustedProxy(): TrustedProxy {
+  const tp = $app.settings().trustedProxy;
+  return { headers: goStrings(tp.headers as unknown as ArrayLike<string>), useLeftmostIP: !!tp.useLeftmostIP };
+}
+
+/** onServe, before e.next(): idempotent (no save when PocketBase already holds the value), logged once. */
+export function applyTrustedProxyAtServe(): void {
+  const cfg = getConfig().proxy;
+  if (cfg.headers === null) return;
+  const change = trustedProxyChange(cfg.headers, cfg.leftmostIp, currentTrustedProxy());
+  if (change) {
+    const settings = $app.settings();
+    settings.trustedProxy.headers = change.headers as string[];
+    settings.trustedProxy.useLeftmostIP = change.useLeftmostIP;
+    $app.save(settings);
+  }
+  logEvent("info", change ? "trusted proxy headers set from PB_TRUSTED_PROXY_HEADERS" : "trusted proxy headers already as PB_TRUSTED_PROXY_HEADERS says", {
+    headers: cfg.headers,
+    useLeftmostIP: cfg.leftmostIp,
+  });
+}
+
+/** Per VM: the time before which requests are not looked at (see PROXY_CHECK_REST_MS). */
+let restUntilMs = 0;
+
+/**
+ * Pre stage. Almost always one comparison against the request's start time; a looked-at request
+ * costs a dozen header lookups. The warning is one line per PROXY_CHECK_REST_MS.warned across VMs.
+ */
+export const warnUntrustedProxy: PreStage = (e, state) => {
+  const now = state.startedAtMs;
+  if (now < restUntilMs) return;
+  const get = state.getRequestHeader;
+  const look = lookAtProxyHeaders((h) => get(h) !== "", currentTrustedProxy().headers);
+  if (look.kind !== "untrusted") {
+    restUntilMs = now + PROXY_CHECK_REST_MS[look.kind];
+    return;
+  }
+  restUntilMs = now + PROXY_CHECK_REST_MS.warned;
+  let mine = false;
+  $app.store().setFunc(KEY_WARNED_AT, (old: number | undefined) => {
+    if (typeof old === "number" && now - old < PROXY_CHECK_REST_MS.warned) return old;
+    mine = true;
+    return now;
+  });
+  if (!mine) return;
+  const suggest = look.headers.includes("do-connecting-ip") ? "do-connecting-ip" : look.headers[0];
+  logEvent(
+    "warn",
+    "request came through a proxy PocketBase does not trust: every client shares the proxy's address (rate limits, admin allowlist, logs)",
+    { proxyHeaders: look.headers, trusted: currentTrustedProxy().headers, ip: e.realIP(), hint: `set PB_TRUSTED_PROXY_HEADERS=${suggest} if your proxy always sets it` },
+    state,
+  );
+};
