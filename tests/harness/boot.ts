@@ -7,7 +7,8 @@ import { schema } from "../../src/config/schema";
 import { runPocketBase } from "./pocketbase";
 
 const SECRET = new Set(allVars(schema).filter((v) => v.secret).map((v) => v.name));
-const KNOWN = new Set(allVars(schema).map((v) => v.name));
+// Aliases (the guide's S3_* spellings) are known names too: their values are shown like the PB_* ones.
+const KNOWN = new Set(allVars(schema).flatMap((v) => [v.name, ...(v.aliases ?? [])]));
 
 export function expectBootRefused(version: string, name: string, value: string, reason: RegExp): string {
   const res = runPocketBase(version, ["serve", "--http", "127.0.0.1:0"], { env: { [name]: value } });
