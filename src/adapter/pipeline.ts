@@ -12,7 +12,7 @@ import { assignRequestId, scrubUrlForLogs, writeAccessLine } from "./access-log"
 import { getConfig } from "./config";
 import { rateLimitEnabled, rateLimitStage } from "./ratelimit";
 import { headerStages } from "./headers";
-import { leaseFenceStage } from "./lease";
+import { leaseFenceStage } from "./lease-fence";
 import { newRequestState, type RequestState } from "./request-state";
 import { noteVmStart } from "./vm-pool";
 import { warnUntrustedProxy } from "./proxy";
