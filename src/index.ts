@@ -20,6 +20,12 @@ export { handleRequest } from "./adapter/pipeline";
 export { profileStages } from "./adapter/pipeline";
 /** @internal Registration only: GET /api/ops/backup-status. */
 export { backupStatus } from "./adapter/backup";
+/** @internal Registration only: GET /api/ops/audit. */
+export { audit } from "./adapter/audit";
+/** @internal Registration only: the restore drill's schedule, cron job, route and verifier command. */
+export { drillSchedule, drillCron, restoreDrillRoute, drillCommand } from "./adapter/drill";
+/** @internal Registration only: the alert cron job. */
+export { alertsEnabled, alertTick } from "./adapter/alert";
 /** Adds your own check to /api/ops/backup-status: `addBackupCheck(name, modulePath, exportName)`. */
 export { addBackupCheck } from "./adapter/backup";
 

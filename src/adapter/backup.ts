@@ -15,6 +15,7 @@ import { classifyS3Response, classifyThrown, networkClass, parseListObjectsV2, s
 import { decideStatus, type MetricsRead, type Pending, type RemoteRead, type StatusInput } from "../backup/status";
 import { checkRef, toResult, withCheck, type CheckRef, type CheckResult } from "../backup/custom";
 import { getConfig } from "./config";
+import { drillReport } from "./drill";
 import { leaseReport } from "./lease";
 import { logEvent } from "./log";
 import { filesOnLocalDisk } from "./storage";
@@ -33,7 +34,7 @@ function errText(err: unknown): string {
   return String((err as { message?: string })?.message ?? err);
 }
 
-function readReplicaConfig(configPath: string | null, env: Env): ReplicaConfig {
+export function readReplicaConfig(configPath: string | null, env: Env): ReplicaConfig {
   if (!configPath) return replicaFromEnv(env);
   let text: string;
   try {
@@ -172,7 +173,7 @@ function dirNames(path: string): string[] {
   }
 }
 
-function readLocal(dataDir: string): StatusInput["local"] {
+export function readLocal(dataDir: string): StatusInput["local"] {
   const db = statFile(`${dataDir}/data.db`);
   const wal = statFile(`${dataDir}/data.db-wal`);
   const meta = `${dataDir}/.data.db-litestream`;
@@ -248,18 +249,13 @@ function fileStorage(dataDir: string): StatusInput["files"] {
   return { storage: filesOnLocalDisk() ? "local" : "s3", localFiles: dirNames(`${dataDir}/storage`).length > 0 };
 }
 
-export function backupStatus(e: core.RequestEvent): void {
+/**
+ * The backup-status report (also read by the audit and the alert tick): lists the replica (cached),
+ * updates the lag bookkeeping and logs a change of status.
+ */
+export function backupReport(nowMs = Date.now()): ReturnType<typeof decideStatus> {
   const cfg = getConfig().backup;
-  e.response.header().set("Cache-Control", "no-store");
-  const who = mayReadBackupStatus({ isSuperuser: e.hasSuperuserAuth(), authorization: e.request!.header.get("Authorization"), opsToken: cfg.opsToken });
-  if (!who) {
-    e.response.header().set("WWW-Authenticate", 'Bearer realm="pb-ops"');
-    e.json(401, { status: 401, message: "Unauthorized.", data: {} });
-    return;
-  }
-
   const env = process.env as Env;
-  const nowMs = Date.now();
   const replica = readReplicaConfig(cfg.litestreamConfig, env);
   const metricsAt = resolveMetricsUrl(cfg.metricsUrl, env.LITESTREAM_METRICS_ADDR, replica.kind === "ok" ? replica.metricsAddr : undefined);
 
@@ -282,7 +278,22 @@ export function backupStatus(e: core.RequestEvent): void {
   store.set(KEY_PENDING, JSON.stringify(out.pending));
   if (out.syncErrorCount !== null) store.set(KEY_SYNC_ERRORS, out.syncErrorCount);
   logChange(out.status, out.body.reasons as { code: string }[]);
+  return out;
+}
+
+export function backupStatus(e: core.RequestEvent): void {
+  const cfg = getConfig().backup;
+  e.response.header().set("Cache-Control", "no-store");
+  const who = mayReadBackupStatus({ isSuperuser: e.hasSuperuserAuth(), authorization: e.request!.header.get("Authorization"), opsToken: cfg.opsToken });
+  if (!who) {
+    e.response.header().set("WWW-Authenticate", 'Bearer realm="pb-ops"');
+    e.json(401, { status: 401, message: "Unauthorized.", data: {} });
+    return;
+  }
+  const out = backupReport();
   // Deploy lease: a standby or a primary handing over says so (it is not the app's replicating copy).
   const lease = leaseReport();
-  e.json(out.httpStatus, { ...out.body, access: who, ...(lease ? { lease } : {}) });
+  // The restore drill (src/adapter/drill.ts): the last result and its age.
+  const restoreDrill = drillReport(Date.now());
+  e.json(out.httpStatus, { ...out.body, access: who, ...(lease ? { lease } : {}), restoreDrill });
 }

@@ -7,6 +7,7 @@ import { configSummary } from "../config/summary";
 import { schema } from "../config/schema";
 import { VERSION } from "../version";
 import { keepMuxAtServe, setupAdminAtServe } from "./admin";
+import { auditAtServe } from "./audit";
 import { headersServeSetup } from "./headers";
 import { leaseServeSetup } from "./lease";
 import { logEvent } from "./log";
@@ -27,7 +28,7 @@ const SERVE_SETUPS: Array<(e: core.ServeEvent) => void> = [headersServeSetup, se
 const SERVE_SETTINGS: Array<() => void> = [applyTrustedProxyAtServe, applyFileStorageAtServe, applySuperuserAtServe];
 
 /** Run after the rest of onServe, once the router is built into e.server.handler (the mux). */
-const SERVE_READY: Array<(e: core.ServeEvent) => void> = [keepMuxAtServe];
+const SERVE_READY: Array<(e: core.ServeEvent) => void> = [keepMuxAtServe, auditAtServe];
 
 export function onServe(e: core.ServeEvent): void {
   try {

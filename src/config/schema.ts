@@ -2,7 +2,9 @@
 // src/<concern>/config.ts; adding a section here is all it takes to validate it at boot and to
 // list it in docs/config.md.
 import { adminVars } from "../admin/config";
+import { alertVars } from "../alert/config";
 import { backupVars } from "../backup/config";
+import { drillVars } from "../drill/config";
 import { headerVars } from "../headers/config";
 import { leaseVars } from "../lease/config";
 import { logVars } from "../log/config";
@@ -23,6 +25,8 @@ export const schema = {
   storage: storageVars,
   superuser: superuserVars,
   lease: leaseVars,
+  drill: drillVars,
+  alert: alertVars,
   pool: poolVars,
 };
 

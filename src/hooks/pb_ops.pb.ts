@@ -67,3 +67,31 @@ $app.rootCmd!.addCommand(
 routerAdd("POST", "/api/ops/lease/refresh", (e) => {
   return require(`${__hooks}/pb_ops/index.js`).leaseRefresh(e);
 });
+
+// Production audit (src/adapter/audit.ts), restore drill (src/adapter/drill.ts) and alerts
+// (src/adapter/alert.ts). Cron jobs run in a pooled VM, which they hold while they run.
+routerAdd("GET", "/api/ops/audit", (e) => {
+  return require(`${__hooks}/pb_ops/index.js`).audit(e);
+});
+
+routerAdd("POST", "/api/ops/restore-drill", (e) => {
+  return require(`${__hooks}/pb_ops/index.js`).restoreDrillRoute(e);
+});
+
+// The drill's verifier: `pocketbase pb-ops-drill verify TABLE... --dir <restored copy>`.
+$app.rootCmd!.addCommand(
+  new Command({
+    use: "pb-ops-drill",
+    short: "pb-ops restore drill: verify a restored copy (run by the drill itself)",
+    hidden: true,
+    run: (_cmd, args) => require(`${__hooks}/pb_ops/index.js`).drillCommand(args),
+  }),
+);
+
+if (require(`${__hooks}/pb_ops/index.js`).drillSchedule()) {
+  cronAdd("pbOpsRestoreDrill", require(`${__hooks}/pb_ops/index.js`).drillSchedule(), () => require(`${__hooks}/pb_ops/index.js`).drillCron());
+}
+
+if (require(`${__hooks}/pb_ops/index.js`).alertsEnabled()) {
+  cronAdd("pbOpsAlerts", "* * * * *", () => require(`${__hooks}/pb_ops/index.js`).alertTick());
+}

@@ -6,9 +6,11 @@ import { allVars } from "../../src/config/load";
 import { schema } from "../../src/config/schema";
 import { runPocketBase } from "./pocketbase";
 
-const SECRET = new Set(allVars(schema).filter((v) => v.secret).map((v) => v.name));
-// Aliases (the guide's S3_* spellings) are known names too: their values are shown like the PB_* ones.
-const KNOWN = new Set(allVars(schema).flatMap((v) => [v.name, ...(v.aliases ?? [])]));
+// A variable's documented aliases (S3_ENDPOINT for PB_S3_ENDPOINT...) are known names too, secret
+// when the variable is.
+const names = (v: { name: string; aliases?: readonly string[] }) => [v.name, ...(v.aliases ?? [])];
+const SECRET = new Set(allVars(schema).filter((v) => v.secret).flatMap(names));
+const KNOWN = new Set(allVars(schema).flatMap(names));
 
 export function expectBootRefused(version: string, name: string, value: string, reason: RegExp): string {
   const res = runPocketBase(version, ["serve", "--http", "127.0.0.1:0"], { env: { [name]: value } });

@@ -1,0 +1,46 @@
+// PB_ALERT_*: where state changes of health, backup-status, the audit and the restore drill are
+// posted (src/adapter/alert.ts). No URL global in goja, so the URL check is a pattern.
+import { defineVar, durationIn, InvalidValue } from "../config/vars";
+
+/** An http(s) URL: scheme, host[:port], optional path and query; no spaces, no fragment. */
+export function parseWebhookUrl(raw: string): string | null {
+  const v = raw.trim();
+  if (v.toLowerCase() === "none") return null;
+  if (!/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?(\/[^\s#]*)?$/.test(v)) throw new InvalidValue("not an http(s) URL like https://hooks.slack.com/services/...");
+  const port = /^https?:\/\/[^/:]+:(\d+)/.exec(v)?.[1];
+  if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) throw new InvalidValue("port out of range");
+  return v;
+}
+
+export const alertVars = {
+  webhook: defineVar({
+    name: "PB_ALERT_WEBHOOK",
+    default: "none",
+    example: "https://hooks.slack.com/services/T000/B000/XXXX",
+    accepted: "`none` or an http(s) URL",
+    meaning:
+      'Posts `{"text": ..., "source": ..., "from": ..., "to": ..., ...}` (Slack-compatible; other receivers read the JSON fields) when health, backup-status, the audit or the restore drill changes state. Checked once a minute by a PocketBase cron job; each alert is also one ERROR log line. Treated as a secret (it often holds a token).',
+    secret: true,
+    parse: parseWebhookUrl,
+  }),
+  cooldown: defineVar({
+    name: "PB_ALERT_COOLDOWN",
+    default: "15m",
+    example: "1h",
+    accepted: "a duration from 1s to 24h",
+    meaning: "After an alert for a source, further changes of that source are held for this long; then one alert says where it stands if that differs from the last alert.",
+    parse: durationIn(1000, 86_400_000),
+  }),
+  retries: defineVar({
+    name: "PB_ALERT_RETRIES",
+    default: "3",
+    example: "5",
+    accepted: "an integer from 1 to 10",
+    meaning: "Delivery attempts per alert (one per cron tick, 5 s timeout each); after the last one the alert is dropped and logged.",
+    parse: (raw: string) => {
+      const n = Number(raw.trim());
+      if (!/^\d+$/.test(raw.trim()) || n < 1 || n > 10) throw new InvalidValue("not an integer from 1 to 10");
+      return n;
+    },
+  }),
+};
