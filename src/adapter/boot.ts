@@ -3,14 +3,18 @@
 // request.
 import { checkConfig } from "../config/checks";
 import { ConfigError, type Env } from "../config/load";
-import { getConfig } from "./config";
+import { publishSharedPlan } from "./config";
+import { buildSharedPlan } from "../config/shared-plan";
 import { onServe } from "./serve";
 import { captureStdout } from "./stdout";
 import { STORE } from "./keys";
 
 export function boot(): void {
   try {
-    checkConfig(getConfig(), process.env as Env);
+    // Validated once here; every request VM then reads the result from the store.
+    const { plan, entries } = buildSharedPlan(process.env as Env, $os.args as string[]);
+    checkConfig(plan.config, process.env as Env);
+    publishSharedPlan(plan, entries);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     console.error(err.message);

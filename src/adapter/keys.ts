@@ -28,6 +28,10 @@ export const STORE = {
   alertTickingUntil: "pbOps.alert.tickingUntil",
   leaseRole: "pbOps.lease.role",
   leaseLastLog: "pbOps.lease.lastLog",
+  poolVmStarts: "pbOps.pool.vmStarts",
+  poolWarned: "pbOps.pool.warned",
+  /** Prefix of the shared plan's entries (src/adapter/config.ts): `pbOps.plan.<part>`. */
+  planPrefix: "pbOps.plan.",
 } as const;
 
 /** Request-event keys (e.set / e.get). */

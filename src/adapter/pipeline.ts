@@ -12,8 +12,9 @@ import { assignRequestId, scrubUrlForLogs, writeAccessLine } from "./access-log"
 import { getConfig } from "./config";
 import { rateLimitEnabled, rateLimitStage } from "./ratelimit";
 import { headerStages } from "./headers";
-import { leaseFenceStage } from "./lease";
+import { leaseFenceStage } from "./lease-fence";
 import { newRequestState } from "./request-state";
+import { noteVmStart } from "./vm-pool";
 import { warnUntrustedProxy } from "./proxy";
 import type { PostStage, PreStage, Stages } from "./stage";
 
@@ -43,7 +44,11 @@ export function buildStages(config: Config): Stages {
 let stages: Stages | undefined;
 
 export function handleRequest(e: core.RequestEvent): void {
-  if (!stages) stages = buildStages(getConfig());
+  if (!stages) {
+    // First request in this VM: count it (a throwaway VM when the pool is exhausted).
+    stages = buildStages(getConfig());
+    noteVmStart();
+  }
   const state = newRequestState(e);
   const pre = stages.pre;
   let error: unknown;

@@ -10,7 +10,7 @@ export type HeadersConfig = ConfigOf<{ headers: typeof headerVars }>["headers"];
 
 export type HeaderList = ReadonlyArray<readonly [ManagedHeader, string]>;
 
-interface ClassHeaders {
+export interface ClassHeaders {
   /** For requests not known to be HTTPS. */
   readonly plain: HeaderList;
   /** For HTTPS requests (adds HSTS and the CSP's upgrade-insecure-requests). */

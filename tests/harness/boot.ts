@@ -27,7 +27,7 @@ function expectRefusalLine(line: string, name: string, value: string, reason: Re
 }
 
 /** Real PocketBase: a non-zero exit and exactly one line. Returns the line. */
-function expectBootRefused(version: string, name: string, value: string, reason: RegExp): string {
+export function expectBootRefused(version: string, name: string, value: string, reason: RegExp): string {
   const res = runPocketBase(version, ["serve", "--http", "127.0.0.1:0"], { env: { [name]: value } });
   expect(res.status).toBe(1);
   const lines = (res.stdout + res.stderr).split("\n").filter((l) => l.trim() !== "");
