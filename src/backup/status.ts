@@ -16,21 +16,24 @@ import type { ReplicaConfig } from "./replica";
 
 type Status = "ok" | "degraded" | "failing" | "unconfigured";
 
-type ReasonCode =
-  | "replica_unconfigured"
-  | "credentials_missing"
-  | "replica_config_invalid"
-  | "s3_unreachable"
-  | "s3_credentials_refused"
-  | "s3_error"
-  | "replica_empty"
-  | "replica_not_restorable"
-  | "replica_lagging"
-  | "litestream_down"
-  | "litestream_sync_errors"
-  | "disk_high"
-  | "custom_check"
-  | "files_local";
+/** Every reason a report can give (docs/deploy.md has a runbook row for each). */
+export const REASON_CODES = [
+  "replica_unconfigured",
+  "credentials_missing",
+  "replica_config_invalid",
+  "s3_unreachable",
+  "s3_credentials_refused",
+  "s3_error",
+  "replica_empty",
+  "replica_not_restorable",
+  "replica_lagging",
+  "litestream_down",
+  "litestream_sync_errors",
+  "disk_high",
+  "custom_check",
+  "files_local",
+] as const;
+type ReasonCode = (typeof REASON_CODES)[number];
 
 interface Reason {
   code: ReasonCode;

@@ -7,8 +7,11 @@ type Section = Readonly<Record<string, VarSpec<unknown>>>;
 export type Schema = Readonly<Record<string, Section>>;
 
 export type ConfigOf<S extends Schema> = {
-  readonly [K in keyof S]: { readonly [V in keyof S[K]]: S[K][V] extends VarSpec<infer T> ? T : never };
+  readonly [K in keyof S]: SectionOf<S[K]>;
 };
+
+/** The parsed values of one section: what a concern's pure code takes as its settings. */
+export type SectionOf<S extends Section> = { readonly [V in keyof S]: S[V] extends VarSpec<infer T> ? T : never };
 
 /** A bad PB_* value. `message` is the single line printed at boot. */
 export class ConfigError extends Error {

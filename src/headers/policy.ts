@@ -1,12 +1,12 @@
 // From the parsed config to the final, frozen header lists: one list per route class and per
 // "request is HTTPS or not". Built once per VM; the request stage only picks a list and loops.
-import type { ConfigOf } from "../config/load";
+import type { SectionOf } from "../config/load";
 import type { headerVars } from "./config";
 import { type HeaderInputs, MANAGED, type ManagedHeader } from "./managed";
 import { ROUTE_CLASSES, type RouteClass } from "./route-class";
 import { OFF } from "./values";
 
-export type HeadersConfig = ConfigOf<{ headers: typeof headerVars }>["headers"];
+export type HeadersConfig = SectionOf<typeof headerVars>;
 
 export type HeaderList = ReadonlyArray<readonly [ManagedHeader, string]>;
 

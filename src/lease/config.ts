@@ -1,7 +1,7 @@
 // PB_LEASE_* variables: the deploy lease (docs/deploy.md, "Deploys and the lease"). The lease only
 // does anything when the container replicates (REPLICA_URL set); the entrypoint asks pb-ops whether
 // it is on, so its parsing lives here only.
-import { ConfigError } from "../config/load";
+import { ConfigError, type SectionOf } from "../config/load";
 import { defineVar, durationIn, parseBool } from "../config/vars";
 
 export const leaseVars = {
@@ -40,12 +40,7 @@ export const leaseVars = {
   }),
 };
 
-export interface LeaseSettings {
-  enabled: boolean;
-  heartbeat: number;
-  ttl: number;
-  handoffTimeout: number;
-}
+export type LeaseSettings = SectionOf<typeof leaseVars>;
 
 /** Checks between the variables, as one boot line like the single-variable ones. */
 export function leaseSettingsError(s: LeaseSettings, env: Readonly<Record<string, string | undefined>>): ConfigError | null {

@@ -1,6 +1,8 @@
 // The limiter as configured: the ordered rule table and the exemptions, built once per VM from the
 // parsed PB_RATE_LIMIT* values. Pure.
+import type { SectionOf } from "../config/load";
 import { type Cidr, inAnyCidr, isV4, maskTo, parseIp } from "../net/ip";
+import type { rateLimitVars } from "./config";
 import { parseRules, type Rule } from "./rules";
 
 /**
@@ -17,15 +19,7 @@ export const BUILTIN_AUTH_RULES = [
 // Parsed on first use, not when the module loads: module top-level code runs again in every new VM.
 let builtinAuthRules: readonly Rule[] | undefined;
 
-export interface RateLimitSettings {
-  readonly rate: Rule | undefined;
-  readonly rules: readonly Rule[];
-  readonly auth: "on" | "off";
-  readonly exempt: readonly Cidr[];
-  readonly superusers: "exempt" | "limit";
-  readonly maxKeys: number;
-  readonly ipv6Prefix: number;
-}
+export type RateLimitSettings = SectionOf<typeof rateLimitVars>;
 
 /** Store shards: each is one $app.store() entry; a sweep at the cap only walks one shard. */
 export const SHARDS = 16;

@@ -2,7 +2,7 @@
 // otherwise live in pb_data/storage on App Platform's ephemeral disk, which Litestream does not copy:
 // they are gone at the next deploy. The production guide's S3_ENDPOINT, S3_BUCKET, S3_ACCESS_KEY and
 // S3_SECRET_KEY (which PocketBase itself never reads) are accepted as aliases.
-import { ConfigError } from "../config/load";
+import { ConfigError, type SectionOf } from "../config/load";
 import { defineVar, InvalidValue, parseBool, isKeyword } from "../config/vars";
 
 /** An http(s) endpoint URL without credentials, path or query; `none` = not set. */
@@ -93,14 +93,7 @@ export const storageVars = {
   }),
 };
 
-export interface StorageConfig {
-  readonly endpoint: string | null;
-  readonly bucket: string | null;
-  readonly region: string;
-  readonly accessKey: string | null;
-  readonly secretKey: string | null;
-  readonly forcePathStyle: boolean;
-}
+export type StorageConfig = SectionOf<typeof storageVars>;
 
 /** What pb-ops writes into PocketBase's settings.s3 (same field names). */
 export interface S3FileStorage {

@@ -1,7 +1,7 @@
 // PB_* variables for the first superuser, created or updated at serve time from SECRET env
 // variables (src/adapter/superuser.ts), so a fresh deploy needs no `superuser upsert` in a console
 // and no installer link. The password is checked for strength here and never printed.
-import { ConfigError } from "../config/load";
+import { ConfigError, type SectionOf } from "../config/load";
 import { defineVar, InvalidValue, isKeyword, keywordOr, parser } from "../config/vars";
 import { utf8 } from "../backup/sha256";
 
@@ -50,10 +50,7 @@ export const superuserVars = {
   }),
 };
 
-export interface SuperuserConfig {
-  readonly email: string | null;
-  readonly password: string | null;
-}
+export type SuperuserConfig = SectionOf<typeof superuserVars>;
 
 /** Both or neither: one alone is a boot error naming the one that is missing. */
 export function superuserFromConfig(c: SuperuserConfig): { email: string; password: string } | null {
