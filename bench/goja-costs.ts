@@ -3,8 +3,8 @@
 // per-request code is written, and they are what app teams pay in their own hooks.
 import { openSync } from "node:fs";
 import { POCKETBASE_NEWEST } from "../scripts/versions.mjs";
-import { fetchJson } from "../tests/harness/http";
-import { startPocketBase } from "../tests/harness/pocketbase";
+import { fetchJson } from "../toolkit/http";
+import { startPocketBase } from "../toolkit/pocketbase";
 
 // Each case runs N times in a loop inside one handler; the result is mean microseconds per run.
 const PROBE = `routerAdd("GET", "/api/goja-costs", (e) => {

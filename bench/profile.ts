@@ -4,8 +4,8 @@ import { openSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { POCKETBASE_NEWEST } from "../scripts/versions.mjs";
 import { buildPbOps, bundleLibrary } from "../build.mjs";
-import { fetchJson } from "../tests/harness/http";
-import { startPocketBase } from "../tests/harness/pocketbase";
+import { fetchJson } from "../toolkit/http";
+import { startPocketBase } from "../toolkit/pocketbase";
 import { FULL_STACK_ENV } from "./full-stack";
 
 const PROBE = `routerAdd("GET", "/api/bench-profile", (e) => {

@@ -12,14 +12,14 @@ import { join } from "node:path";
 import { POCKETBASE_NEWEST } from "../scripts/versions.mjs";
 import { ensureAllPocketBase } from "../scripts/binaries.mjs";
 import { buildPbOps } from "../build.mjs";
-import { fetchJson } from "../tests/harness/http";
-import { ROOT } from "../tests/harness/paths";
-import { startPocketBase, type RunningPocketBase, type StartOptions } from "../tests/harness/pocketbase";
+import { fetchJson } from "../toolkit/http";
+import { ROOT } from "../toolkit/paths";
+import { startPocketBase, type RunningPocketBase, type StartOptions } from "../toolkit/pocketbase";
 import { renderMarkdown, renderSvg, budget, type ScenarioSummary } from "./report";
 import { runWrk, ensureWrk, type LoadResult } from "./wrk";
 import { FULL_STACK_ENV, FULL_STACK_FEATURES } from "./full-stack";
 import { markedPoolSection, poolTargets, renderPoolSection, splicePoolSection, type PoolImpl, type PoolMeta, type PoolRow } from "./pool-report";
-import { openSseClients, type SseClients } from "../tests/harness/sse";
+import { openSseClients, type SseClients } from "../toolkit/sse";
 import { DEFAULT_HOOKS_POOL, POCKETBASE_DEFAULT_POOL } from "../src/pool/config";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);

@@ -1,12 +1,12 @@
 #!/usr/bin/env -S npx tsx
 // The disaster-recovery drill at full size: `npm run drill -- --size 50` (MiB, default 50).
-// Same steps as tests/deploy-drill.integration.test.ts (tests/harness/drill.ts) with the real
+// Same steps as tests/deploy-drill.integration.test.ts (toolkit/drill.ts) with the real
 // pinned binaries on loopback; prints the RTO/RPO figures docs/deploy.md quotes.
 //   --size N        grow the database to N MiB before the load phase
 //   --load-ms N     how long writers run before the kill -9 (default 10000)
 //   --sync 1s       LITESTREAM_SYNC_INTERVAL
 //   --writers N     concurrent writers during the load phase (default 2)
-//   --deploy        the deploy-lease drills instead (tests/harness/deploy-drill.ts): three rolling
+//   --deploy        the deploy-lease drills instead (toolkit/deploy-drill.ts): three rolling
 //                   deploys under load with the lease, the same without it (control), and a
 //                   SIGKILL takeover; prints lost writes, the write pause and the deploy times
 import { parseArgs } from "node:util";
@@ -29,8 +29,8 @@ await ensureBackupStack();
 await build();
 const started = Date.now();
 if (values.deploy) {
-  const { runDeployDrill, runCrashDrill } = await import("../tests/harness/deploy-drill");
-  const { MONITOR_INTERVAL_MS } = await import("../tests/harness/drill");
+  const { runDeployDrill, runCrashDrill } = await import("../toolkit/deploy-drill");
+  const { MONITOR_INTERVAL_MS } = await import("../toolkit/drill");
   const log = (m: string) => console.error(`[deploy] ${m}`);
   const on = await runDeployDrill({ lease: true, deploys: 3, log });
   const off = await runDeployDrill({ lease: false, deploys: 3, log });
@@ -51,7 +51,7 @@ if (values.deploy) {
   if (on.lost.length || on.integrity !== "ok" || crash.lost.some((l) => l.ageMs > crash.cycleMs)) throw new Error("the lease drill lost acknowledged writes");
   process.exit(0);
 }
-const { runDrill } = await import("../tests/harness/drill");
+const { runDrill } = await import("../toolkit/drill");
 const r = await runDrill({
   sizeMiB: Number(values.size),
   loadMs: Number(values["load-ms"]),

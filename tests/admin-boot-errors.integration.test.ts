@@ -2,7 +2,7 @@
 // names the variable and the accepted form; secret values are shown as [redacted].
 import { describe, expect, it } from "vitest";
 import { type BadValue, describeBadValues } from "./harness/boot";
-import { POCKETBASE_VERSIONS, runPocketBase } from "./harness/pocketbase";
+import { POCKETBASE_VERSIONS, runPocketBase } from "../toolkit/pocketbase";
 
 const BAD_VALUES: BadValue[] = [
   ["PB_ADMIN_PATH", "admin", /must start with \//],

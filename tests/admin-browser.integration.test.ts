@@ -4,7 +4,7 @@
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHROMIUM, CHROMIUM_ARGS } from "../scripts/chromium.mjs";
-import { POCKETBASE_VERSIONS, SUPERUSER, startPocketBase, type RunningPocketBase } from "./harness/pocketbase";
+import { POCKETBASE_VERSIONS, SUPERUSER, startPocketBase, type RunningPocketBase } from "../toolkit/pocketbase";
 
 const ADMIN_PATH = "/Hq7nV2cX9tR4mK8wP3zL";
 

@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signGate } from "../src/admin/gate-cookie";
-import { POCKETBASE_VERSIONS, SUPERUSER, startPocketBase, type RunningPocketBase } from "./harness/pocketbase";
+import { POCKETBASE_VERSIONS, SUPERUSER, startPocketBase, type RunningPocketBase } from "../toolkit/pocketbase";
 import { comparable, header, rawRequest, type RawResponse } from "./harness/raw-http";
 import { pocketbaseLogs as logs } from "./harness/logs";
 import { gateCookie, hmacHex } from "./harness/admin";

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { POCKETBASE_VERSIONS, SUPERUSER, startPocketBase, type RunningPocketBase } from "./harness/pocketbase";
+import { POCKETBASE_VERSIONS, SUPERUSER, startPocketBase, type RunningPocketBase } from "../toolkit/pocketbase";
 import { comparable, header, rawRequest, type RawResponse } from "./harness/raw-http";
 
 const ADMIN_PATH = "/Qm2vX9pL4wR8tZ3nB6xk7";

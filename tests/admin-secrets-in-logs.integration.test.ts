@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pocketbaseLogs as logs } from "./harness/logs";
-import { POCKETBASE_VERSIONS, runPocketBase, startPocketBase, SUPERUSER, type RunningPocketBase } from "./harness/pocketbase";
+import { POCKETBASE_VERSIONS, runPocketBase, startPocketBase, SUPERUSER, type RunningPocketBase } from "../toolkit/pocketbase";
 import { header, rawRequest } from "./harness/raw-http";
 
 const ADMIN_PATH = "/Xq7Lm2vR9pT4wK8zN3bY6c";

@@ -10,7 +10,7 @@
 // difference.
 import { Agent, request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { POCKETBASE_VERSIONS, SUPERUSER, startPocketBase, type RunningPocketBase } from "./harness/pocketbase";
+import { POCKETBASE_VERSIONS, SUPERUSER, startPocketBase, type RunningPocketBase } from "../toolkit/pocketbase";
 import { mannWhitney, median } from "./harness/stats";
 
 const ADMIN_PATH = "/Tm4Kp9wQ2xL7vR3nZ8bY5";

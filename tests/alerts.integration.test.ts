@@ -9,9 +9,9 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PREFIX, drill, ltxFiles, startDrillStack, type DrillStack } from "./harness/drill-stack";
 import { parseStdout } from "./harness/logs";
-import { POCKETBASE_VERSIONS } from "./harness/pocketbase";
+import { POCKETBASE_VERSIONS } from "../toolkit/pocketbase";
 import { WebhookReceiver } from "./harness/webhook";
-import { sleep, waitFor } from "./harness/wait";
+import { sleep, waitFor } from "../toolkit/wait";
 
 const COOLDOWN_MS = 8000;
 

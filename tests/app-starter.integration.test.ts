@@ -7,10 +7,10 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT } from "./harness/paths";
+import { ROOT } from "../toolkit/paths";
 import { parseStdout } from "./harness/logs";
-import { POCKETBASE_VERSIONS, pocketbaseBinary, startPocketBase, type RunningPocketBase } from "./harness/pocketbase";
-import { waitFor } from "./harness/wait";
+import { POCKETBASE_VERSIONS, pocketbaseBinary, startPocketBase, type RunningPocketBase } from "../toolkit/pocketbase";
+import { waitFor } from "../toolkit/wait";
 
 const TSC = {
   5: join(ROOT, "node_modules", "typescript", "bin", "tsc"),

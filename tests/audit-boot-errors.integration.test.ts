@@ -2,7 +2,7 @@
 // one line naming the variable, the value (the webhook is a secret: redacted) and the accepted form.
 import { describe, expect, it } from "vitest";
 import { type BadValue, describeBadValues } from "./harness/boot";
-import { POCKETBASE_VERSIONS, runPocketBase } from "./harness/pocketbase";
+import { POCKETBASE_VERSIONS, runPocketBase } from "../toolkit/pocketbase";
 
 const BAD_VALUES: BadValue[] = [
   ["PB_RESTORE_DRILL", "nightly", /not off, auto, hourly, daily, weekly or a 5-field cron expression/],

@@ -6,10 +6,10 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { S3Server, replicaEnv, replicaUrl } from "./harness/backup-stack";
-import { fetchJson } from "./harness/http";
+import { S3Server, replicaEnv, replicaUrl } from "../toolkit/backup-stack";
+import { fetchJson } from "../toolkit/http";
 import { parseStdout } from "./harness/logs";
-import { POCKETBASE_VERSIONS, startPocketBase, type RunningPocketBase } from "./harness/pocketbase";
+import { POCKETBASE_VERSIONS, startPocketBase, type RunningPocketBase } from "../toolkit/pocketbase";
 
 const OPS_TOKEN = "opsToken-7f3a9c2e5b1d8f4a6c0e2b9d7a5f3c1e";
 const AUTH = { authorization: `Bearer ${OPS_TOKEN}` };

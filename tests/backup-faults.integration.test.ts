@@ -5,10 +5,10 @@
 // the same stack.
 import { rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BUCKET, Litestream, S3_KEYS, S3Server, replicaEnv, replicaUrl } from "./harness/backup-stack";
-import { fetchJson } from "./harness/http";
-import { freePort, startPocketBase, type RunningPocketBase } from "./harness/pocketbase";
-import { readUntil, sleep } from "./harness/wait";
+import { BUCKET, Litestream, S3_KEYS, S3Server, replicaEnv, replicaUrl } from "../toolkit/backup-stack";
+import { fetchJson } from "../toolkit/http";
+import { freePort, startPocketBase, type RunningPocketBase } from "../toolkit/pocketbase";
+import { readUntil, sleep } from "../toolkit/wait";
 
 const VERSION = "v0.40.4";
 const LITESTREAM = "v0.5.18";

@@ -8,10 +8,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LITESTREAM_VERSIONS, Litestream, S3_KEYS, S3Server, replicaEnv, replicaUrl } from "./harness/backup-stack";
-import { fetchJson } from "./harness/http";
-import { POCKETBASE_VERSIONS, freePort, startPocketBase, type RunningPocketBase } from "./harness/pocketbase";
-import { readUntil } from "./harness/wait";
+import { LITESTREAM_VERSIONS, Litestream, S3_KEYS, S3Server, replicaEnv, replicaUrl } from "../toolkit/backup-stack";
+import { fetchJson } from "../toolkit/http";
+import { POCKETBASE_VERSIONS, freePort, startPocketBase, type RunningPocketBase } from "../toolkit/pocketbase";
+import { readUntil } from "../toolkit/wait";
 
 const OPS_TOKEN = "layoutsToken-2b9d7a5f3c1e7f3a9c2e5b1d8f4a6c0e";
 const COMBOS = POCKETBASE_VERSIONS.flatMap((pbv: string) => LITESTREAM_VERSIONS.map((lsv: string) => [pbv, lsv] as [string, string]));

@@ -2,7 +2,7 @@
 // line naming the variable, the value and the accepted form.
 import { describe, expect, it } from "vitest";
 import { type BadValue, describeBadValues } from "./harness/boot";
-import { POCKETBASE_VERSIONS, runPocketBase } from "./harness/pocketbase";
+import { POCKETBASE_VERSIONS, runPocketBase } from "../toolkit/pocketbase";
 
 const BAD_VALUES: BadValue[] = [
   ["PB_LOG_LEVEL", "loud", /expected one of debug\|info\|warn\|error/],

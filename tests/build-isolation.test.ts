@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildHooks, compileHookFile, IsolationError } from "../build.mjs";
 import { findIsolationProblems } from "../tools/isolation-check.mjs";
-import { ROOT } from "./harness/paths";
+import { ROOT } from "../toolkit/paths";
 
 function hookFile(source: string, name = "app.pb.ts"): string {
   const dir = mkdtempSync(join(tmpdir(), "pbops-iso-"));

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ROOT } from "./harness/paths";
+import { ROOT } from "../toolkit/paths";
 
 const CLI = join(ROOT, "bin", "pb-ops-build.mjs");
 

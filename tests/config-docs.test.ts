@@ -4,7 +4,7 @@ import { expect, it } from "vitest";
 import { renderConfigReference } from "../src/config/docs";
 import { allVars } from "../src/config/load";
 import { schema } from "../src/config/schema";
-import { ROOT } from "./harness/paths";
+import { ROOT } from "../toolkit/paths";
 
 it("docs/config.md is exactly what the schema generates (run `npm run docs` after changing a variable)", () => {
   const committed = readFileSync(join(ROOT, "docs", "config.md"), "utf8");

@@ -1,5 +1,5 @@
 // Disaster recovery, for real: deploy/entrypoint.sh with the pinned PocketBase + Litestream against
-// versitygw on loopback. The drill (tests/harness/drill.ts) writes through the PocketBase API while
+// versitygw on loopback. The drill (toolkit/drill.ts) writes through the PocketBase API while
 // Litestream replicates, kill -9s both, deletes pb_data and runs the entrypoint again; every write
 // acknowledged more than one replication cycle before the kill must be back. CI runs it on an 8 MiB
 // database; `npm run drill -- --size 50` gives the published 50 MiB figures (docs/deploy.md).
@@ -9,11 +9,11 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { S3Server, replicaUrl } from "./harness/backup-stack";
-import { createDrillCollection, insert, listSeqs, runDrill, waitReplicaCaughtUp } from "./harness/drill";
-import { DEPLOY_POCKETBASE, EntrypointRun, LITESTREAM_YML, entrypointEnv, litestreamBinary, newSite, removeSite, runCommand, superuserToken, upsertSuperuser, type Site } from "./harness/entrypoint";
-import { freePort, startPocketBase } from "./harness/pocketbase";
-import { sleep } from "./harness/wait";
+import { S3Server, replicaUrl } from "../toolkit/backup-stack";
+import { createDrillCollection, insert, listSeqs, runDrill, waitReplicaCaughtUp } from "../toolkit/drill";
+import { DEPLOY_POCKETBASE, EntrypointRun, LITESTREAM_YML, entrypointEnv, litestreamBinary, newSite, removeSite, runCommand, superuserToken, upsertSuperuser, type Site } from "../toolkit/entrypoint";
+import { freePort, startPocketBase } from "../toolkit/pocketbase";
+import { sleep } from "../toolkit/wait";
 
 describe("disaster-recovery drill (kill -9, pb_data deleted, entrypoint restores)", () => {
   it("every write acknowledged more than one replication cycle before the kill is back; RTO/RPO measured", async () => {

@@ -4,10 +4,10 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { S3Server, S3_KEYS, replicaUrl } from "./harness/backup-stack";
-import { createDrillCollection, insert, listSeqs, waitReplicaCaughtUp } from "./harness/drill";
-import { EntrypointRun, entrypointEnv, newSite, parseJsonLines, removeSite, runToExit, superuserToken, upsertSuperuser, type Site } from "./harness/entrypoint";
-import { pollUntil, sleep } from "./harness/wait";
+import { S3Server, S3_KEYS, replicaUrl } from "../toolkit/backup-stack";
+import { createDrillCollection, insert, listSeqs, waitReplicaCaughtUp } from "../toolkit/drill";
+import { EntrypointRun, entrypointEnv, newSite, parseJsonLines, removeSite, runToExit, superuserToken, upsertSuperuser, type Site } from "../toolkit/entrypoint";
+import { pollUntil, sleep } from "../toolkit/wait";
 
 let s3: S3Server;
 const sites: Site[] = [];

@@ -13,7 +13,7 @@ import { METRICS_AUTO, resolveMetricsUrl } from "../src/backup/config";
 import { REASON_CODES } from "../src/backup/status";
 import { schema } from "../src/config/schema";
 import { DEFAULT_HOOKS_POOL } from "../src/pool/config";
-import { ROOT } from "./harness/paths";
+import { ROOT } from "../toolkit/paths";
 
 const read = (p: string) => readFileSync(join(ROOT, p), "utf8");
 const dockerfile = read("deploy/Dockerfile");

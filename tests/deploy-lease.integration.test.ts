@@ -1,14 +1,14 @@
 // Deploys that lose nothing (issue 14): the deploy lease, the write fence and the handoff between
 // the old and the new container, with the REAL entrypoint, PocketBase, Litestream v0.5 and
-// versitygw on loopback (tests/harness/deploy-drill.ts).
+// versitygw on loopback (toolkit/deploy-drill.ts).
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { DeployStack, Writer, firstContainer, runCrashDrill, runDeployDrill, type Container } from "./harness/deploy-drill";
-import { MONITOR_INTERVAL_MS, createDrillCollection, waitReplicaCaughtUp } from "./harness/drill";
-import { runCommand, superuserToken, upsertSuperuser } from "./harness/entrypoint";
-import { pocketbaseBinary } from "./harness/pocketbase";
-import { pollUntil, sleep } from "./harness/wait";
+import { DeployStack, Writer, firstContainer, runCrashDrill, runDeployDrill, type Container } from "../toolkit/deploy-drill";
+import { MONITOR_INTERVAL_MS, createDrillCollection, waitReplicaCaughtUp } from "../toolkit/drill";
+import { runCommand, superuserToken, upsertSuperuser } from "../toolkit/entrypoint";
+import { pocketbaseBinary } from "../toolkit/pocketbase";
+import { pollUntil, sleep } from "../toolkit/wait";
 
 const log = (m: string) => console.log(`[deploy] ${m}`);
 

@@ -5,9 +5,9 @@
 // without the lease (Litestream runs PocketBase with -exec), and a FATAL. Real entrypoint,
 // PocketBase v0.40.4 (the image's), Litestream v0.5.18 and versitygw on loopback.
 import { describe, expect, it } from "vitest";
-import { DeployStack, firstContainer, type Container } from "./harness/deploy-drill";
-import { insert } from "./harness/drill";
-import { parseJsonLines, type JsonLine } from "./harness/entrypoint";
+import { DeployStack, firstContainer, type Container } from "../toolkit/deploy-drill";
+import { insert } from "../toolkit/drill";
+import { parseJsonLines, type JsonLine } from "../toolkit/entrypoint";
 
 /** Every stdout line parses (parseJsonLines throws on the first that does not); stderr is empty. */
 function stream(c: Container): JsonLine[] {

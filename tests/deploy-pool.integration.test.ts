@@ -4,8 +4,8 @@
 import { readFileSync } from "node:fs";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { DEFAULT_HOOKS_POOL } from "../src/pool/config";
-import { EntrypointRun, entrypointEnv, newSite, removeSite, runToExit, type Site } from "./harness/entrypoint";
-import { fetchJson } from "./harness/http";
+import { EntrypointRun, entrypointEnv, newSite, removeSite, runToExit, type Site } from "../toolkit/entrypoint";
+import { fetchJson } from "../toolkit/http";
 
 const sites: Site[] = [];
 const runs: EntrypointRun[] = [];

@@ -11,11 +11,11 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync }
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Litestream, LITESTREAM_VERSIONS, S3_KEYS, S3Server, replicaEnv, replicaUrl } from "./harness/backup-stack";
-import { fetchJson } from "./harness/http";
+import { Litestream, LITESTREAM_VERSIONS, S3_KEYS, S3Server, replicaEnv, replicaUrl } from "../toolkit/backup-stack";
+import { fetchJson } from "../toolkit/http";
 import { parseStdout } from "./harness/logs";
-import { POCKETBASE_VERSIONS, freePort, startPocketBase, type RunningPocketBase } from "./harness/pocketbase";
-import { readUntil, sleep, waitFor } from "./harness/wait";
+import { POCKETBASE_VERSIONS, freePort, startPocketBase, type RunningPocketBase } from "../toolkit/pocketbase";
+import { readUntil, sleep, waitFor } from "../toolkit/wait";
 
 const FILES_BUCKET = "pbops-files";
 const ADMIN = { email: "owner@example.com", password: "env-Only-superuser-7351" };

@@ -4,9 +4,9 @@
 // S3 refuses, a bucket that does not exist and an endpoint that does not answer (checked with one
 // real request to versitygw at serve time), and a superuser PocketBase refuses to save.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BUCKET, S3_KEYS, S3Server } from "./harness/backup-stack";
+import { BUCKET, S3_KEYS, S3Server } from "../toolkit/backup-stack";
 import { type BadValue, describeBadValues } from "./harness/boot";
-import { POCKETBASE_VERSIONS, freePort, runPocketBase } from "./harness/pocketbase";
+import { POCKETBASE_VERSIONS, freePort, runPocketBase } from "../toolkit/pocketbase";
 
 const WEAK_PASSWORD = "Tr0ub4dor&3";
 

@@ -6,11 +6,11 @@ import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fetchJson } from "./harness/http";
+import { fetchJson } from "../toolkit/http";
 import { parseStdout } from "./harness/logs";
-import { ROOT } from "./harness/paths";
-import { POCKETBASE_VERSIONS, startPocketBase, type RunningPocketBase } from "./harness/pocketbase";
-import { waitFor } from "./harness/wait";
+import { ROOT } from "../toolkit/paths";
+import { POCKETBASE_VERSIONS, startPocketBase, type RunningPocketBase } from "../toolkit/pocketbase";
+import { waitFor } from "../toolkit/wait";
 
 const APP = join(ROOT, "examples", "notes");
 const out = mkdtempSync(join(tmpdir(), "pbops-notes-"));

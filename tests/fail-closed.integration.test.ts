@@ -4,7 +4,7 @@
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { POCKETBASE_VERSIONS, prepareHooks, runPocketBase } from "./harness/pocketbase";
+import { POCKETBASE_VERSIONS, prepareHooks, runPocketBase } from "../toolkit/pocketbase";
 
 function bootWith(version: string, breakBundle: (hooksDir: string) => void) {
   const hooksDir = prepareHooks();

@@ -2,7 +2,7 @@
 // stops boot with a non-zero exit and exactly one line naming the variable, the value and the reason.
 import { describe, expect, it } from "vitest";
 import { type BadValue, describeBadValues } from "./harness/boot";
-import { POCKETBASE_VERSIONS, runPocketBase } from "./harness/pocketbase";
+import { POCKETBASE_VERSIONS, runPocketBase } from "../toolkit/pocketbase";
 
 const BAD_VALUES: BadValue[] = [
   ["PB_SECURITY_HEADERS", "maybe", /not a boolean/],

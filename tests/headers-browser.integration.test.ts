@@ -9,7 +9,7 @@ import { rmSync } from "node:fs";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHROMIUM, CHROMIUM_ARGS } from "../scripts/chromium.mjs";
-import { POCKETBASE_VERSIONS, startPocketBase, SUPERUSER, type RunningPocketBase } from "./harness/pocketbase";
+import { POCKETBASE_VERSIONS, startPocketBase, SUPERUSER, type RunningPocketBase } from "../toolkit/pocketbase";
 
 const PNG_1X1 = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==", "base64");
 

@@ -12,7 +12,7 @@ import { schema } from "../src/config/schema";
 import { MANAGED_HEADERS } from "../src/headers/managed";
 import { buildHeaderPlan } from "../src/headers/policy";
 import type { RouteClass } from "../src/headers/route-class";
-import { POCKETBASE_VERSIONS, startPocketBase, type RunningPocketBase } from "./harness/pocketbase";
+import { POCKETBASE_VERSIONS, startPocketBase, type RunningPocketBase } from "../toolkit/pocketbase";
 
 const TEST_HOOKS = {
   "zz_headers_test.pb.js": `

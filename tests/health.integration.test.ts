@@ -3,10 +3,10 @@ import { join } from "node:path";
 // Real PocketBase, both pinned versions: the pb-ops hooks load and /api/ops/health tells the truth.
 import PocketBase from "pocketbase";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fetchJson } from "./harness/http";
-import { ROOT } from "./harness/paths";
-import { POCKETBASE_VERSIONS, startPocketBase, type RunningPocketBase } from "./harness/pocketbase";
-import { sleep } from "./harness/wait";
+import { fetchJson } from "../toolkit/http";
+import { ROOT } from "../toolkit/paths";
+import { POCKETBASE_VERSIONS, startPocketBase, type RunningPocketBase } from "../toolkit/pocketbase";
+import { sleep } from "../toolkit/wait";
 
 const pkgVersion = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version;
 

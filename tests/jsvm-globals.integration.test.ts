@@ -2,7 +2,7 @@
 // a handler VM: every allowed name exists there, and top-level-only names do not.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ES_GLOBALS, POCKETBASE_GLOBALS, POCKETBASE_NEWER_GLOBALS, TOP_LEVEL_ONLY } from "../tools/jsvm-globals.mjs";
-import { POCKETBASE_VERSIONS, startPocketBase, type RunningPocketBase } from "./harness/pocketbase";
+import { POCKETBASE_VERSIONS, startPocketBase, type RunningPocketBase } from "../toolkit/pocketbase";
 
 // \`arguments\` is function-scoped, not a property of the global object.
 const ALWAYS = [...POCKETBASE_GLOBALS, ...ES_GLOBALS.filter((n) => n !== "arguments")];

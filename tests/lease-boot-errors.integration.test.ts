@@ -3,7 +3,7 @@
 // `pb-ops lease` console command exists and says when the lease is off.
 import { describe, expect, it } from "vitest";
 import { type BadValue, describeBadValues } from "./harness/boot";
-import { POCKETBASE_VERSIONS, freePort, runPocketBase } from "./harness/pocketbase";
+import { POCKETBASE_VERSIONS, freePort, runPocketBase } from "../toolkit/pocketbase";
 
 const BAD_VALUES: BadValue[] = [
   ["PB_LEASE", "sometimes", /not a boolean/],

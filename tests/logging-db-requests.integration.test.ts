@@ -4,9 +4,9 @@
 // below can see successful requests at all).
 import { afterEach, describe, expect, it } from "vitest";
 import { accessLines, parseStdout, pocketbaseLogs } from "./harness/logs";
-import { POCKETBASE_VERSIONS, startPocketBase, type RunningPocketBase } from "./harness/pocketbase";
+import { POCKETBASE_VERSIONS, startPocketBase, type RunningPocketBase } from "../toolkit/pocketbase";
 import { TEST_ROUTE_HOOKS } from "./harness/test-routes";
-import { waitFor } from "./harness/wait";
+import { waitFor } from "../toolkit/wait";
 
 describe.each(POCKETBASE_VERSIONS)("PocketBase %s", (version: string) => {
   let pb: RunningPocketBase | undefined;

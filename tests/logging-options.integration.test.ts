@@ -2,9 +2,9 @@
 // redaction of secrets in every output.
 import { afterEach, describe, expect, it } from "vitest";
 import { accessLines, parseStdout } from "./harness/logs";
-import { POCKETBASE_VERSIONS, startPocketBase, type RunningPocketBase } from "./harness/pocketbase";
+import { POCKETBASE_VERSIONS, startPocketBase, type RunningPocketBase } from "../toolkit/pocketbase";
 import { TEST_ROUTE_HOOKS } from "./harness/test-routes";
-import { waitFor } from "./harness/wait";
+import { waitFor } from "../toolkit/wait";
 
 describe.each(POCKETBASE_VERSIONS)("PocketBase %s", (version: string) => {
   let pb: RunningPocketBase | undefined;

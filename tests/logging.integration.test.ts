@@ -5,11 +5,11 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fetchJson } from "./harness/http";
+import { fetchJson } from "../toolkit/http";
 import { accessLines, parseStdout } from "./harness/logs";
-import { POCKETBASE_VERSIONS, startPocketBase, type RunningPocketBase } from "./harness/pocketbase";
+import { POCKETBASE_VERSIONS, startPocketBase, type RunningPocketBase } from "../toolkit/pocketbase";
 import { TEST_ROUTE_HOOKS } from "./harness/test-routes";
-import { waitFor } from "./harness/wait";
+import { waitFor } from "../toolkit/wait";
 
 const KINDS = [
   ["/test/ok", 200],
@@ -149,7 +149,7 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s, stdout a file opened for appe
 describe("stdout a terminal", () => {
   it("JSON lines reach a pty unprefixed", async () => {
     const { spawn } = await import("node:child_process");
-    const { pocketbaseBinary, freePort, prepareHooks, baseEnv } = await import("./harness/pocketbase");
+    const { pocketbaseBinary, freePort, prepareHooks, baseEnv } = await import("../toolkit/pocketbase");
     const dir = mkdtempSync(join(tmpdir(), "pbops-tty-"));
     const hooks = prepareHooks(TEST_ROUTE_HOOKS);
     const port = await freePort();

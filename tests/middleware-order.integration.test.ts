@@ -4,7 +4,7 @@
 // refusals reach it once, as the miss they are answered as: the path the client asked for, routed to
 // PocketBase's catch-all, with pb-ops's request id and headers.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { POCKETBASE_VERSIONS, startPocketBase, type RunningPocketBase } from "./harness/pocketbase";
+import { POCKETBASE_VERSIONS, startPocketBase, type RunningPocketBase } from "../toolkit/pocketbase";
 
 const ADMIN_PATH = "/7f3c9a1e5b2d8c4f6a0e";
 

@@ -2,7 +2,7 @@
 // and nothing of the development setup (tests, caches, binaries, local data).
 import { execFileSync } from "node:child_process";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ROOT } from "./harness/paths";
+import { ROOT } from "../toolkit/paths";
 
 let files: string[] = [];
 

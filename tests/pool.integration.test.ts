@@ -5,10 +5,10 @@
 // inside the pool and must report nothing.
 import { afterEach, describe, expect, it } from "vitest";
 import { expectBootRefused } from "./harness/boot";
-import { fetchJson } from "./harness/http";
+import { fetchJson } from "../toolkit/http";
 import { parseStdout } from "./harness/logs";
-import { POCKETBASE_VERSIONS, startPocketBase, type RunningPocketBase } from "./harness/pocketbase";
-import { openSseClients, type SseClients } from "./harness/sse";
+import { POCKETBASE_VERSIONS, startPocketBase, type RunningPocketBase } from "../toolkit/pocketbase";
+import { openSseClients, type SseClients } from "../toolkit/sse";
 
 const EXHAUSTED = /VM pool exhausted/;
 

@@ -2,7 +2,7 @@
 // exactly one line naming the variable, the value and what is accepted.
 import { describe, expect, it } from "vitest";
 import { type BadValue, describeBadValues } from "./harness/boot";
-import { POCKETBASE_VERSIONS, runPocketBase } from "./harness/pocketbase";
+import { POCKETBASE_VERSIONS, runPocketBase } from "../toolkit/pocketbase";
 
 const BAD_VALUES: BadValue[] = [
   ["PB_RATE_LIMIT", "100", /rate "100" is not COUNT\/WINDOW like 100\/60s/],

@@ -5,7 +5,7 @@
 // superuser-auth bucket holds at 5 whatever the spelling. Each test uses its own client address
 // (X-Forwarded-For, trusted for this test) so every bucket starts full.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { POCKETBASE_VERSIONS, SUPERUSER, startPocketBase, type RunningPocketBase } from "./harness/pocketbase";
+import { POCKETBASE_VERSIONS, SUPERUSER, startPocketBase, type RunningPocketBase } from "../toolkit/pocketbase";
 import { header, rawRequest } from "./harness/raw-http";
 
 const JSON_HEADERS = { "Content-Type": "application/json" };

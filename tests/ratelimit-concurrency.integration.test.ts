@@ -4,7 +4,7 @@
 // never let the bucket rest, at least 98% of it (no lost refills).
 import { Agent, request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { POCKETBASE_VERSIONS, startPocketBase, type RunningPocketBase } from "./harness/pocketbase";
+import { POCKETBASE_VERSIONS, startPocketBase, type RunningPocketBase } from "../toolkit/pocketbase";
 
 const CONNECTIONS = 64;
 const DURATION_MS = 10_000;

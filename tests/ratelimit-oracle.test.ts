@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { binPath, cacheDir } from "../scripts/binaries.mjs";
 import { allowN, type BucketState } from "../src/ratelimit/bucket";
-import { ROOT } from "./harness/paths";
+import { ROOT } from "../toolkit/paths";
 
 const ORACLE_SRC = join(ROOT, "tests", "oracle", "ratelimit");
 const BASE_MS = 1_700_000_000_000; // the oracle's time origin (time.UnixMilli in main.go)

@@ -4,8 +4,8 @@
 // so the outcome travels on the request event). A bad limit string is a 500 naming the call.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseStdout } from "./harness/logs";
-import { POCKETBASE_VERSIONS, startPocketBase, type RunningPocketBase } from "./harness/pocketbase";
-import { waitFor } from "./harness/wait";
+import { POCKETBASE_VERSIONS, startPocketBase, type RunningPocketBase } from "../toolkit/pocketbase";
+import { waitFor } from "../toolkit/wait";
 
 const APP_HOOK = `routerAdd("POST", "/api/app/sms", (e) => {
   require(\`\${__hooks}/pb_ops/index.js\`).rateLimit(e, "sms", "2/60s");

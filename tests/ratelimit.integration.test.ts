@@ -7,8 +7,8 @@
 // once PocketBase is told to trust it.
 import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { POCKETBASE_VERSIONS, startPocketBase, type RunningPocketBase } from "./harness/pocketbase";
-import { pollUntil, sleep } from "./harness/wait";
+import { POCKETBASE_VERSIONS, startPocketBase, type RunningPocketBase } from "../toolkit/pocketbase";
+import { pollUntil, sleep } from "../toolkit/wait";
 
 interface Reply {
   status: number;

@@ -7,11 +7,11 @@
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AUTH, PREFIX, ltxFiles, startDrillStack, type DrillStack } from "./harness/drill-stack";
-import { fetchJson } from "./harness/http";
+import { fetchJson } from "../toolkit/http";
 import { parseStdout } from "./harness/logs";
-import { POCKETBASE_VERSIONS, type RunningPocketBase } from "./harness/pocketbase";
+import { POCKETBASE_VERSIONS, type RunningPocketBase } from "../toolkit/pocketbase";
 import { WebhookReceiver } from "./harness/webhook";
-import { sleep, waitFor } from "./harness/wait";
+import { sleep, waitFor } from "../toolkit/wait";
 
 const ROWS = 40;
 

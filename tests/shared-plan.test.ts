@@ -45,7 +45,7 @@ describe("pb_ops/hot.js (built by npm test before this runs)", () => {
   it("holds the middleware without the schema, boot or the config builder", async () => {
     const { readFileSync } = await import("node:fs");
     const { join } = await import("node:path");
-    const { ROOT } = await import("./harness/paths");
+    const { ROOT } = await import("../toolkit/paths");
     const hot = readFileSync(join(ROOT, "pb_hooks/pb_ops/hot.js"), "utf8");
     const full = readFileSync(join(ROOT, "pb_hooks/pb_ops/index.js"), "utf8");
     expect(hot).toContain("handleRequest");

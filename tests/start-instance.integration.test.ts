@@ -8,10 +8,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildAndSwap, claimDataDir, superuserHintFixer } from "../scripts/instance.mjs";
-import { fetchJson } from "./harness/http";
+import { fetchJson } from "../toolkit/http";
 
-import { POCKETBASE_VERSIONS, SUPERUSER, startPocketBase } from "./harness/pocketbase";
-import { waitFor } from "./harness/wait";
+import { POCKETBASE_VERSIONS, SUPERUSER, startPocketBase } from "../toolkit/pocketbase";
+import { waitFor } from "../toolkit/wait";
 
 describe("one npm start per data dir", () => {
   it("a second claim sees the live holder; a claim left by a dead process is taken over", () => {

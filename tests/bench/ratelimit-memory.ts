@@ -17,10 +17,10 @@
 import { readFileSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { parseArgs } from "node:util";
-import { POCKETBASE_VERSIONS, startPocketBase, type RunningPocketBase } from "../harness/pocketbase";
+import { POCKETBASE_VERSIONS, startPocketBase, type RunningPocketBase } from "../../toolkit/pocketbase";
 import { buildPbOps } from "../../build.mjs";
 import { ensurePocketBase } from "../../scripts/binaries.mjs";
-import { sleep } from "../harness/wait";
+import { sleep } from "../../toolkit/wait";
 
 const { values: args } = parseArgs({
   options: {

@@ -1,7 +1,7 @@
 // Helpers of the admin-gate tests: the gate cookie as a browser gets it, and the HMAC the gate signs
 // with, computed independently with node:crypto.
 import { createHmac } from "node:crypto";
-import type { RunningPocketBase } from "./pocketbase";
+import type { RunningPocketBase } from "../../toolkit/pocketbase";
 import { header, rawRequest } from "./raw-http";
 
 /** HMAC-SHA256 of `text` under `key`, hex: the signer the gate cookie is checked against. */

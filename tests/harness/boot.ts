@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { checkConfig } from "../../src/config/checks";
 import { allVars, buildConfig, ConfigError } from "../../src/config/load";
 import { schema } from "../../src/config/schema";
-import { POCKETBASE_VERSIONS, runPocketBase } from "./pocketbase";
+import { POCKETBASE_VERSIONS, runPocketBase } from "../../toolkit/pocketbase";
 
 // A variable's documented aliases (S3_ENDPOINT for PB_S3_ENDPOINT...) are known names too, secret
 // when the variable is.

@@ -6,12 +6,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { binPath } from "../../scripts/binaries.mjs";
 import { BINARIES } from "../../scripts/versions.mjs";
-import { Litestream, S3Server, replicaEnv, replicaUrl } from "./backup-stack";
-import { fetchJson } from "./http";
+import { Litestream, S3Server, replicaEnv, replicaUrl } from "../../toolkit/backup-stack";
+import { fetchJson } from "../../toolkit/http";
 
-import { freePort, startPocketBase, type RunningPocketBase } from "./pocketbase";
+import { freePort, startPocketBase, type RunningPocketBase } from "../../toolkit/pocketbase";
 import { FAST_CRON_HOOK } from "./webhook";
-import { waitFor } from "./wait";
+import { waitFor } from "../../toolkit/wait";
 
 const LITESTREAM = "v0.5.18";
 const OPS_TOKEN = "opsToken-7f3a9c2e5b1d8f4a6c0e2b9d7a5f3c1e";

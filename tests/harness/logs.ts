@@ -1,6 +1,6 @@
 // Reading what pb-ops wrote on PocketBase's stdout, and what reached PocketBase's own log store.
-import type { RunningPocketBase } from "./pocketbase";
-import { sleep } from "./wait";
+import type { RunningPocketBase } from "../../toolkit/pocketbase";
+import { sleep } from "../../toolkit/wait";
 
 /** PocketBase's own start-up banner lines (plain text, not pb-ops's). */
 const POCKETBASE_BANNER = /^(\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2} Server started at |├─ |└─ |\(!\) |http:\/\/\S+$|\(you can also create)/;

@@ -9,12 +9,12 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { binPath } from "../../scripts/binaries.mjs";
 import { BINARIES, POCKETBASE_NEWEST } from "../../scripts/versions.mjs";
-import { S3Server, S3_KEYS, replicaUrl } from "../harness/backup-stack";
-import { createDrillCollection, insert, listSeqs, waitReplicaCaughtUp } from "../harness/drill";
-import { Writer, type Container } from "../harness/deploy-drill";
-import { DEPLOY_LITESTREAM, LITESTREAM_YML, entrypointEnv, litestreamBinary, parseJsonLines, runCommand, type JsonLine, type Site } from "../harness/entrypoint";
-import { freePort } from "../harness/pocketbase";
-import { sleep } from "../harness/wait";
+import { S3Server, S3_KEYS, replicaUrl } from "../../toolkit/backup-stack";
+import { createDrillCollection, insert, listSeqs, waitReplicaCaughtUp } from "../../toolkit/drill";
+import { Writer, type Container } from "../../toolkit/deploy-drill";
+import { DEPLOY_LITESTREAM, LITESTREAM_YML, entrypointEnv, litestreamBinary, parseJsonLines, runCommand, type JsonLine, type Site } from "../../toolkit/entrypoint";
+import { freePort } from "../../toolkit/pocketbase";
+import { sleep } from "../../toolkit/wait";
 
 const IMAGE = process.env.PBOPS_IMAGE;
 const DOCKER = process.env.PBOPS_DOCKER ?? "/usr/bin/docker";
@@ -264,7 +264,7 @@ describe(`the image (${IMAGE})`, () => {
     it("rolling deploy under load: C claims the lease, B fences and hands over, docker stop exits 0; no acknowledged write is lost", async () => {
       const token = await login(b.url);
       // A client writing every 25 ms round-robin to the containers in rotation, as the load
-      // balancer would (tests/harness/deploy-drill.ts); seqs start above the rows written before.
+      // balancer would (toolkit/deploy-drill.ts); seqs start above the rows written before.
       const writer = new Writer(token, 25);
       (writer as unknown as { seq: number }).seq = 1000;
       const asContainer = (box: Box) => ({ name: box.name, site: { url: box.url } }) as unknown as Container;

@@ -6,8 +6,8 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { binPath } from "../../scripts/binaries.mjs";
-import { BINARIES, POCKETBASE_VERSIONS } from "../../scripts/versions.mjs";
+import { binPath } from "../scripts/binaries.mjs";
+import { BINARIES, POCKETBASE_VERSIONS } from "../scripts/versions.mjs";
 import { ROOT } from "./paths";
 import { sleep } from "./wait";
 

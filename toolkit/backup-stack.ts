@@ -5,8 +5,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { binPath } from "../../scripts/binaries.mjs";
-import { BINARIES, LITESTREAM_VERSIONS } from "../../scripts/versions.mjs";
+import { binPath } from "../scripts/binaries.mjs";
+import { BINARIES, LITESTREAM_VERSIONS } from "../scripts/versions.mjs";
 import { freePort } from "./pocketbase";
 import { sleep } from "./wait";
 
