@@ -135,7 +135,7 @@ export function renderMarkdown(results: ScenarioSummary[], meta: BenchMeta): str
       "## Rate limiter under load (re-run in the same `npm run bench`)",
       "",
       "Accuracy: 64 keep-alive connections for 10 s on one `PB_RATE_LIMIT=20/1s` rule",
-      "(`tests/ratelimit-concurrency.integration.test.ts`). Memory: distinct client addresses through a",
+      "(`tests/ratelimit/concurrency.integration.test.ts`). Memory: distinct client addresses through a",
       "trusted `X-Forwarded-For` with a live client asking throughout (`tests/bench/ratelimit-memory.ts`).",
       "",
       ...meta.rateLimiter.map((l) => `- ${l}`),

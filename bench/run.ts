@@ -131,7 +131,7 @@ const devNull = openSync("/dev/null", "w");
  */
 function rateLimiterReruns(): string[] {
   const out: string[] = [];
-  const accuracy = spawnSync("npx", ["vitest", "run", "tests/ratelimit-concurrency.integration.test.ts"], { cwd: ROOT, encoding: "utf8", timeout: 600_000 });
+  const accuracy = spawnSync("npx", ["vitest", "run", "tests/ratelimit/concurrency.integration.test.ts"], { cwd: ROOT, encoding: "utf8", timeout: 600_000 });
   for (const line of accuracy.stdout.split("\n")) {
     const m = /(PocketBase v[\d.]+: \d+ admitted.*)$/.exec(line);
     if (m) out.push(`accuracy: ${m[1]}`);

@@ -193,7 +193,7 @@ case $PORT in '' | *[!0-9]*) die "PORT=\"$PORT\" is not a port number" ;; esac
 pb_args="--dir $POCKETBASE_DIR --hooksDir $POCKETBASE_HOOKS_DIR --automigrate=false"
 [ -d "$POCKETBASE_MIGRATIONS_DIR" ] && pb_args="$pb_args --migrationsDir $POCKETBASE_MIGRATIONS_DIR"
 
-# JS VM pool (PB_HOOKS_POOL; default = src/pool/config.ts, kept in step by tests/deploy-kit.test.ts):
+# JS VM pool (PB_HOOKS_POOL; default = src/pool/config.ts, kept in step by tests/deploy/kit.test.ts):
 # PocketBase reads --hooksPool before any hook runs, so it is passed here. pb-ops validates the
 # value at boot (the one source of its accepted form) and stops with one line on a bad one; a value
 # that is not 1-5 plain digits is not passed, so that pb-ops, not the flag parser, reports it.

@@ -1,6 +1,6 @@
 #!/usr/bin/env -S npx tsx
 // The disaster-recovery drill at full size: `npm run drill -- --size 50` (MiB, default 50).
-// Same steps as tests/deploy-drill.integration.test.ts (toolkit/drill.ts) with the real
+// Same steps as tests/deploy/drill.integration.test.ts (toolkit/drill.ts) with the real
 // pinned binaries on loopback; prints the RTO/RPO figures docs/deploy.md quotes.
 //   --size N        grow the database to N MiB before the load phase
 //   --load-ms N     how long writers run before the kill -9 (default 10000)

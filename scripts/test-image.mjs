@@ -133,7 +133,7 @@ function imageExists(tag) {
   return run(DOCKER, ["image", "inspect", "--format", "{{.Id}}", tag]).status === 0;
 }
 
-/** The FROM tags of deploy/Dockerfile (tests/deploy-kit.test.ts pins the Dockerfile's stages). */
+/** The FROM tags of deploy/Dockerfile (tests/deploy/kit.test.ts pins the Dockerfile's stages). */
 export function baseTags(dockerfile = readFileSync(join(ROOT, "deploy", "Dockerfile"), "utf8")) {
   return [...dockerfile.matchAll(/^FROM (\S+)/gm)].map((m) => m[1]);
 }

@@ -15,12 +15,12 @@ import { build, ensureNodeModules, ROOT, say, sh } from "./setup.mjs";
 
 /** Tests whose assertions are about elapsed time. */
 export const SERIAL_TESTS = [
-  "tests/ratelimit-concurrency.integration.test.ts",
-  "tests/backup-faults.integration.test.ts",
-  "tests/deploy-drill.integration.test.ts",
-  "tests/deploy-lease.integration.test.ts",
-  "tests/admin-timing.integration.test.ts",
-  "tests/alerts.integration.test.ts",
+  "tests/ratelimit/concurrency.integration.test.ts",
+  "tests/backup/faults.integration.test.ts",
+  "tests/deploy/drill.integration.test.ts",
+  "tests/deploy/lease.integration.test.ts",
+  "tests/admin/timing.integration.test.ts",
+  "tests/alert/alerts.integration.test.ts",
 ];
 
 const started = Date.now();

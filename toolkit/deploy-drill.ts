@@ -1,5 +1,5 @@
 // Rolling deploys, crash and split drills for the deploy lease (issue 14), shared by
-// tests/deploy-lease.integration.test.ts and `npm run drill -- --deploy`. Everything is real and on
+// tests/deploy/lease.integration.test.ts and `npm run drill -- --deploy`. Everything is real and on
 // loopback: deploy/entrypoint.sh with the pinned PocketBase and Litestream, versitygw.
 //
 // The client behaves like App Platform's load balancer: it writes every `intervalMs`, round-robin

@@ -1,4 +1,4 @@
-// The disaster-recovery drill, shared by tests/deploy-drill.integration.test.ts (small database, CI)
+// The disaster-recovery drill, shared by tests/deploy/drill.integration.test.ts (small database, CI)
 // and scripts/drill.ts (`npm run drill -- --size 50`, the published figures):
 //
 //   1. the entrypoint starts PocketBase under Litestream on an empty replica (versitygw);

@@ -15,7 +15,7 @@ import { sleep } from "./wait";
 
 const ENTRYPOINT = join(ROOT, "deploy", "entrypoint.sh");
 export const LITESTREAM_YML = join(ROOT, "deploy", "litestream.yml");
-/** The versions deploy/Dockerfile builds (tests/deploy-kit.test.ts proves they are these). */
+/** The versions deploy/Dockerfile builds (tests/deploy/kit.test.ts proves they are these). */
 export const DEPLOY_POCKETBASE = POCKETBASE_NEWEST as string;
 export const DEPLOY_LITESTREAM = LITESTREAM_VERSIONS.find((v: string) => v.startsWith("v0.5."))!;
 

@@ -1,7 +1,7 @@
 // Names a PocketBase JSVM handler may use without declaring them. A handler is recompiled from its
 // own source text in a pooled VM, so anything else it names (an outer variable, an import, an esbuild
 // helper) does not exist there. Read from plugins/jsvm (binds.go, jsvm.go) and checked against the
-// real binaries by tests/jsvm-globals.integration.test.ts.
+// real binaries by tests/tools/jsvm-globals.integration.test.ts.
 
 /** Bound by PocketBase into every executor VM. */
 export const POCKETBASE_GLOBALS = Object.freeze([

@@ -68,7 +68,7 @@ let takeResult: TakeResult | undefined;
 
 function takeUnderLock(old: unknown): Shard {
   // The clock is read under the store lock: a VM that waited for the lock must not apply an
-  // older time after a newer one (tests/ratelimit-concurrency.integration.test.ts caught 65%
+  // older time after a newer one (tests/ratelimit/concurrency.integration.test.ts caught 65%
   // over-admission that way).
   takeResult = takeFromShard(old as Shard | null, takeKey, takeSpec!.limit, Date.now(), takeCost, takeCap);
   return takeResult.shard;

@@ -1,7 +1,7 @@
 // SHA-256 and HMAC-SHA256 over bytes, in plain JS. Needed for AWS Signature V4 on PocketBase
 // versions whose JSVM has no $filesystem.s3 (v0.31.0, which the DigitalOcean template ships): the
 // JSVM's $security.hs256 takes its key as a UTF-8 string, and SigV4 chains raw 32-byte keys.
-// Checked against node:crypto in tests/backup-core.test.ts.
+// Checked against node:crypto in tests/backup/core.test.ts.
 
 const K = new Uint32Array([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3,

@@ -1,5 +1,5 @@
 // Renders the config reference (docs/config.md) from the schema, so docs and validation cannot
-// drift: tests/config-docs.test.ts fails when the committed file differs from this output.
+// drift: tests/config/docs.test.ts fails when the committed file differs from this output.
 import { allVars, POCKETBASE_OWN, type Schema } from "./load";
 
 const SECTION_TITLES: Record<string, string> = {

@@ -43,7 +43,7 @@ export function buildSharedPlan(env: Record<string, string | undefined>, args: r
     pool: { size: poolSizeFromArgs(args, POCKETBASE_DEFAULT_POOL) },
   };
   // A Set, Map, RegExp or function would not survive JSON: a developer error, caught at boot (and
-  // by tests/shared-plan.test.ts for every documented example value).
+  // by tests/config/shared-plan.test.ts for every documented example value).
   const bad = nonPlainPaths(plan);
   if (bad.length) throw new Error(`pb-ops: the shared plan holds values JSON cannot carry: ${bad.join(", ")}`);
   return { plan, entries: planEntries(plan) };

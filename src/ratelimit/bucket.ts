@@ -3,7 +3,7 @@
 // A request of cost n is allowed when n <= burst and the bucket holds n tokens; then n are taken.
 // A denied request changes nothing. The float arithmetic follows rate.go step by step (advance,
 // tokensFromDuration, durationFromTokens), so decisions and token counts agree with Go to the bit
-// (tests/ratelimit-oracle.test.ts checks that against the real Go package).
+// (tests/ratelimit/oracle.test.ts checks that against the real Go package).
 //
 // Times are integer milliseconds (Date.now()); the state is plain numbers, so it can live in
 // PocketBase's shared store and be read by any VM.

@@ -1,0 +1,117 @@
+// The benchmark's parsing and report are pure; the numbers themselves come from `npm run bench`.
+import { describe, expect, it } from "vitest";
+import { budget, renderMarkdown, renderSvg, type ScenarioSummary } from "../../bench/report";
+import { parseWrk } from "../../bench/wrk";
+import { poolTargets, renderPoolSection, splicePoolSection, type PoolImpl, type PoolRow } from "../../bench/pool-report";
+
+const WRK = `Running 4s test @ http://127.0.0.1:8090/api/health
+  1 threads and 16 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     1.20ms  310.00us   9.10ms   88.00%
+    Req/Sec    13.10k   500.00    14.00k    70.00%
+  Latency Distribution
+     50%    1.15ms
+     75%    1.30ms
+     90%    1.50ms
+     99%  850.00us
+  52130 requests in 4.00s, 10.00MB read
+  Non-2xx or 3xx responses: 3
+Requests/sec:  13032.50
+Transfer/sec:      2.50MB
+`;
+
+const results: ScenarioSummary[] = [
+  { id: "bare", label: "bare PocketBase", rps: 10000, p50Ms: 1, p99Ms: 2, rssMb: 30, non2xx: 0 },
+  { id: "noop", label: "no-op JS middleware", rps: 8000, p50Ms: 1.2, p99Ms: 2.5, rssMb: 35, non2xx: 0 },
+  { id: "builtin-limiter", label: "built-in rate limiter", rps: 9000, p50Ms: 1.1, p99Ms: 2.2, rssMb: 31, non2xx: 0 },
+  { id: "pbops", label: "pb-ops full stack", rps: 7600, p50Ms: 1.4, p99Ms: 2.8, rssMb: 40, non2xx: 0 },
+];
+
+/** The run's description as bench/run.ts fills it, with the connection count of the case. */
+const meta = (connections: number) => ({
+  date: "2026-11-28 09:00 UTC", command: "npm run bench", cores: 2, pocketbase: "v0.40.4", connections, seconds: 4, rounds: 3,
+  route: "/api/health", bootMs: { bare: 300, pbOps: 340 }, features: "all",
+});
+
+describe("bench", () => {
+  it("parses wrk's latency report, converting units to ms", () => {
+    expect(parseWrk(WRK)).toEqual({ requests: 52130, rps: 13032.5, p50Ms: 1.15, p99Ms: 0.85, non2xx: 3 });
+  });
+  it("checks the budget against the scenarios measured in the same run", () => {
+    const b = budget(results);
+    expect(b.vsNoop).toBeCloseTo(0.95);
+    expect(b.vsBuiltin).toBeCloseTo(0.8444, 3);
+    expect(b.addedP99Ms).toBeCloseTo(0.8);
+    expect(b.pass).toEqual({ vsNoop: true, vsBuiltin: true, addedP99: true });
+    expect(b.addedP99UnloadedMs).toBeUndefined();
+  });
+  it("reports the p99 added at one connection apart from the saturated one", () => {
+    const withUnloaded = results.map((r) =>
+      r.id === "bare" ? { ...r, unloaded: { p50Ms: 0.1, p99Ms: 0.3 } } : r.id === "pbops" ? { ...r, p99Ms: 12, unloaded: { p50Ms: 0.4, p99Ms: 1.1 } } : r,
+    );
+    const b = budget(withUnloaded);
+    expect(b.addedP99Ms).toBeCloseTo(10);
+    expect(b.addedP99UnloadedMs).toBeCloseTo(0.8);
+    expect(b.pass).toEqual({ vsNoop: true, vsBuiltin: true, addedP99: false, addedP99Unloaded: true });
+    const md = renderMarkdown(withUnloaded, meta(8));
+    expect(md).toContain("at 8 connections (saturated, so it includes queueing behind the lower throughput): **10.000 ms** (budget < 1 ms): not met");
+    expect(md).toContain("at 1 connection (what one request pays, no queueing): **0.800 ms** (budget < 1 ms): met");
+    expect(md).toContain("| pb-ops full stack | 0.400 | 1.100 | 0.800 |");
+  });
+  it("renders the table with ratios and the chart with one bar per scenario", () => {
+    const md = renderMarkdown(results, meta(16));
+    expect(md).toContain("| pb-ops full stack | 7600 | 0.76x | 0.95x |");
+    expect(md).toContain("2 cores");
+    expect(md).toContain("+40 ms");
+    expect(md).toContain("the no-op JS middleware alone runs at **0.89x** of the built-in limiter.");
+    expect(md).not.toContain("reads one request header");
+    const svg = renderSvg(results);
+    expect(svg.match(/<rect x=/g)).toHaveLength(4);
+    expect(svg).toContain("(0.76x)");
+  });
+  it("says when the built-in-limiter budget is above what a no-op JS middleware reaches, and prices touching the request", () => {
+    const slowJs: ScenarioSummary[] = [
+      ...results.map((r) => (r.id === "noop" ? { ...r, rps: 5000 } : r)),
+      { id: "touch", label: "touch", rps: 4000, p50Ms: 1, p99Ms: 2, rssMb: 30, non2xx: 0 },
+    ];
+    const md = renderMarkdown(slowJs, meta(8));
+    expect(md).toContain("runs at **0.56x** of the built-in limiter, so the 0.80x budget asks more of pb-ops than any pb_hooks middleware reaches in this run.");
+    expect(md).toContain("(what a request id needs) runs at **0.80x** of the no-op.");
+  });
+});
+
+describe("bench: realtime clients and the VM pool", () => {
+  const row = (pool: "default" | "kit", sse: number, impl: PoolImpl, rps: number, rssMb = 100): PoolRow => ({ pool, poolSize: pool === "kit" ? 240 : 15, sse, impl, rps, p50Ms: 1, p99Ms: 2, rssMb });
+  const rows: PoolRow[] = [
+    row("default", 0, "bare", 15000), row("default", 0, "noop", 8000), row("default", 0, "pbops", 4000),
+    row("default", 200, "bare", 15000), row("default", 200, "noop", 1000), row("default", 200, "pbops", 850, 300),
+    row("kit", 0, "bare", 15000), row("kit", 0, "noop", 8000), row("kit", 0, "pbops", 4000),
+    row("kit", 200, "bare", 15000), row("kit", 200, "noop", 7000), row("kit", 200, "pbops", 3000, 180),
+  ];
+  it("checks the issue 22 targets against rows of the same run", () => {
+    const t = poolTargets(rows);
+    expect(t.vsNoop).toEqual([
+      { sse: 0, ratio: 0.5, met: false },
+      { sse: 200, ratio: 0.85, met: true },
+    ]);
+    expect(t.kitHold).toEqual({ sse: 200, ratio: 0.75, met: false });
+    expect(t.rss).toEqual([
+      { pool: "default", sse: 200, rssMb: 300, met: false },
+      { pool: "kit", sse: 200, rssMb: 180, met: true },
+    ]);
+  });
+  it("renders one line per pool and SSE count, with both ratios, and the verdicts", () => {
+    const md = renderPoolSection(rows, { connections: 8, seconds: 4, rounds: 3, route: "/api/health", features: "full stack" });
+    expect(md).toContain("| default (15) | 200 | 15000 | 1000 | 850 | 0.85x | 0.21x | 1.000 | 2.000 | 100.0 | 300.0 |");
+    expect(md).toContain("| kit (240) | 200 | 15000 | 7000 | 3000 | 0.43x | 0.75x |");
+    expect(md).toContain("kit pool, 200 SSE clients: pb-ops at **0.75x** of pb-ops with none (target 0.80x): **not met**");
+    expect(md).toContain("kit pool, 200 SSE clients: pb-ops RSS **180.0 MB** (target < 256 MB): met");
+  });
+  it("replaces only its own section of an existing bench.md", () => {
+    const before = "# Bench\n\ntable\n";
+    const once = splicePoolSection(before, "## Pool\nv1\n");
+    expect(once).toBe("# Bench\n\ntable\n\n<!-- pool-rows:start -->\n## Pool\nv1\n<!-- pool-rows:end -->\n");
+    const twice = splicePoolSection(once + "tail\n", "## Pool\nv2\n");
+    expect(twice).toBe("# Bench\n\ntable\n\n<!-- pool-rows:start -->\n## Pool\nv2\n<!-- pool-rows:end -->\ntail\n");
+  });
+});
