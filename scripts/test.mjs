@@ -37,9 +37,10 @@ await build();
 say("type-checking src/ against the PocketBase typings and tests/ against Node's (tsc --noEmit, strict)");
 sh("npx", ["tsc", "--noEmit", "-p", "tsconfig.json"]);
 sh("npx", ["tsc", "--noEmit", "-p", "tests/tsconfig.json"]);
-// Lint with import cycles as errors (biome.jsonc), then exports and dependencies nobody uses (knip.json).
-say("linting (biome lint: rules and import cycles; knip: unused exports, files and dependencies)");
-sh("npx", ["biome", "lint", "--error-on-warnings", "."]);
+// Format and lint, import cycles as errors (biome.jsonc), then exports and dependencies nobody
+// uses (knip.json).
+say("linting (biome check: format, rules and import cycles; knip: unused exports, files and dependencies)");
+sh("npx", ["biome", "check", "--error-on-warnings", "."]);
 sh("npx", ["knip"]);
 
 function vitest(name, args) {
