@@ -27,7 +27,8 @@ export class BuildRefusal extends Error {}
 /** Bare specifiers that name pb-ops itself. */
 const PB_OPS_SPECIFIER = /^pb-ops(\/.*)?$/;
 
-const REQUIRE_FORM = "import types only (import type * as PbOps from \"pb-ops\") and reach pb-ops at run time through the bundle PocketBase already loaded: require(`${__hooks}/pb_ops/index.js`)";
+const REQUIRE_FORM =
+  'import types only (import type * as PbOps from "pb-ops") and reach pb-ops at run time through the bundle PocketBase already loaded: require(`${__hooks}/pb_ops/index.js`)';
 
 function valueImportMessage(specifier) {
   return `value import from ${JSON.stringify(specifier)} would bundle a second copy of pb-ops, whose config, buckets and log state PocketBase never loads; ${REQUIRE_FORM}`;
@@ -69,7 +70,9 @@ export async function compileHookFile(file) {
   for (let i = 0; i < lines.length; i++) {
     for (const m of lines[i].matchAll(/require\((["'])(pb-ops(?:\/[^"']*)?)\1\)/g)) {
       const o = at(i + 1, m.index);
-      throw new BuildRefusal(`${where(file, o.line, o.column + 1)}: value import from ${JSON.stringify(m[2])} becomes require(${JSON.stringify(m[2])}) in the hook file, which PocketBase cannot load; ${REQUIRE_FORM}`);
+      throw new BuildRefusal(
+        `${where(file, o.line, o.column + 1)}: value import from ${JSON.stringify(m[2])} becomes require(${JSON.stringify(m[2])}) in the hook file, which PocketBase cannot load; ${REQUIRE_FORM}`,
+      );
     }
   }
 
@@ -120,7 +123,11 @@ export async function bundleLibrary(entry, outfile, define = {}, { refusePbOps =
     });
   } catch (err) {
     if (!err.errors?.length) throw err;
-    throw new BuildRefusal(err.errors.map((m) => (m.location ? `${where(resolve(m.location.file), m.location.line, m.location.column + 1)}: ${m.text}` : m.text)).join("\n"));
+    throw new BuildRefusal(
+      err.errors
+        .map((m) => (m.location ? `${where(resolve(m.location.file), m.location.line, m.location.column + 1)}: ${m.text}` : m.text))
+        .join("\n"),
+    );
   }
   if (result.warnings.length) console.warn((await esbuild.formatMessages(result.warnings, { kind: "warning" })).join(""));
   const inputs = Object.keys(result.metafile.inputs).map((f) => resolve(f));
@@ -131,7 +138,10 @@ export async function bundleLibrary(entry, outfile, define = {}, { refusePbOps =
     for (const [importer, info] of Object.entries(result.metafile.inputs)) {
       if (inPbOps(importer)) continue;
       const crossing = info.imports.find((im) => !im.external && inPbOps(im.path));
-      if (crossing) throw new BuildRefusal(`${shown(resolve(importer))}: imports ${shown(resolve(crossing.path))}, a file of the pb-ops package: ${valueImportMessage("pb-ops")}`);
+      if (crossing)
+        throw new BuildRefusal(
+          `${shown(resolve(importer))}: imports ${shown(resolve(crossing.path))}, a file of the pb-ops package: ${valueImportMessage("pb-ops")}`,
+        );
     }
   }
   return { code: result.outputFiles[0].text, inputs };
@@ -167,17 +177,29 @@ function hooksRequires(code) {
  * `provides`: paths relative to outDir that another step puts there (pb-ops's own hooks), so a
  * `require(`${__hooks}/pb_ops/index.js`)` is known to resolve.
  */
-export async function buildHooks({ libEntry, libName, hooksSrcDir, outDir, define = {}, refusePbOps = false, provides = [], extraLibs = {} }) {
+export async function buildHooks({
+  libEntry,
+  libName,
+  hooksSrcDir,
+  outDir,
+  define = {},
+  refusePbOps = false,
+  provides = [],
+  extraLibs = {},
+}) {
   const entries = (await readdir(hooksSrcDir)).filter((f) => /\.pb\.(ts|js)$/.test(f)).sort();
   if (entries.length === 0) throw new Error(`no *.pb.ts or *.pb.js files in ${hooksSrcDir}`);
   const compiled = [];
-  for (const f of entries) compiled.push({ name: f.replace(/\.ts$/, ".js"), from: join(hooksSrcDir, f), code: await compileHookFile(join(hooksSrcDir, f)) });
+  for (const f of entries)
+    compiled.push({ name: f.replace(/\.ts$/, ".js"), from: join(hooksSrcDir, f), code: await compileHookFile(join(hooksSrcDir, f)) });
 
   const libDir = libEntry ? join(outDir, libName) : undefined;
   const lib = libEntry ? await bundleLibrary(libEntry, join(libDir, "index.js"), define, { refusePbOps }) : undefined;
   // More bundles next to index.js (pb-ops: hot.js, the request middleware alone).
   const extras = [];
-  if (libEntry) for (const [file, entry] of Object.entries(extraLibs)) extras.push([file, (await bundleLibrary(entry, join(libDir, file), define, { refusePbOps })).code]);
+  if (libEntry)
+    for (const [file, entry] of Object.entries(extraLibs))
+      extras.push([file, (await bundleLibrary(entry, join(libDir, file), define, { refusePbOps })).code]);
 
   // Never write over an input: the user's own hooks (--hooks pointing at the hooks dir itself) or
   // sources inside the library folder the build replaces.
@@ -194,14 +216,30 @@ export async function buildHooks({ libEntry, libName, hooksSrcDir, outDir, defin
   }
 
   // A require of a path that will not exist is "Invalid module" at boot, without the path.
-  const willExist = new Set([...compiled.map((c) => c.name), ...(libEntry ? [`${libName}/index.js`, ...Object.keys(extraLibs).map((f) => `${libName}/${f}`)] : []), ...provides]);
+  const willExist = new Set([
+    ...compiled.map((c) => c.name),
+    ...(libEntry ? [`${libName}/index.js`, ...Object.keys(extraLibs).map((f) => `${libName}/${f}`)] : []),
+    ...provides,
+  ]);
   for (const c of compiled) {
     for (const r of hooksRequires(c.code)) {
       if (willExist.has(r.path) || existsSync(join(outDir, r.path))) continue;
       const source = await readFile(c.from, "utf8");
-      const o = originalPositionFor((await esbuild.transform(source, { loader: c.from.endsWith(".ts") ? "ts" : "js", format: "cjs", target: TARGET, sourcemap: "external", sourcefile: c.from })).map)(r.line, r.column);
+      const o = originalPositionFor(
+        (
+          await esbuild.transform(source, {
+            loader: c.from.endsWith(".ts") ? "ts" : "js",
+            format: "cjs",
+            target: TARGET,
+            sourcemap: "external",
+            sourcefile: c.from,
+          })
+        ).map,
+      )(r.line, r.column);
       const pos = o ? where(c.from, o.line, o.column + 1) : c.from;
-      throw new BuildRefusal(`${pos}: requires \${__hooks}/${r.path}, which this build does not produce and ${shown(outDir)}/ does not hold (built: ${[...willExist].join(", ")})`);
+      throw new BuildRefusal(
+        `${pos}: requires \${__hooks}/${r.path}, which this build does not produce and ${shown(outDir)}/ does not hold (built: ${[...willExist].join(", ")})`,
+      );
     }
   }
 

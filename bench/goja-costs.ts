@@ -53,12 +53,21 @@ const PROBE = `routerAdd("GET", "/api/goja-costs", (e) => {
 });
 `;
 
-const pb = await startPocketBase({ version: POCKETBASE_NEWEST!, superuser: false, stdoutFd: openSync("/dev/null", "w"), extraHooks: { "zz_goja_costs.pb.js": PROBE } });
+const pb = await startPocketBase({
+  version: POCKETBASE_NEWEST!,
+  superuser: false,
+  stdoutFd: openSync("/dev/null", "w"),
+  extraHooks: { "zz_goja_costs.pb.js": PROBE },
+});
 try {
   const rounds: Array<Array<[string, number]>> = [];
-  for (let r = 0; r < 3; r++) rounds.push((await fetchJson(`${pb.url}/api/goja-costs`, { headers: { Origin: "https://app.example.com" } })).body as Array<[string, number]>);
+  for (let r = 0; r < 3; r++)
+    rounds.push(
+      (await fetchJson(`${pb.url}/api/goja-costs`, { headers: { Origin: "https://app.example.com" } })).body as Array<[string, number]>,
+    );
   console.log(`PocketBase ${POCKETBASE_NEWEST}, microseconds per operation (3 rounds of 5000; loop overhead included):`);
-  for (let i = 0; i < rounds[0]!.length; i++) console.log(`${rounds[0]![i]![0].padEnd(48)} ${rounds.map((r) => String(r[i]![1]).padStart(6)).join(" ")}`);
+  for (let i = 0; i < rounds[0]!.length; i++)
+    console.log(`${rounds[0]![i]![0].padEnd(48)} ${rounds.map((r) => String(r[i]![1]).padStart(6)).join(" ")}`);
 } finally {
   await pb.stop();
 }

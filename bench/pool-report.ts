@@ -33,7 +33,8 @@ export interface PoolTargets {
   rss: { pool: string; sse: number; rssMb: number; met: boolean }[];
 }
 
-const find = (rows: PoolRow[], pool: string, sse: number, impl: PoolImpl) => rows.find((r) => r.pool === pool && r.sse === sse && r.impl === impl);
+const find = (rows: PoolRow[], pool: string, sse: number, impl: PoolImpl) =>
+  rows.find((r) => r.pool === pool && r.sse === sse && r.impl === impl);
 
 export function poolTargets(rows: PoolRow[]): PoolTargets {
   const sseCounts = [...new Set(rows.map((r) => r.sse))].sort((a, b) => a - b);
@@ -61,7 +62,8 @@ const metText = (met: boolean) => (met ? "met" : "**not met**");
 export function renderPoolSection(rows: PoolRow[], meta: PoolMeta): string {
   const t = poolTargets(rows);
   const groups: { pool: string; size: number; sse: number }[] = [];
-  for (const r of rows) if (!groups.some((g) => g.pool === r.pool && g.sse === r.sse)) groups.push({ pool: r.pool, size: r.poolSize, sse: r.sse });
+  for (const r of rows)
+    if (!groups.some((g) => g.pool === r.pool && g.sse === r.sse)) groups.push({ pool: r.pool, size: r.poolSize, sse: r.sse });
   const cell = (g: { pool: string; sse: number }, impl: PoolImpl) => find(rows, g.pool, g.sse, impl);
   const lines = [
     "## Realtime clients and the VM pool (issue 22)",
@@ -84,9 +86,16 @@ export function renderPoolSection(rows: PoolRow[], meta: PoolMeta): string {
     );
   }
   lines.push("", "Targets (issue 22):", "");
-  for (const v of t.vsNoop) lines.push(`- default pool, ${v.sse} SSE clients: pb-ops at **${f(v.ratio)}x** of the no-op middleware (target 0.80x): ${metText(v.met)}`);
-  if (t.kitHold) lines.push(`- kit pool, ${t.kitHold.sse} SSE clients: pb-ops at **${f(t.kitHold.ratio)}x** of pb-ops with none (target 0.80x): ${metText(t.kitHold.met)}`);
-  for (const r of t.rss) lines.push(`- ${r.pool} pool, ${r.sse} SSE clients: pb-ops RSS **${f(r.rssMb, 1)} MB** (target < 256 MB): ${metText(r.met)}`);
+  for (const v of t.vsNoop)
+    lines.push(
+      `- default pool, ${v.sse} SSE clients: pb-ops at **${f(v.ratio)}x** of the no-op middleware (target 0.80x): ${metText(v.met)}`,
+    );
+  if (t.kitHold)
+    lines.push(
+      `- kit pool, ${t.kitHold.sse} SSE clients: pb-ops at **${f(t.kitHold.ratio)}x** of pb-ops with none (target 0.80x): ${metText(t.kitHold.met)}`,
+    );
+  for (const r of t.rss)
+    lines.push(`- ${r.pool} pool, ${r.sse} SSE clients: pb-ops RSS **${f(r.rssMb, 1)} MB** (target < 256 MB): ${metText(r.met)}`);
   lines.push("");
   return lines.join("\n");
 }

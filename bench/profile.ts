@@ -27,8 +27,14 @@ const pb = await startPocketBase({
 });
 try {
   for (let round = 0; round < 3; round++) {
-    const { body } = await fetchJson(`${pb.url}/api/bench-profile?n=3000`, { headers: { "User-Agent": "pb-ops-profile", Origin: "https://app.example.com" } });
-    console.log(`round ${round + 1}: ${Object.entries(body as Record<string, number>).map(([k, v]) => `${k} ${v} us`).join(", ")}`);
+    const { body } = await fetchJson(`${pb.url}/api/bench-profile?n=3000`, {
+      headers: { "User-Agent": "pb-ops-profile", Origin: "https://app.example.com" },
+    });
+    console.log(
+      `round ${round + 1}: ${Object.entries(body as Record<string, number>)
+        .map(([k, v]) => `${k} ${v} us`)
+        .join(", ")}`,
+    );
   }
 } finally {
   await pb.stop();

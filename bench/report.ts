@@ -81,7 +81,10 @@ function reachability(results: ScenarioSummary[]): string[] {
         (ratio < 0.8 ? ", so the 0.80x budget asks more of pb-ops than any pb_hooks middleware reaches in this run." : "."),
     );
   }
-  if (noop && touch) out.push(`- A JS middleware that reads one request header and sets one response header (what a request id needs) runs at **${f(touch.rps / noop.rps)}x** of the no-op.`);
+  if (noop && touch)
+    out.push(
+      `- A JS middleware that reads one request header and sets one response header (what a request id needs) runs at **${f(touch.rps / noop.rps)}x** of the no-op.`,
+    );
   return out;
 }
 
@@ -101,7 +104,10 @@ export function renderMarkdown(results: ScenarioSummary[], meta: BenchMeta): str
     "",
     "| Scenario | req/s | vs bare | vs no-op JS middleware | p50 ms | p99 ms | RSS MB | non-2xx |",
     "|---|---:|---:|---:|---:|---:|---:|---:|",
-    ...results.map((r) => `| ${r.label} | ${f(r.rps, 0)} | ${f(r.rps / bare.rps)}x | ${f(r.rps / noop.rps)}x | ${f(r.p50Ms, 3)} | ${f(r.p99Ms, 3)} | ${f(r.rssMb, 1)} | ${r.non2xx} |`),
+    ...results.map(
+      (r) =>
+        `| ${r.label} | ${f(r.rps, 0)} | ${f(r.rps / bare.rps)}x | ${f(r.rps / noop.rps)}x | ${f(r.p50Ms, 3)} | ${f(r.p99Ms, 3)} | ${f(r.rssMb, 1)} | ${r.non2xx} |`,
+    ),
     "",
     "Budget (issue 10):",
     "",
@@ -109,7 +115,9 @@ export function renderMarkdown(results: ScenarioSummary[], meta: BenchMeta): str
     `- pb-ops throughput vs PocketBase's built-in rate limiter: **${f(b.vsBuiltin)}x** (budget 0.80x): ${b.pass.vsBuiltin ? "met" : "not met"}`,
     `- p99 added over bare PocketBase at ${meta.connections} connections (saturated, so it includes queueing behind the lower throughput): **${f(b.addedP99Ms, 3)} ms** (budget < 1 ms): ${b.pass.addedP99 ? "met" : "not met"}`,
     ...(b.addedP99UnloadedMs !== undefined
-      ? [`- p99 added over bare PocketBase at 1 connection (what one request pays, no queueing): **${f(b.addedP99UnloadedMs, 3)} ms** (budget < 1 ms): ${b.pass.addedP99Unloaded ? "met" : "not met"}`]
+      ? [
+          `- p99 added over bare PocketBase at 1 connection (what one request pays, no queueing): **${f(b.addedP99UnloadedMs, 3)} ms** (budget < 1 ms): ${b.pass.addedP99Unloaded ? "met" : "not met"}`,
+        ]
       : []),
     ...reachability(results),
     `- Boot time to healthy (median of 5): bare ${f(meta.bootMs.bare, 0)} ms, with pb-ops ${f(meta.bootMs.pbOps, 0)} ms (+${f(meta.bootMs.pbOps - meta.bootMs.bare, 0)} ms).`,
@@ -126,7 +134,10 @@ export function renderMarkdown(results: ScenarioSummary[], meta: BenchMeta): str
       "",
       "| Scenario | p50 ms | p99 ms | p99 added over bare |",
       "|---|---:|---:|---:|",
-      ...unloaded.map((r) => `| ${r.label} | ${f(r.unloaded!.p50Ms, 3)} | ${f(r.unloaded!.p99Ms, 3)} | ${f(r.unloaded!.p99Ms - bare.unloaded!.p99Ms, 3)} |`),
+      ...unloaded.map(
+        (r) =>
+          `| ${r.label} | ${f(r.unloaded!.p50Ms, 3)} | ${f(r.unloaded!.p99Ms, 3)} | ${f(r.unloaded!.p99Ms - bare.unloaded!.p99Ms, 3)} |`,
+      ),
       "",
     );
   }

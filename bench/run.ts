@@ -18,7 +18,15 @@ import { startPocketBase, type RunningPocketBase, type StartOptions } from "../t
 import { renderMarkdown, renderSvg, budget, type ScenarioSummary } from "./report";
 import { runWrk, ensureWrk, type LoadResult } from "./wrk";
 import { FULL_STACK_ENV, FULL_STACK_FEATURES } from "./full-stack";
-import { markedPoolSection, poolTargets, renderPoolSection, splicePoolSection, type PoolImpl, type PoolMeta, type PoolRow } from "./pool-report";
+import {
+  markedPoolSection,
+  poolTargets,
+  renderPoolSection,
+  splicePoolSection,
+  type PoolImpl,
+  type PoolMeta,
+  type PoolRow,
+} from "./pool-report";
 import { openSseClients, type SseClients } from "../toolkit/sse";
 import { DEFAULT_HOOKS_POOL, POCKETBASE_DEFAULT_POOL } from "../src/pool/config";
 
@@ -68,7 +76,11 @@ const scenarios: Scenario[] = [
   { id: "bare", label: "bare PocketBase", options: { withPbOps: false } },
   { id: "noop", label: "no-op JS middleware", options: { withPbOps: false, extraHooks: { "noop.pb.js": NOOP_MIDDLEWARE } } },
   { id: "builtin-limiter", label: "built-in rate limiter", options: { withPbOps: false }, after: enableBuiltinLimiter },
-  { id: "touch", label: "JS middleware reading 1 header, setting 1", options: { withPbOps: false, extraHooks: { "touch.pb.js": TOUCH_MIDDLEWARE } } },
+  {
+    id: "touch",
+    label: "JS middleware reading 1 header, setting 1",
+    options: { withPbOps: false, extraHooks: { "touch.pb.js": TOUCH_MIDDLEWARE } },
+  },
   { id: "pbops", label: "pb-ops full stack", options: { withPbOps: true, env: FULL_STACK_ENV } },
 ];
 
@@ -76,21 +88,40 @@ const scenarios: Scenario[] = [
 const ablation: Scenario[] = [
   { id: "pbops-floor", label: "pb-ops, every feature off", options: { withPbOps: true, env: ALL_OFF } },
   { id: "pbops-log", label: "pb-ops, access log only", options: { withPbOps: true, env: { ...ALL_OFF, PB_LOG_ACCESS: "true" } } },
-  { id: "pbops-headers", label: "pb-ops, security headers only", options: { withPbOps: true, env: { ...ALL_OFF, PB_SECURITY_HEADERS: "on" } } },
-  { id: "pbops-ratelimit", label: "pb-ops, rate limit only", options: { withPbOps: true, env: { ...ALL_OFF, PB_RATE_LIMIT: FULL_STACK_ENV.PB_RATE_LIMIT! } } },
+  {
+    id: "pbops-headers",
+    label: "pb-ops, security headers only",
+    options: { withPbOps: true, env: { ...ALL_OFF, PB_SECURITY_HEADERS: "on" } },
+  },
+  {
+    id: "pbops-ratelimit",
+    label: "pb-ops, rate limit only",
+    options: { withPbOps: true, env: { ...ALL_OFF, PB_RATE_LIMIT: FULL_STACK_ENV.PB_RATE_LIMIT! } },
+  },
   {
     id: "pbops-admin",
     label: "pb-ops, admin gate only",
-    options: { withPbOps: true, env: { ...ALL_OFF, PB_ADMIN_PATH: FULL_STACK_ENV.PB_ADMIN_PATH!, PB_OPS_SECRET: FULL_STACK_ENV.PB_OPS_SECRET! } },
+    options: {
+      withPbOps: true,
+      env: { ...ALL_OFF, PB_ADMIN_PATH: FULL_STACK_ENV.PB_ADMIN_PATH!, PB_OPS_SECRET: FULL_STACK_ENV.PB_OPS_SECRET! },
+    },
   },
 ];
 if (process.env.BENCH_ABLATION !== "0") scenarios.push(...ablation);
 // Go's GC scans the whole heap (15 VMs holding the bundle) as often as goja allocates; GOGC=200,
 // which deploy/Dockerfile sets, trades ~20 MB of RSS for fewer collections.
-scenarios.push({ id: "pbops-gogc200", label: "pb-ops full stack, GOGC=200", options: { withPbOps: true, env: { ...FULL_STACK_ENV, GOGC: "200" } } });
+scenarios.push({
+  id: "pbops-gogc200",
+  label: "pb-ops full stack, GOGC=200",
+  options: { withPbOps: true, env: { ...FULL_STACK_ENV, GOGC: "200" } },
+});
 // PocketBase writes every request to its log database too (~15% of CPU on this route under load,
 // measured with perf); PB_LOG_DB_REQUESTS=errors leaves successful requests to the stdout line.
-scenarios.push({ id: "pbops-dberrors", label: "pb-ops full stack, PB_LOG_DB_REQUESTS=errors", options: { withPbOps: true, env: { ...FULL_STACK_ENV, PB_LOG_DB_REQUESTS: "errors" } } });
+scenarios.push({
+  id: "pbops-dberrors",
+  label: "pb-ops full stack, PB_LOG_DB_REQUESTS=errors",
+  options: { withPbOps: true, env: { ...FULL_STACK_ENV, PB_LOG_DB_REQUESTS: "errors" } },
+});
 scenarios.push({
   id: "pbops-tuned",
   label: "pb-ops full stack, both of the above",
@@ -131,7 +162,11 @@ const devNull = openSync("/dev/null", "w");
  */
 function rateLimiterReruns(): string[] {
   const out: string[] = [];
-  const accuracy = spawnSync("npx", ["vitest", "run", "tests/ratelimit/concurrency.integration.test.ts"], { cwd: ROOT, encoding: "utf8", timeout: 600_000 });
+  const accuracy = spawnSync("npx", ["vitest", "run", "tests/ratelimit/concurrency.integration.test.ts"], {
+    cwd: ROOT,
+    encoding: "utf8",
+    timeout: 600_000,
+  });
   for (const line of accuracy.stdout.split("\n")) {
     const m = /(PocketBase v[\d.]+: \d+ admitted.*)$/.exec(line);
     if (m) out.push(`accuracy: ${m[1]}`);
@@ -139,7 +174,11 @@ function rateLimiterReruns(): string[] {
   out.push(`accuracy test ${accuracy.status === 0 ? "passed" : "FAILED"} (admitted <= burst + rate x elapsed, >= 98% of it)`);
   const addresses = process.env.BENCH_RATELIMIT_ADDRESSES ?? "1000000";
   process.stderr.write(`[bench] rate limiter memory under ${addresses} rotating addresses (minutes)\n`);
-  const memory = spawnSync("npx", ["tsx", "tests/bench/ratelimit-memory.ts", "--addresses", addresses], { cwd: ROOT, encoding: "utf8", timeout: 1_800_000 });
+  const memory = spawnSync("npx", ["tsx", "tests/bench/ratelimit-memory.ts", "--addresses", addresses], {
+    cwd: ROOT,
+    encoding: "utf8",
+    timeout: 1_800_000,
+  });
   for (const line of memory.stdout.split("\n")) if (line.startsWith("RESULT: ")) out.push(`memory: ${line.slice(8)}`);
   out.push(`memory bench ${memory.status === 0 ? "passed" : "FAILED"} (RSS growth < 64 MB, live client still limited)`);
   return out;
@@ -152,7 +191,12 @@ async function poolRows(): Promise<PoolRow[]> {
   const rows: PoolRow[] = [];
   const pools = [
     { pool: "default" as const, size: POCKETBASE_DEFAULT_POOL, args: [] as string[], env: {} as Record<string, string> },
-    { pool: "kit" as const, size: DEFAULT_HOOKS_POOL, args: ["--hooksPool", String(DEFAULT_HOOKS_POOL)], env: { PB_HOOKS_POOL: String(DEFAULT_HOOKS_POOL) } },
+    {
+      pool: "kit" as const,
+      size: DEFAULT_HOOKS_POOL,
+      args: ["--hooksPool", String(DEFAULT_HOOKS_POOL)],
+      env: { PB_HOOKS_POOL: String(DEFAULT_HOOKS_POOL) },
+    },
   ];
   const impls: { impl: PoolImpl; options: Omit<StartOptions, "version"> }[] = [
     { impl: "bare", options: { withPbOps: false } },
@@ -166,7 +210,14 @@ async function poolRows(): Promise<PoolRow[]> {
     try {
       for (const sse of SSE_COUNTS) {
         for (const i of impls) {
-          const pb = await startPocketBase({ version, superuser: false, stdoutFd: devNull, ...i.options, env: { ...(i.options.env ?? {}), ...(i.impl === "pbops" ? p.env : {}) }, serveArgs: p.args });
+          const pb = await startPocketBase({
+            version,
+            superuser: false,
+            stdoutFd: devNull,
+            ...i.options,
+            env: { ...(i.options.env ?? {}), ...(i.impl === "pbops" ? p.env : {}) },
+            serveArgs: p.args,
+          });
           const clients = await openSseClients(pb.url, sse);
           cells.push({ impl: i.impl, sse, pb, clients, runs: [] });
           runWrk(`${pb.url}${ROUTE}`, 1, CONNECTIONS); // warm-up
@@ -176,7 +227,9 @@ async function poolRows(): Promise<PoolRow[]> {
         for (const c of cells) {
           const res = runWrk(`${c.pb.url}${ROUTE}`, SECONDS, CONNECTIONS);
           c.runs.push(res);
-          process.stderr.write(`[bench] pool ${p.pool} (${p.size}) round ${r + 1}/${ROUNDS} ${c.impl} with ${c.sse} SSE: ${res.rps.toFixed(0)} req/s, p50 ${res.p50Ms}ms\n`);
+          process.stderr.write(
+            `[bench] pool ${p.pool} (${p.size}) round ${r + 1}/${ROUNDS} ${c.impl} with ${c.sse} SSE: ${res.rps.toFixed(0)} req/s, p50 ${res.p50Ms}ms\n`,
+          );
         }
       }
       for (const c of cells) {
@@ -205,9 +258,14 @@ const POOL_META: PoolMeta = { connections: CONNECTIONS, seconds: SECONDS, rounds
 
 function printPoolTargets(rows: PoolRow[]): void {
   const t = poolTargets(rows);
-  for (const v of t.vsNoop) console.log(`default pool, ${v.sse} SSE: pb-ops ${v.ratio.toFixed(2)}x of no-op (target 0.80x) ${v.met ? "met" : "NOT met"}`);
-  if (t.kitHold) console.log(`kit pool, ${t.kitHold.sse} SSE: pb-ops ${t.kitHold.ratio.toFixed(2)}x of pb-ops with none (target 0.80x) ${t.kitHold.met ? "met" : "NOT met"}`);
-  for (const r of t.rss) console.log(`${r.pool} pool, ${r.sse} SSE: pb-ops RSS ${r.rssMb.toFixed(1)} MB (target < 256) ${r.met ? "met" : "NOT met"}`);
+  for (const v of t.vsNoop)
+    console.log(`default pool, ${v.sse} SSE: pb-ops ${v.ratio.toFixed(2)}x of no-op (target 0.80x) ${v.met ? "met" : "NOT met"}`);
+  if (t.kitHold)
+    console.log(
+      `kit pool, ${t.kitHold.sse} SSE: pb-ops ${t.kitHold.ratio.toFixed(2)}x of pb-ops with none (target 0.80x) ${t.kitHold.met ? "met" : "NOT met"}`,
+    );
+  for (const r of t.rss)
+    console.log(`${r.pool} pool, ${r.sse} SSE: pb-ops RSS ${r.rssMb.toFixed(1)} MB (target < 256) ${r.met ? "met" : "NOT met"}`);
 }
 
 async function poolOnly() {
@@ -244,7 +302,9 @@ async function main() {
       for (const s of scenarios) {
         const res = runWrk(`${started[s.id]!.url}${ROUTE}`, SECONDS, CONNECTIONS);
         rounds[s.id]!.push(res);
-        process.stderr.write(`[bench] round ${r + 1}/${ROUNDS} ${s.label}: ${res.rps.toFixed(0)} req/s, p50 ${res.p50Ms}ms, p99 ${res.p99Ms}ms\n`);
+        process.stderr.write(
+          `[bench] round ${r + 1}/${ROUNDS} ${s.label}: ${res.rps.toFixed(0)} req/s, p50 ${res.p50Ms}ms, p99 ${res.p99Ms}ms\n`,
+        );
       }
     }
     // Latency without queueing: one connection, the main scenarios only, interleaved the same way.
@@ -264,7 +324,9 @@ async function main() {
       p99Ms: median(rounds[s.id]!.map((x) => x.p99Ms)),
       rssMb: rssMb(started[s.id]!.process.pid!),
       non2xx: rounds[s.id]!.reduce((a, x) => a + x.non2xx, 0),
-      unloaded: unloaded[s.id] ? { p50Ms: median(unloaded[s.id]!.map((x) => x.p50Ms)), p99Ms: median(unloaded[s.id]!.map((x) => x.p99Ms)) } : undefined,
+      unloaded: unloaded[s.id]
+        ? { p50Ms: median(unloaded[s.id]!.map((x) => x.p50Ms)), p99Ms: median(unloaded[s.id]!.map((x) => x.p99Ms)) }
+        : undefined,
     }));
     for (const pb of Object.values(started)) await pb.stop();
 
@@ -284,10 +346,15 @@ async function main() {
       rateLimiter,
     };
     const pool = process.env.BENCH_POOL === "0" ? [] : await poolRows();
-    writeFileSync(join(ROOT, "docs", "bench.md"), renderMarkdown(results, meta) + (pool.length ? "\n" + markedPoolSection(renderPoolSection(pool, POOL_META)) : ""));
+    writeFileSync(
+      join(ROOT, "docs", "bench.md"),
+      renderMarkdown(results, meta) + (pool.length ? "\n" + markedPoolSection(renderPoolSection(pool, POOL_META)) : ""),
+    );
     writeFileSync(join(ROOT, "docs", "bench.svg"), renderSvg(results));
     const b = budget(results);
-    console.log(`pb-ops vs no-op middleware ${b.vsNoop.toFixed(2)}x, vs built-in limiter ${b.vsBuiltin.toFixed(2)}x, added p99 ${b.addedP99Ms.toFixed(3)} ms (1 connection: ${b.addedP99UnloadedMs?.toFixed(3)} ms)`);
+    console.log(
+      `pb-ops vs no-op middleware ${b.vsNoop.toFixed(2)}x, vs built-in limiter ${b.vsBuiltin.toFixed(2)}x, added p99 ${b.addedP99Ms.toFixed(3)} ms (1 connection: ${b.addedP99UnloadedMs?.toFixed(3)} ms)`,
+    );
     if (pool.length) printPoolTargets(pool);
     console.log("wrote docs/bench.md and docs/bench.svg");
   } finally {

@@ -13,7 +13,10 @@ export interface LoadResult {
 export function ensureWrk(): string {
   if (existsSync("/usr/bin/wrk")) return "/usr/bin/wrk";
   process.stderr.write("[pb-ops bench] installing wrk (apt-get; first run only)\n");
-  for (const args of [["update", "-q"], ["install", "-y", "-q", "wrk"]]) {
+  for (const args of [
+    ["update", "-q"],
+    ["install", "-y", "-q", "wrk"],
+  ]) {
     const res = spawnSync("apt-get", args, { stdio: "inherit", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
     if (res.status !== 0) throw new Error(`apt-get ${args.join(" ")} failed`);
   }
@@ -44,7 +47,10 @@ export function parseWrk(out: string): LoadResult {
 
 /** Bounded: one thread, `connections` connections, `seconds` seconds, then wrk exits. */
 export function runWrk(url: string, seconds: number, connections: number): LoadResult {
-  const res = spawnSync(ensureWrk(), ["-t1", `-c${connections}`, `-d${seconds}s`, "--latency", url], { encoding: "utf8", timeout: (seconds + 30) * 1000 });
+  const res = spawnSync(ensureWrk(), ["-t1", `-c${connections}`, `-d${seconds}s`, "--latency", url], {
+    encoding: "utf8",
+    timeout: (seconds + 30) * 1000,
+  });
   if (res.status !== 0) throw new Error(`wrk failed: ${res.stderr}`);
   return parseWrk(res.stdout);
 }

@@ -68,7 +68,11 @@ export async function main(argv = process.argv.slice(2), cwd = process.cwd()) {
 
   const hooksSrcDir = resolve(cwd, values.hooks ?? "src/hooks");
   const outDir = resolve(cwd, values.out);
-  const libEntry = values.lib ? resolve(cwd, values.lib) : existsSync(resolve(cwd, "src/lib/index.ts")) ? resolve(cwd, "src/lib/index.ts") : undefined;
+  const libEntry = values.lib
+    ? resolve(cwd, values.lib)
+    : existsSync(resolve(cwd, "src/lib/index.ts"))
+      ? resolve(cwd, "src/lib/index.ts")
+      : undefined;
   const name = values.name ?? libNameOf(cwd);
   if (name === "pb_ops") throw new BuildRefusal("--name pb_ops is taken by pb-ops itself; choose another name");
   const withPbOps = !values["no-pb-ops"];
@@ -76,14 +80,27 @@ export async function main(argv = process.argv.slice(2), cwd = process.cwd()) {
   // A plain-JS app: no TypeScript to build, only pb-ops to add beside the user's own hooks.
   const jsOnly = values.hooks === undefined && !existsSync(hooksSrcDir) && !libEntry;
   if (!jsOnly && !existsSync(hooksSrcDir)) throw new BuildRefusal(`--hooks ${values.hooks ?? "src/hooks"}: no such folder`);
-  const built = jsOnly ? [] : await buildHooks({ libEntry, libName: name, hooksSrcDir, outDir, refusePbOps: true, provides: withPbOps ? ["pb_ops.pb.js", "pb_ops/index.js"] : [] });
+  const built = jsOnly
+    ? []
+    : await buildHooks({
+        libEntry,
+        libName: name,
+        hooksSrcDir,
+        outDir,
+        refusePbOps: true,
+        provides: withPbOps ? ["pb_ops.pb.js", "pb_ops/index.js"] : [],
+      });
   if (withPbOps) installPbOps(outDir);
   if (jsOnly) {
     const own = readdirSync(outDir).filter((f) => !PB_OPS_FILES.includes(f));
-    console.log(`no src/hooks: added pb-ops (pb_ops.pb.js, pb_ops/) to ${values.out}/ beside your ${own.length} own file(s), which were not touched`);
+    console.log(
+      `no src/hooks: added pb-ops (pb_ops.pb.js, pb_ops/) to ${values.out}/ beside your ${own.length} own file(s), which were not touched`,
+    );
     return 0;
   }
-  console.log(`built ${built.map((f) => join(values.out, f)).join(", ")}${libEntry ? ` and ${join(values.out, name, "index.js")}` : ""}${withPbOps ? " (+ pb-ops hooks)" : ""}`);
+  console.log(
+    `built ${built.map((f) => join(values.out, f)).join(", ")}${libEntry ? ` and ${join(values.out, name, "index.js")}` : ""}${withPbOps ? " (+ pb-ops hooks)" : ""}`,
+  );
   return 0;
 }
 
@@ -91,7 +108,9 @@ export async function main(argv = process.argv.slice(2), cwd = process.cwd()) {
 function installPbOps(outDir) {
   const from = join(PKG_ROOT, "pb_hooks");
   if (!existsSync(join(from, "pb_ops.pb.js")) || !existsSync(join(from, "pb_ops", "index.js"))) {
-    throw new BuildRefusal(`pb-ops's own hooks are missing from ${from} (a git install runs npm's prepare to build them; reinstall pb-ops)`);
+    throw new BuildRefusal(
+      `pb-ops's own hooks are missing from ${from} (a git install runs npm's prepare to build them; reinstall pb-ops)`,
+    );
   }
   if (realpathSync(from) === realpathSync(resolve(outDir, "."))) return;
   mkdirSync(outDir, { recursive: true });
@@ -104,7 +123,9 @@ if (process.argv[1] && realpathSync(fileURLToPath(import.meta.url)) === realpath
   main().then(
     (code) => process.exit(code),
     (err) => {
-      console.error(err instanceof IsolationError ? `pb-ops-build: handler isolation\n${err.message}` : `pb-ops-build: ${err.message ?? err}`);
+      console.error(
+        err instanceof IsolationError ? `pb-ops-build: handler isolation\n${err.message}` : `pb-ops-build: ${err.message ?? err}`,
+      );
       process.exit(1);
     },
   );

@@ -21,7 +21,10 @@ export function ensureChromium() {
   if (existsSync(CHROMIUM)) return CHROMIUM;
   process.stderr.write("[pb-ops setup] installing Debian chromium for browser tests (apt-get; first run only)\n");
   const asRoot = process.getuid && process.getuid() === 0 ? [] : ["sudo"];
-  for (const args of [["apt-get", "update", "-q"], ["apt-get", "install", "-y", "-q", "--no-install-recommends", "chromium"]]) {
+  for (const args of [
+    ["apt-get", "update", "-q"],
+    ["apt-get", "install", "-y", "-q", "--no-install-recommends", "chromium"],
+  ]) {
     const cmd = [...asRoot, ...args];
     const res = spawnSync(cmd[0], cmd.slice(1), { stdio: "inherit", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
     if (res.status !== 0) throw new Error(`${cmd.join(" ")} failed (exit ${res.status}); browser tests need Debian's chromium`);

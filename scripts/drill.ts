@@ -35,20 +35,28 @@ if (values.deploy) {
   const on = await runDeployDrill({ lease: true, deploys: 3, log });
   const off = await runDeployDrill({ lease: false, deploys: 3, log });
   const crash = await runCrashDrill({}, MONITOR_INTERVAL_MS, log);
-  const byName = (acks: { by: string }[]) => [...new Set(acks.map((a) => a.by))].map((n) => `${n} ${acks.filter((a) => a.by === n).length}`).join(", ");
+  const byName = (acks: { by: string }[]) =>
+    [...new Set(acks.map((a) => a.by))].map((n) => `${n} ${acks.filter((a) => a.by === n).length}`).join(", ");
   console.log(`rolling deploys, lease on (A->B->C->D, a write every 25 ms round-robin to every container in rotation)`);
-  console.log(`  writes acked      ${on.acked.length} (${byName(on.acked)}); lost ${on.lost.length}; duplicates ${on.duplicates}; integrity ${on.integrity}`);
+  console.log(
+    `  writes acked      ${on.acked.length} (${byName(on.acked)}); lost ${on.lost.length}; duplicates ${on.duplicates}; integrity ${on.integrity}`,
+  );
   console.log(`  refused (503)     ${on.refused} while handing over`);
   console.log(`  write pause       ${on.maxPauseMs}ms (longest time with no acknowledged write)`);
   console.log(`  deploy time       ${on.deployMs.join(" / ")}ms (new container start -> healthy)`);
   console.log(`rolling deploys, PB_LEASE=off (control)`);
-  console.log(`  writes acked      ${off.acked.length} (${byName(off.acked)}); LOST ${off.lost.length} (${byName(off.lost)}); integrity ${off.integrity.split("\n").length > 1 ? `FAILED (${off.integrity.split("\n").length} problems, e.g. "${off.integrity.split("\n")[0]}")` : off.integrity}`);
+  console.log(
+    `  writes acked      ${off.acked.length} (${byName(off.acked)}); LOST ${off.lost.length} (${byName(off.lost)}); integrity ${off.integrity.split("\n").length > 1 ? `FAILED (${off.integrity.split("\n").length} problems, e.g. "${off.integrity.split("\n")[0]}")` : off.integrity}`,
+  );
   console.log(`  deploy time       ${off.deployMs.join(" / ")}ms`);
   console.log(`SIGKILL of the primary under load (default TTL 10s)`);
   console.log(`  takeover          ${crash.takeoverMs}ms (kill -> new container healthy)`);
-  console.log(`  writes acked      ${crash.acked.length}; lost ${crash.lost.length}, all acked within ${Math.max(0, ...crash.lost.map((l) => l.ageMs))}ms of the kill (cycle ${crash.cycleMs}ms); integrity ${crash.integrity}`);
+  console.log(
+    `  writes acked      ${crash.acked.length}; lost ${crash.lost.length}, all acked within ${Math.max(0, ...crash.lost.map((l) => l.ageMs))}ms of the kill (cycle ${crash.cycleMs}ms); integrity ${crash.integrity}`,
+  );
   console.log(`drill wall time    ${Math.round((Date.now() - started) / 1000)}s`);
-  if (on.lost.length || on.integrity !== "ok" || crash.lost.some((l) => l.ageMs > crash.cycleMs)) throw new Error("the lease drill lost acknowledged writes");
+  if (on.lost.length || on.integrity !== "ok" || crash.lost.some((l) => l.ageMs > crash.cycleMs))
+    throw new Error("the lease drill lost acknowledged writes");
   process.exit(0);
 }
 const { runDrill } = await import("../toolkit/drill");
@@ -61,10 +69,13 @@ const r = await runDrill({
 });
 const mib = (b: number) => (b / 1024 / 1024).toFixed(1);
 console.log(`database           ${mib(r.dbBytes)} MiB (${r.dbBytes} bytes), ${r.restoredRecords} records restored`);
-console.log(`writes acked       ${r.acked}; lost ${r.lost.length} (all acked within ${Math.max(0, ...r.lost.map((l) => l.ackAgeMs))}ms of the kill)`);
+console.log(
+  `writes acked       ${r.acked}; lost ${r.lost.length} (all acked within ${Math.max(0, ...r.lost.map((l) => l.ackAgeMs))}ms of the kill)`,
+);
 console.log(`lost beyond cycle  ${r.lostBeyondCycle.length} (cycle = sync ${values.sync} + monitor 250ms = ${r.cycleMs}ms)`);
 console.log(`RPO (data lost)    ${r.rpoMs}ms`);
 console.log(`restore            ${r.restoreMs}ms (entrypoint start -> database restored)`);
 console.log(`RTO                ${r.rtoMs}ms (entrypoint start -> /api/ops/health 200)`);
 console.log(`grow + replicate   ${r.growMs}ms; drill wall time ${Math.round((Date.now() - started) / 1000)}s`);
-if (r.lostBeyondCycle.length) throw new Error(`writes acknowledged more than one replication cycle before the kill were lost: ${r.lostBeyondCycle.join(", ")}`);
+if (r.lostBeyondCycle.length)
+  throw new Error(`writes acknowledged more than one replication cycle before the kill were lost: ${r.lostBeyondCycle.join(", ")}`);

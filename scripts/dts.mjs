@@ -18,7 +18,10 @@ import { fileURLToPath } from "node:url";
 import { ROOT } from "./setup.mjs";
 
 function tsc(args) {
-  const res = spawnSync(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), ...args], { cwd: ROOT, stdio: "inherit" });
+  const res = spawnSync(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), ...args], {
+    cwd: ROOT,
+    stdio: "inherit",
+  });
   if (res.status !== 0) throw new Error(`tsc ${args.join(" ")} exited with ${res.status}`);
 }
 

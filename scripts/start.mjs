@@ -19,7 +19,9 @@ const dataDir = join(ROOT, "pb_data");
 // One instance per data dir: never rebuild pb_hooks/ under a running one.
 const claim = claimDataDir(dataDir, base);
 if (claim.holder) {
-  say(`npm start (pid ${claim.holder.pid}) is already serving ./pb_data at ${claim.holder.url}: stop it first (pb_hooks/ is not rebuilt under a running PocketBase)`);
+  say(
+    `npm start (pid ${claim.holder.pid}) is already serving ./pb_data at ${claim.holder.url}: stop it first (pb_hooks/ is not rebuilt under a running PocketBase)`,
+  );
   process.exit(1);
 }
 // Built in a fresh folder and swapped in with one rename: never half-written.
@@ -34,7 +36,19 @@ const poolArgs = /^\d{1,5}$/.test(hooksPool) ? ["--hooksPool", hooksPool] : [];
 
 const child = spawn(
   bin,
-  ["serve", "--http", `${host}:${port}`, "--dir", join(ROOT, "pb_data"), "--hooksDir", join(ROOT, "pb_hooks"), "--migrationsDir", join(ROOT, "pb_migrations"), ...poolArgs, ...process.argv.slice(2)],
+  [
+    "serve",
+    "--http",
+    `${host}:${port}`,
+    "--dir",
+    join(ROOT, "pb_data"),
+    "--hooksDir",
+    join(ROOT, "pb_hooks"),
+    "--migrationsDir",
+    join(ROOT, "pb_migrations"),
+    ...poolArgs,
+    ...process.argv.slice(2),
+  ],
   { stdio: ["inherit", "pipe", "inherit"] },
 );
 const hint = superuserHintFixer(dataDir);

@@ -46,7 +46,11 @@ function fail(msg) {
 
 function run(cmd, args, opts = {}) {
   const res = spawnSync(cmd, args, { encoding: "utf8", maxBuffer: 64 * 1024 * 1024, ...opts });
-  return { status: res.error ? -1 : res.status, stdout: res.stdout ?? "", stderr: (res.stderr ?? "") + (res.error ? String(res.error) : "") };
+  return {
+    status: res.error ? -1 : res.status,
+    stdout: res.stdout ?? "",
+    stderr: (res.stderr ?? "") + (res.error ? String(res.error) : ""),
+  };
 }
 
 /** Runs a long command, its output into `logFile`, a heartbeat every 30 s, the tail on failure. */
@@ -68,7 +72,12 @@ function runLogged(label, cmd, args, { logFile, env, input, timeoutMs = BUILD_TI
       clearTimeout(timer);
       if (logFile) writeFileSync(logFile, out);
       if (code === 0) resolve(out);
-      else reject(new Error(`${label} failed (exit ${code}${code === null ? `, killed after ${timeoutMs / 1000}s` : ""})${logFile ? `; full log: ${logFile}` : ""}\n${out.split("\n").slice(-40).join("\n")}`));
+      else
+        reject(
+          new Error(
+            `${label} failed (exit ${code}${code === null ? `, killed after ${timeoutMs / 1000}s` : ""})${logFile ? `; full log: ${logFile}` : ""}\n${out.split("\n").slice(-40).join("\n")}`,
+          ),
+        );
     });
   });
 }
@@ -105,7 +114,10 @@ async function ensureDocker() {
     say(`  installing ${need.join(" ")} with apt-get`);
     const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
     await runLogged("apt-get update", "apt-get", ["update"], { env, timeoutMs: 5 * 60_000 });
-    await runLogged(`apt-get install ${need.join(" ")}`, "apt-get", ["install", "-y", "--no-install-recommends", ...need], { env, timeoutMs: 10 * 60_000 });
+    await runLogged(`apt-get install ${need.join(" ")}`, "apt-get", ["install", "-y", "--no-install-recommends", ...need], {
+      env,
+      timeoutMs: 10 * 60_000,
+    });
   }
   const version = run(DOCKER, ["--version"]).stdout.trim();
   if (!dockerOk()) {
@@ -113,17 +125,22 @@ async function ensureDocker() {
     mkdirSync(join(cacheDir(), "image"), { recursive: true });
     say(`  starting dockerd (log: ${log})`);
     // Detached: it stays up for the next run (idempotent); stop it with `kill $(pidof dockerd)`.
-    spawn("sh", ["-c", `exec ${DOCKERD} --bridge=none --iptables=false --ip6tables=false >>${log} 2>&1`], { detached: true, stdio: "ignore" }).unref();
+    spawn("sh", ["-c", `exec ${DOCKERD} --bridge=none --iptables=false --ip6tables=false >>${log} 2>&1`], {
+      detached: true,
+      stdio: "ignore",
+    }).unref();
     const deadline = Date.now() + 60_000;
     while (!dockerOk()) {
-      if (Date.now() > deadline) throw new Error(`dockerd did not answer within 60s; see ${log}:\n${readFileSync(log, "utf8").split("\n").slice(-15).join("\n")}`);
+      if (Date.now() > deadline)
+        throw new Error(`dockerd did not answer within 60s; see ${log}:\n${readFileSync(log, "utf8").split("\n").slice(-15).join("\n")}`);
       await new Promise((r) => setTimeout(r, 500));
     }
   }
   const server = run(DOCKER, ["version", "--format", "{{.Server.Version}}"]).stdout.trim();
   const root = run(DOCKER, ["info", "--format", "{{.DockerRootDir}}"]).stdout.trim() || "/var/lib/docker";
   const gb = freeGb(existsSync(root) ? root : "/");
-  if (gb < NEED_FREE_GB && !imageExists(IMAGE)) throw new Error(`only ${gb.toFixed(1)} GB free under ${root}; the build needs about ${NEED_FREE_GB} GB`);
+  if (gb < NEED_FREE_GB && !imageExists(IMAGE))
+    throw new Error(`only ${gb.toFixed(1)} GB free under ${root}; the build needs about ${NEED_FREE_GB} GB`);
   return `${version}, server ${server}, ${gb.toFixed(0)} GB free under ${root}`;
 }
 
@@ -149,7 +166,10 @@ async function ensureDebian(tag) {
   mkdirSync(dir, { recursive: true });
   if (!existsSync(join(rootfs, "etc", "debian_version"))) {
     rmSync(`${rootfs}.tmp`, { recursive: true, force: true });
-    await runLogged("debootstrap", "debootstrap", ["--variant=minbase", "bookworm", `${rootfs}.tmp`, "http://deb.debian.org/debian"], { logFile: join(dir, "debootstrap.log"), timeoutMs: 15 * 60_000 });
+    await runLogged("debootstrap", "debootstrap", ["--variant=minbase", "bookworm", `${rootfs}.tmp`, "http://deb.debian.org/debian"], {
+      logFile: join(dir, "debootstrap.log"),
+      timeoutMs: 15 * 60_000,
+    });
     rmSync(rootfs, { recursive: true, force: true });
     run("mv", [`${rootfs}.tmp`, rootfs]);
   }
@@ -159,7 +179,12 @@ async function ensureDebian(tag) {
   rmSync(join(rootfs, "var", "cache", "apt", "archives"), { recursive: true, force: true });
   mkdirSync(join(rootfs, "var", "cache", "apt", "archives", "partial"), { recursive: true });
   const tar = spawn("tar", ["-C", rootfs, "-c", "."], { stdio: ["ignore", "pipe", "inherit"] });
-  await runLogged(`docker import ${tag}`, DOCKER, ["import", "--change", `LABEL ${STAND_IN_LABEL}=debootstrap-minbase-bookworm`, "--change", 'CMD ["bash"]', "-", tag], { input: tar });
+  await runLogged(
+    `docker import ${tag}`,
+    DOCKER,
+    ["import", "--change", `LABEL ${STAND_IN_LABEL}=debootstrap-minbase-bookworm`, "--change", 'CMD ["bash"]', "-", tag],
+    { input: tar },
+  );
   return `${tag} imported from debootstrap`;
 }
 
@@ -185,7 +210,12 @@ async function ensureDerived(tag, { dockerfile, files, check }) {
 function nodeStandIn(tag) {
   const major = /^node:(\d+)/.exec(tag)?.[1];
   return ensureDerived(tag, {
-    check: () => (process.versions.node.split(".")[0] !== major ? `${tag} is a stand-in from this machine's Node, which is ${process.version}, not ${major}.x` : !existsSync("/usr/lib/node_modules/npm") ? "npm is not in /usr/lib/node_modules/npm" : ""),
+    check: () =>
+      process.versions.node.split(".")[0] !== major
+        ? `${tag} is a stand-in from this machine's Node, which is ${process.version}, not ${major}.x`
+        : !existsSync("/usr/lib/node_modules/npm")
+          ? "npm is not in /usr/lib/node_modules/npm"
+          : "",
     files: [
       [join(process.execPath, ".."), "node"],
       ["/usr/lib/node_modules", "npm"],
@@ -206,7 +236,12 @@ function golangStandIn(tag) {
   const goroot = run("go", ["env", "GOROOT"]).stdout.trim();
   const version = run("go", ["env", "GOVERSION"]).stdout.trim();
   return ensureDerived(tag, {
-    check: () => (!goroot ? "go is not on PATH" : !version.startsWith(`go${minor}`) ? `${tag} is a stand-in from this machine's Go, which is ${version}, not ${minor}` : ""),
+    check: () =>
+      !goroot
+        ? "go is not on PATH"
+        : !version.startsWith(`go${minor}`)
+          ? `${tag} is a stand-in from this machine's Go, which is ${version}, not ${minor}`
+          : "",
     files: [[join(goroot, ".."), goroot.split("/").pop()]],
     dockerfile: `FROM debian:bookworm-slim
 LABEL ${STAND_IN_LABEL}=${version}
@@ -234,10 +269,15 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   await step(`build ${IMAGE}`, async () => {
     // A rebuild leaves the previous image untagged; remove it so repeated runs do not pile up.
     const before = run(DOCKER, ["image", "inspect", "--format", "{{.Id}}", IMAGE]).stdout.trim();
-    await runLogged("docker build", DOCKER, ["build", "--network", "host", "--progress", "plain", "-f", "deploy/Dockerfile", "-t", IMAGE, "."], {
-      logFile: join(cacheDir(), "image", "build.log"),
-      env: dockerBuildEnv(),
-    });
+    await runLogged(
+      "docker build",
+      DOCKER,
+      ["build", "--network", "host", "--progress", "plain", "-f", "deploy/Dockerfile", "-t", IMAGE, "."],
+      {
+        logFile: join(cacheDir(), "image", "build.log"),
+        env: dockerBuildEnv(),
+      },
+    );
     const after = run(DOCKER, ["image", "inspect", "--format", "{{.Id}}", IMAGE]).stdout.trim();
     if (before && before !== after) run(DOCKER, ["image", "rm", before]);
     const size = run(DOCKER, ["image", "inspect", "--format", "{{.Size}}", IMAGE]).stdout.trim();
@@ -259,7 +299,11 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     env: { ...process.env, PBOPS_IMAGE: IMAGE, PBOPS_DOCKER: DOCKER },
   });
   timings["container checks"] = Date.now() - started;
-  say(`timings: ${Object.entries(timings).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)}s`).join(", ")}; total ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+  say(
+    `timings: ${Object.entries(timings)
+      .map(([k, v]) => `${k} ${(v / 1000).toFixed(1)}s`)
+      .join(", ")}; total ${((Date.now() - t0) / 1000).toFixed(1)}s`,
+  );
   if (res.status !== 0) fail(`container checks failed (vitest exit ${res.status})`);
   say("passed");
 }

@@ -46,7 +46,10 @@ sh("npx", ["knip"]);
 function vitest(name, args) {
   const report = join(ROOT, `.vitest-report${name}.json`);
   rmSync(report, { force: true });
-  const res = spawnSync("npx", ["vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`, ...args], { cwd: ROOT, stdio: "inherit" });
+  const res = spawnSync("npx", ["vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`, ...args], {
+    cwd: ROOT,
+    stdio: "inherit",
+  });
   try {
     return { status: res.status ?? 1, report: JSON.parse(readFileSync(report, "utf8")) };
   } catch {
@@ -59,7 +62,10 @@ function vitest(name, args) {
 function imageTests() {
   const report = join(ROOT, ".vitest-report-image.json");
   rmSync(report, { force: true });
-  const res = spawnSync("node", ["scripts/test-image.mjs", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`], { cwd: ROOT, stdio: "inherit" });
+  const res = spawnSync("node", ["scripts/test-image.mjs", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`], {
+    cwd: ROOT,
+    stdio: "inherit",
+  });
   try {
     return { status: res.status ?? 1, report: JSON.parse(readFileSync(report, "utf8")) };
   } catch {
@@ -77,7 +83,10 @@ const userArgs = process.argv.slice(2);
 const runs = userArgs.length
   ? [vitest("", userArgs)]
   : [
-      vitest("", SERIAL_TESTS.flatMap((f) => ["--exclude", f])),
+      vitest(
+        "",
+        SERIAL_TESTS.flatMap((f) => ["--exclude", f]),
+      ),
       phase("timing-sensitive tests, one file at a time", () => vitest("-serial", ["--no-file-parallelism", ...SERIAL_TESTS])),
       phase("the container image: deploy/Dockerfile built and run (npm run test:image)", imageTests),
     ];

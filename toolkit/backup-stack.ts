@@ -22,7 +22,10 @@ interface Proc {
 }
 
 function launch(bin: string, args: string[], env: Record<string, string>): Proc {
-  const child = spawn(bin, args, { env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(bin, args, {
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let out = "";
   child.stdout!.on("data", (b) => (out += b.toString()));
   child.stderr!.on("data", (b) => (out += b.toString()));
@@ -90,10 +93,14 @@ export class S3Server extends ManagedProcess {
     if (!this.port) this.port = await freePort();
     mkdirSync(join(this.dir, "data", BUCKET), { recursive: true });
     mkdirSync(join(this.dir, "meta"), { recursive: true });
-    this.proc = launch(binPath(BINARIES.versitygw().name), ["--port", `127.0.0.1:${this.port}`, "posix", "--sidecar", join(this.dir, "meta"), join(this.dir, "data")], {
-      ROOT_ACCESS_KEY: keys.accessKey,
-      ROOT_SECRET_KEY: keys.secretKey,
-    });
+    this.proc = launch(
+      binPath(BINARIES.versitygw().name),
+      ["--port", `127.0.0.1:${this.port}`, "posix", "--sidecar", join(this.dir, "meta"), join(this.dir, "data")],
+      {
+        ROOT_ACCESS_KEY: keys.accessKey,
+        ROOT_SECRET_KEY: keys.secretKey,
+      },
+    );
     await waitFor("versitygw", async () => (await fetch(`${this.url}/`)).status > 0, 20_000, this.proc);
   }
 
@@ -129,7 +136,14 @@ export class Litestream extends ManagedProcess {
     const m = /^s3:\/\/([^/]+)\/([^?]*)\?endpoint=([^&]+)&region=([^&]+)/.exec(opts.replicaUrl);
     if (!m) throw new Error(`unexpected replica URL ${opts.replicaUrl}`);
     const replica = v03
-      ? ["      - type: s3", `        bucket: ${m[1]}`, `        path: ${m[2]}`, `        endpoint: ${m[3]}`, `        region: ${m[4]}`, "        force-path-style: true"]
+      ? [
+          "      - type: s3",
+          `        bucket: ${m[1]}`,
+          `        path: ${m[2]}`,
+          `        endpoint: ${m[3]}`,
+          `        region: ${m[4]}`,
+          "        force-path-style: true",
+        ]
       : ["      - url: ${REPLICA_URL}"];
     writeFileSync(
       this.configPath,
@@ -158,7 +172,6 @@ export class Litestream extends ManagedProcess {
     });
     await waitFor(`litestream ${this.opts.version}`, async () => (await fetch(this.metricsUrl)).ok, 20_000, this.proc);
   }
-
 }
 
 /** The replica settings as the production guide names them, for a PocketBase (or entrypoint) env. */

@@ -12,7 +12,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { S3Server, replicaUrl } from "./backup-stack";
 import { createDrillCollection, waitReplicaCaughtUp } from "./drill";
-import { EntrypointRun, LITESTREAM_YML, entrypointEnv, litestreamBinary, newSite, removeSite, runCommand, superuserToken, type Site } from "./entrypoint";
+import {
+  EntrypointRun,
+  LITESTREAM_YML,
+  entrypointEnv,
+  litestreamBinary,
+  newSite,
+  removeSite,
+  runCommand,
+  superuserToken,
+  type Site,
+} from "./entrypoint";
 import { SUPERUSER } from "./pocketbase";
 import { sleep } from "./wait";
 
@@ -64,7 +74,10 @@ export class DeployStack {
   url = "";
   scratch = mkdtempSync(join(tmpdir(), "pbops-deploy-"));
 
-  constructor(readonly prefix: string, readonly extraEnv: Record<string, string> = {}) {}
+  constructor(
+    readonly prefix: string,
+    readonly extraEnv: Record<string, string> = {},
+  ) {}
 
   async start(): Promise<void> {
     await this.s3.start();
@@ -83,7 +96,12 @@ export class DeployStack {
   async restoreAndInspect(): Promise<{ seqs: number[]; duplicates: number; integrity: string }> {
     const out = join(this.scratch, `final-${Date.now()}`, "data.db");
     const any = this.containers[0]!;
-    const res = await runCommand(litestreamBinary(), ["restore", "-config", LITESTREAM_YML, "-o", out, join(any.site.dataDir, "data.db")], any.env, 60_000);
+    const res = await runCommand(
+      litestreamBinary(),
+      ["restore", "-config", LITESTREAM_YML, "-o", out, join(any.site.dataDir, "data.db")],
+      any.env,
+      60_000,
+    );
     if (res.status !== 0) throw new Error(`final restore failed: ${res.stdout}${res.stderr}`);
     const q = async (sql: string) => {
       const r = await runCommand("sqlite3", [out, sql], {});
@@ -115,7 +133,10 @@ export class Writer {
   private done: Promise<void> | undefined;
   rotation: Container[] = [];
 
-  constructor(private readonly token: string, private readonly intervalMs: number) {}
+  constructor(
+    private readonly token: string,
+    private readonly intervalMs: number,
+  ) {}
 
   start(): void {
     this.done = (async () => {
@@ -136,7 +157,8 @@ export class Writer {
             if (res.status === 200) this.acks.push({ seq, at: Date.now(), by: c.name });
             else {
               this.refused++;
-              if (res.status === 503 && !this.firstRefusal) this.firstRefusal = { status: res.status, retryAfter: res.headers.get("retry-after"), body: text, by: c.name };
+              if (res.status === 503 && !this.firstRefusal)
+                this.firstRefusal = { status: res.status, retryAfter: res.headers.get("retry-after"), body: text, by: c.name };
             }
           } catch {
             this.refused++;
@@ -166,7 +188,11 @@ export async function firstContainer(stack: DeployStack, name = "A"): Promise<{ 
   const c = await stack.launch(name);
   await c.run.waitHealthy(c.site.url);
   // With the container's own PocketBase binary (a newer one would migrate an older data dir).
-  const up = await runCommand(c.env.POCKETBASE_BIN!, ["superuser", "upsert", SUPERUSER.email, SUPERUSER.password, "--dir", c.site.dataDir, "--hooksDir", c.site.hooksDir], c.env);
+  const up = await runCommand(
+    c.env.POCKETBASE_BIN!,
+    ["superuser", "upsert", SUPERUSER.email, SUPERUSER.password, "--dir", c.site.dataDir, "--hooksDir", c.site.hooksDir],
+    c.env,
+  );
   if (up.status !== 0) throw new Error(`superuser upsert: ${up.stdout}${up.stderr}`);
   const token = await superuserToken(c.site.url);
   await createDrillCollection(c.site.url, token);
@@ -181,7 +207,10 @@ export async function firstContainer(stack: DeployStack, name = "A"): Promise<{ 
  */
 export async function runDeployDrill(opts: DrillOptions): Promise<DeployDrillResult> {
   const log = opts.log ?? (() => {});
-  const stack = new DeployStack(`deploy-${opts.lease ? "lease" : "nolease"}/data.db`, { PB_LEASE: opts.lease ? "on" : "off", ...(opts.extraEnv ?? {}) });
+  const stack = new DeployStack(`deploy-${opts.lease ? "lease" : "nolease"}/data.db`, {
+    PB_LEASE: opts.lease ? "on" : "off",
+    ...(opts.extraEnv ?? {}),
+  });
   await stack.start();
   try {
     const first = await firstContainer(stack);
@@ -245,7 +274,11 @@ export interface CrashResult {
  * Crash: the primary is killed with SIGKILL under load (Litestream, PocketBase and the lease agent
  * at once); a new container starts on the same REPLICA_URL and must take over after the TTL.
  */
-export async function runCrashDrill(env: Record<string, string>, monitorIntervalMs: number, log: (m: string) => void = () => {}): Promise<CrashResult> {
+export async function runCrashDrill(
+  env: Record<string, string>,
+  monitorIntervalMs: number,
+  log: (m: string) => void = () => {},
+): Promise<CrashResult> {
   const stack = new DeployStack("crash/data.db", env);
   await stack.start();
   try {
@@ -267,7 +300,15 @@ export async function runCrashDrill(env: Record<string, string>, monitorInterval
     const final = await stack.restoreAndInspect();
     const found = new Set(final.seqs);
     const lost = writer.acks.filter((x) => !found.has(x.seq)).map((x) => ({ seq: x.seq, ageMs: killAt - x.at, by: x.by }));
-    return { takeoverMs: healthyAt - killAt, acked: writer.acks, lost, cycleMs: 1000 + monitorIntervalMs, integrity: final.integrity, duplicates: final.duplicates, output: b.run.output() };
+    return {
+      takeoverMs: healthyAt - killAt,
+      acked: writer.acks,
+      lost,
+      cycleMs: 1000 + monitorIntervalMs,
+      integrity: final.integrity,
+      duplicates: final.duplicates,
+      output: b.run.output(),
+    };
   } finally {
     await stack.destroy();
   }

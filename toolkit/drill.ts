@@ -13,7 +13,18 @@ import { randomBytes } from "node:crypto";
 import { rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { S3Server, replicaUrl } from "./backup-stack";
-import { EntrypointRun, LITESTREAM_YML, entrypointEnv, litestreamBinary, newSite, removeSite, runCommand, superuserToken, upsertSuperuser, type Site } from "./entrypoint";
+import {
+  EntrypointRun,
+  LITESTREAM_YML,
+  entrypointEnv,
+  litestreamBinary,
+  newSite,
+  removeSite,
+  runCommand,
+  superuserToken,
+  upsertSuperuser,
+  type Site,
+} from "./entrypoint";
 import { sleep } from "./wait";
 
 /** Litestream's replication cycle in deploy/litestream.yml: a write is noticed within the monitor
@@ -95,7 +106,9 @@ export async function insert(url: string, token: string, seq: number, payload: s
 export async function listSeqs(url: string, token: string): Promise<Set<number>> {
   const seqs = new Set<number>();
   for (let page = 1; ; page++) {
-    const res = await fetch(`${url}/api/collections/drill/records?fields=seq&sort=seq&perPage=1000&skipTotal=1&page=${page}`, { headers: { authorization: token } });
+    const res = await fetch(`${url}/api/collections/drill/records?fields=seq&sort=seq&perPage=1000&skipTotal=1&page=${page}`, {
+      headers: { authorization: token },
+    });
     if (res.status !== 200) throw new Error(`list: ${res.status} ${await res.text()}`);
     const items = ((await res.json()) as { items: { seq: number }[] }).items;
     for (const it of items) seqs.add(it.seq);
@@ -113,7 +126,11 @@ export async function waitReplicaCaughtUp(site: Site, env: Record<string, string
   for (;;) {
     const metrics = await (await fetch(`http://127.0.0.1:${site.metricsPort}/metrics`)).text();
     const local = /^litestream_txid\{[^}]*\}\s+(\d+)/m.exec(metrics);
-    const ltx = await runCommand(litestreamBinary(), ["ltx", "-config", LITESTREAM_YML, "-level", "all", "-json", join(site.dataDir, "data.db")], env);
+    const ltx = await runCommand(
+      litestreamBinary(),
+      ["ltx", "-config", LITESTREAM_YML, "-level", "all", "-json", join(site.dataDir, "data.db")],
+      env,
+    );
     if (ltx.status === 0 && local) {
       const files = JSON.parse(ltx.stdout) as { max_txid: string }[];
       const remote = Math.max(0, ...files.map((f) => parseInt(f.max_txid, 16)));
@@ -208,7 +225,9 @@ export async function runDrill(opts: DrillOptions): Promise<DrillResult> {
     const rpoMs = lost.length ? Math.max(...lost.map((l) => l.ackAgeMs)) : 0;
     return { dbBytes, acked: acks.length, lost, lostBeyondCycle, cycleMs, rpoMs, restoreMs, rtoMs, growMs, restoredRecords: found.size };
   } catch (err) {
-    throw new Error(`${(err as Error).message}\n--- first run ---\n${first?.output() ?? ""}\n--- second run ---\n${second?.output() ?? ""}`);
+    throw new Error(
+      `${(err as Error).message}\n--- first run ---\n${first?.output() ?? ""}\n--- second run ---\n${second?.output() ?? ""}`,
+    );
   } finally {
     await first?.cleanup();
     await second?.cleanup();

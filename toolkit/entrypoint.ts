@@ -44,7 +44,11 @@ export function removeSite(site: Site): void {
 }
 
 /** The container's environment for `site`, plus the replica settings (if any) and overrides. */
-export function entrypointEnv(site: Site, replica?: { url: string; keys?: { accessKey: string; secretKey: string } }, extra: Record<string, string> = {}): Record<string, string> {
+export function entrypointEnv(
+  site: Site,
+  replica?: { url: string; keys?: { accessKey: string; secretKey: string } },
+  extra: Record<string, string> = {},
+): Record<string, string> {
   const keys = replica?.keys ?? S3_KEYS;
   return baseEnv({
     POCKETBASE_BIN: pocketbaseBinary(DEPLOY_POCKETBASE),
@@ -57,7 +61,9 @@ export function entrypointEnv(site: Site, replica?: { url: string; keys?: { acce
     PORT: String(site.port),
     LITESTREAM_METRICS_ADDR: `127.0.0.1:${site.metricsPort}`,
     PB_LITESTREAM_METRICS_URL: `http://127.0.0.1:${site.metricsPort}/metrics`,
-    ...(replica ? { REPLICA_URL: replica.url, LITESTREAM_ACCESS_KEY_ID: keys.accessKey, LITESTREAM_SECRET_ACCESS_KEY: keys.secretKey } : {}),
+    ...(replica
+      ? { REPLICA_URL: replica.url, LITESTREAM_ACCESS_KEY_ID: keys.accessKey, LITESTREAM_SECRET_ACCESS_KEY: keys.secretKey }
+      : {}),
     ...extra,
   });
 }
@@ -225,7 +231,10 @@ function entrypointLines(output: string): string[] {
 }
 
 /** Runs the entrypoint to completion (a run that must fail), with a time limit. */
-export async function runToExit(env: Record<string, string>, timeoutMs = 30_000): Promise<{ code: number | null; output: string; lines: string[]; stdout: string; stderr: string }> {
+export async function runToExit(
+  env: Record<string, string>,
+  timeoutMs = 30_000,
+): Promise<{ code: number | null; output: string; lines: string[]; stdout: string; stderr: string }> {
   const run = new EntrypointRun(env);
   const timer = setTimeout(() => void run.kill9(), timeoutMs);
   const { code } = await run.exited;
@@ -240,7 +249,12 @@ export async function runToExit(env: Record<string, string>, timeoutMs = 30_000)
  * stops draining those pipes, the servers block writing their logs, and the command waiting on
  * them hangs (seen: a restore hanging on a versitygw stuck on a full stdout pipe).
  */
-export function runCommand(bin: string, args: string[], env: Record<string, string>, timeoutMs = 30_000): Promise<{ status: number | null; stdout: string; stderr: string }> {
+export function runCommand(
+  bin: string,
+  args: string[],
+  env: Record<string, string>,
+  timeoutMs = 30_000,
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(bin, args, { env, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
@@ -258,7 +272,11 @@ export function runCommand(bin: string, args: string[], env: Record<string, stri
 /** Creates the superuser through PocketBase's CLI on the site's data dir (as an operator would in
  * the App Platform console). Safe while PocketBase and Litestream run: SQLite serialises writers. */
 export async function upsertSuperuser(site: Site, env: Record<string, string>): Promise<void> {
-  const res = await runCommand(pocketbaseBinary(DEPLOY_POCKETBASE), ["superuser", "upsert", SUPERUSER.email, SUPERUSER.password, "--dir", site.dataDir, "--hooksDir", site.hooksDir], env);
+  const res = await runCommand(
+    pocketbaseBinary(DEPLOY_POCKETBASE),
+    ["superuser", "upsert", SUPERUSER.email, SUPERUSER.password, "--dir", site.dataDir, "--hooksDir", site.hooksDir],
+    env,
+  );
   if (res.status !== 0) throw new Error(`superuser upsert failed (${res.status}): ${res.stdout}${res.stderr}`);
 }
 

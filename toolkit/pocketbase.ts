@@ -89,7 +89,11 @@ function dirArgs(dataDir: string, hooksDir: string): string[] {
 }
 
 /** Runs a PocketBase CLI command to completion (e.g. a boot that must fail). */
-export function runPocketBase(version: string, args: string[], opts: { env?: Record<string, string>; dataDir?: string; hooksDir?: string; timeoutMs?: number } = {}) {
+export function runPocketBase(
+  version: string,
+  args: string[],
+  opts: { env?: Record<string, string>; dataDir?: string; hooksDir?: string; timeoutMs?: number } = {},
+) {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "pbops-data-"));
   const hooksDir = opts.hooksDir ?? prepareHooks();
   const res = spawnSync(pocketbaseBinary(version), [...args, ...dirArgs(dataDir, hooksDir)], {
@@ -111,7 +115,11 @@ export async function startPocketBase(opts: StartOptions): Promise<RunningPocket
   const bin = pocketbaseBinary(opts.version);
 
   if (opts.superuser !== false) {
-    const res = spawnSync(bin, ["superuser", "upsert", SUPERUSER.email, SUPERUSER.password, ...dirArgs(dataDir, hooksDir)], { env, encoding: "utf8", timeout: 30_000 });
+    const res = spawnSync(bin, ["superuser", "upsert", SUPERUSER.email, SUPERUSER.password, ...dirArgs(dataDir, hooksDir)], {
+      env,
+      encoding: "utf8",
+      timeout: 30_000,
+    });
     if (res.status !== 0) throw new Error(`superuser upsert failed (${res.status}): ${res.stdout}${res.stderr}`);
   }
 
@@ -161,7 +169,8 @@ export async function startPocketBase(opts: StartOptions): Promise<RunningPocket
 
   const deadline = Date.now() + 30_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`PocketBase ${opts.version} exited with ${child.exitCode} before serving:\n${out}\n${err}`);
+    if (child.exitCode !== null)
+      throw new Error(`PocketBase ${opts.version} exited with ${child.exitCode} before serving:\n${out}\n${err}`);
     try {
       const res = await fetch(`${url}/api/health`);
       if (res.ok) break;

@@ -23,7 +23,11 @@ export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs
  * Reads every `everyMs` until `pred` holds on what was read; the value and how long it took. A
  * timeout is an error showing the last value read.
  */
-export async function readUntil<T>(read: () => Promise<T>, pred: (v: T) => boolean, o: { withinMs: number; everyMs: number; what: string }): Promise<{ value: T; ms: number }> {
+export async function readUntil<T>(
+  read: () => Promise<T>,
+  pred: (v: T) => boolean,
+  o: { withinMs: number; everyMs: number; what: string },
+): Promise<{ value: T; ms: number }> {
   const t0 = Date.now();
   let last: T | undefined;
   while (Date.now() - t0 < o.withinMs) {

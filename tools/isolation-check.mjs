@@ -46,7 +46,9 @@ export function findIsolationProblems(code) {
 
 function checkHandler(source, fn, label) {
   if (fn.async || fn.generator) {
-    return [problem(label, fn.async ? "async" : "function*", fn, "handler must be a plain synchronous function (PocketBase does not await it)")];
+    return [
+      problem(label, fn.async ? "async" : "function*", fn, "handler must be a plain synchronous function (PocketBase does not await it)"),
+    ];
   }
   // Parse the handler exactly as PocketBase does: alone, in strict mode.
   const wrapped = `(${source})`;
@@ -61,7 +63,14 @@ function checkHandler(source, fn, label) {
     // Map the position inside the wrapped source back to the file.
     const offset = fn.range[0] + ref.identifier.range[0] - 1;
     const at = { loc: { start: { ...positionOf(fn, source, ref.identifier.range[0] - 1) } }, range: [offset, offset] };
-    problems.push(problem(label, name, at, `handler refers to ${name}, which does not exist in PocketBase's handler VM; require() shared code inside the handler`));
+    problems.push(
+      problem(
+        label,
+        name,
+        at,
+        `handler refers to ${name}, which does not exist in PocketBase's handler VM; require() shared code inside the handler`,
+      ),
+    );
   }
   return problems;
 }

@@ -68,11 +68,17 @@ ${TYPES_FILE}
 export function libNameOf(cwd) {
   try {
     const pkg = JSON.parse(readFileSync(join(cwd, "package.json"), "utf8"));
-    if (pkg.name) return String(pkg.name).replace(/^@[^/]+\//, "").replace(/[^A-Za-z0-9_-]/g, "_");
+    if (pkg.name)
+      return String(pkg.name)
+        .replace(/^@[^/]+\//, "")
+        .replace(/[^A-Za-z0-9_-]/g, "_");
   } catch {
     // no package.json: the folder name
   }
-  return cwd.split("/").pop().replace(/[^A-Za-z0-9_-]/g, "_");
+  return cwd
+    .split("/")
+    .pop()
+    .replace(/[^A-Za-z0-9_-]/g, "_");
 }
 
 /**
@@ -87,7 +93,9 @@ export function installTypes(cwd, pkgRoot, { from, pocketbase } = {}) {
     const dir = mkdtempSync(join(tmpdir(), "pb-ops-types-"));
     try {
       // Any bootstrapping command makes PocketBase's JSVM plugin write <dir>/types.d.ts.
-      execFileSync(resolve(cwd, pocketbase), ["migrate", "history-sync", "--dir", join(dir, "data"), "--hooksDir", join(dir, "hooks")], { stdio: "pipe" });
+      execFileSync(resolve(cwd, pocketbase), ["migrate", "history-sync", "--dir", join(dir, "data"), "--hooksDir", join(dir, "hooks")], {
+        stdio: "pipe",
+      });
       copyFileSync(join(dir, "data", "types.d.ts"), target);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -110,7 +118,7 @@ export function installTypes(cwd, pkgRoot, { from, pocketbase } = {}) {
 /** Writes the starter files that do not exist yet; returns what it did, one line per file. */
 export function init(cwd, pkgRoot, opts = {}) {
   const name = libNameOf(cwd);
-  if (name === "pb_ops") throw new Error('the package name pb_ops is taken by pb-ops itself; rename your package');
+  if (name === "pb_ops") throw new Error("the package name pb_ops is taken by pb-ops itself; rename your package");
   const files = [
     ["tsconfig.json", TSCONFIG],
     [`src/hooks/${name}.pb.ts`, HOOK(name)],

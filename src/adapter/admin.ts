@@ -8,7 +8,17 @@
 import { decide } from "../admin/decide";
 import { checkGateCookies, gateSetCookie, signGate, type GateKey } from "../admin/gate-cookie";
 import { spendLogBudget, type LogBudget } from "../admin/log-budget";
-import { collectionSegmentOf, isCatchAll, isSuperusersRef, mentionsSecret, withCollection, SUPERUSERS_ID, SUPERUSERS_NAME, surfaceOfRoute, uiMissPath } from "../admin/paths";
+import {
+  collectionSegmentOf,
+  isCatchAll,
+  isSuperusersRef,
+  mentionsSecret,
+  withCollection,
+  SUPERUSERS_ID,
+  SUPERUSERS_NAME,
+  surfaceOfRoute,
+  uiMissPath,
+} from "../admin/paths";
 import { findAdminLinks, type TemplateRef } from "../admin/templates";
 import { inAnyCidr } from "../net/ip";
 import { constantTimeEqual } from "../crypto/constant-time";
@@ -50,7 +60,10 @@ export function setupAdminAtServe(e: core.ServeEvent): void {
   if (getConfig().admin.path !== null) store.set(STORE.adminSecret, loadServerSecret());
   store.set(STORE.adminSuperusersIds, superusersIds());
   for (const c of getConfig().admin.allowIps ?? []) {
-    if (/\/0$/.test(c.text)) logEvent("warn", "admin gate: PB_ADMIN_ALLOW_IPS contains a /0 range, which allows every address of its family; it fences nothing", { cidr: c.text });
+    if (/\/0$/.test(c.text))
+      logEvent("warn", "admin gate: PB_ADMIN_ALLOW_IPS contains a /0 range, which allows every address of its family; it fences nothing", {
+        cidr: c.text,
+      });
   }
   store.set(STORE.adminReplayToken, $security.randomString(40));
   store.set(STORE.adminMissName, $security.randomStringWithAlphabet(24, NAME_ALPHABET));
@@ -86,7 +99,10 @@ function loadServerSecret(): string {
     $os.writeFile(file, secret, 0o600 as unknown as fs.FileMode);
     logEvent("info", "admin gate: generated the server secret", { file });
   } catch (err) {
-    logEvent("error", "admin gate: cannot write the server secret; gate cookies will not survive a restart (set PB_OPS_SECRET)", { file, error: String(err) });
+    logEvent("error", "admin gate: cannot write the server secret; gate cookies will not survive a restart (set PB_OPS_SECRET)", {
+      file,
+      error: String(err),
+    });
   }
   return secret;
 }
@@ -120,15 +136,23 @@ function warnAboutEmailTemplates(): void {
   }
   for (const f of findAdminLinks(refs)) {
     if (f.superusers) {
-      logEvent("info", "admin gate: superuser emails link to /_/; open PB_ADMIN_PATH first in the same browser, then paste the emailed link into the address bar", {
-        collection: f.collection,
-        template: f.template,
-      });
+      logEvent(
+        "info",
+        "admin gate: superuser emails link to /_/; open PB_ADMIN_PATH first in the same browser, then paste the emailed link into the address bar",
+        {
+          collection: f.collection,
+          template: f.template,
+        },
+      );
     } else {
-      logEvent("warn", "admin gate: email template links to the hidden admin UI (/_/), so its links will not work for your users; point it at your app's own page (docs/admin.md)", {
-        collection: f.collection,
-        template: f.template,
-      });
+      logEvent(
+        "warn",
+        "admin gate: email template links to the hidden admin UI (/_/), so its links will not work for your users; point it at your app's own page (docs/admin.md)",
+        {
+          collection: f.collection,
+          template: f.template,
+        },
+      );
     }
   }
 }
@@ -219,7 +243,13 @@ export const adminGate: PreStage = (e, state) => {
   const allowList = cfg.allowIps;
   const ipOk = allowList === null ? null : inAnyCidr(allowList, clientIp(e, state));
 
-  if (!inner && cfg.path !== null && (state.method === "GET" || state.method === "HEAD") && ipOk !== false && constantTimeEqual(state.path, cfg.path)) {
+  if (
+    !inner &&
+    cfg.path !== null &&
+    (state.method === "GET" || state.method === "HEAD") &&
+    ipOk !== false &&
+    constantTimeEqual(state.path, cfg.path)
+  ) {
     openGate(e, state);
     return true;
   }
@@ -241,7 +271,14 @@ export const adminGate: PreStage = (e, state) => {
     gateOn: cfg.path !== null,
     ipAllowed: ipOk,
     superuser,
-    gate: () => checkGateCookies(state.requestHeaders.values("Cookie"), gateKey(), Math.floor(Date.now() / 1000), Math.floor(cfg.gateTtlMs / 1000), hs256),
+    gate: () =>
+      checkGateCookies(
+        state.requestHeaders.values("Cookie"),
+        gateKey(),
+        Math.floor(Date.now() / 1000),
+        Math.floor(cfg.gateTtlMs / 1000),
+        hs256,
+      ),
   });
   const d = surface !== null ? asSurface : decide({ surface: null, gateOn: cfg.path !== null, ipAllowed: ipOk, superuser, gate: NEVER });
   const refused = d.action === "miss";
@@ -263,7 +300,13 @@ export const adminGate: PreStage = (e, state) => {
   // path, so `/_/%2e%2e` must stay `/<name>/%2e%2e`, not become an unclean `/<name>/..`.
   const escaped = req.url!.escapedPath();
   const name = refused ? missName() : "";
-  redispatch(e, state, refused ? uiMissPath(path, name) : path, refused ? uiMissPath(escaped, name) : path === state.path ? escaped : "", path === state.path);
+  redispatch(
+    e,
+    state,
+    refused ? uiMissPath(path, name) : path,
+    refused ? uiMissPath(escaped, name) : path === state.path ? escaped : "",
+    path === state.path,
+  );
   return true;
 };
 
@@ -415,7 +458,14 @@ export function gateBatch(e: core.BatchRequestEvent): void {
         gateOn: cfg.path !== null,
         ipAllowed: cfg.allowIps === null ? null : inAnyCidr(cfg.allowIps, e.realIP()),
         superuser: e.hasSuperuserAuth(),
-        gate: () => checkGateCookies(batchRequestEvent(e).request!.header.values("Cookie"), gateKey(), Math.floor(Date.now() / 1000), Math.floor(cfg.gateTtlMs / 1000), hs256),
+        gate: () =>
+          checkGateCookies(
+            batchRequestEvent(e).request!.header.values("Cookie"),
+            gateKey(),
+            Math.floor(Date.now() / 1000),
+            Math.floor(cfg.gateTtlMs / 1000),
+            hs256,
+          ),
       });
     }
     if (verdict.action === "pass") return;

@@ -3,7 +3,16 @@
 // Deliveries happen only here, never in a request: a slow or dead webhook holds one cron VM for at
 // most DELIVERY_TIMEOUT_S per queued alert, and a failed one is retried on the next ticks up to
 // PB_ALERT_RETRIES attempts, then dropped with a log line.
-import { afterDelivery, alertBody, decideAlerts, MAX_QUEUE, type Observation, type Pending, type SourceMemory, type Source } from "../alert/decide";
+import {
+  afterDelivery,
+  alertBody,
+  decideAlerts,
+  MAX_QUEUE,
+  type Observation,
+  type Pending,
+  type SourceMemory,
+  type Source,
+} from "../alert/decide";
 import { healthReport } from "../health/report";
 import { VERSION } from "../version";
 import { auditState } from "./audit";
@@ -31,7 +40,13 @@ function observeHealth(): Observation {
     ok = false;
     error = String(err);
   }
-  const r = healthReport({ version: VERSION, startedAtMs: startedAtMs(), nowMs: Date.now(), database: { ok, latencyMs: 0, ...(error ? { error } : {}) }, lease: currentRole() as { role: "standby" | "fenced"; reason: string } | null });
+  const r = healthReport({
+    version: VERSION,
+    startedAtMs: startedAtMs(),
+    nowMs: Date.now(),
+    database: { ok, latencyMs: 0, ...(error ? { error } : {}) },
+    lease: currentRole() as { role: "standby" | "fenced"; reason: string } | null,
+  });
   const state = String((r.body as { status: string }).status);
   return { source: "health", state, detail: error ? ["database"] : [] };
 }
@@ -53,7 +68,13 @@ function readJson<T>(key: string, fallback: T): T {
 
 function deliver(url: string, body: Record<string, unknown>): string | null {
   try {
-    const res = $http.send({ url, method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body), timeout: DELIVERY_TIMEOUT_S }) as unknown as { statusCode: number };
+    const res = $http.send({
+      url,
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+      timeout: DELIVERY_TIMEOUT_S,
+    }) as unknown as { statusCode: number };
     return res.statusCode >= 200 && res.statusCode < 300 ? null : `HTTP ${res.statusCode}`;
   } catch (err) {
     return String(err).slice(0, 200);
@@ -84,7 +105,7 @@ function tick(url: string, cooldownMs: number, retries: number, nowMs: number): 
     observe("health", observeHealth),
     observe("backup", () => {
       const out = backupReport(nowMs);
-      return { state: out.status, detail: (out.body.reasons).map((r) => r.code) };
+      return { state: out.status, detail: out.body.reasons.map((r) => r.code) };
     }),
     observe("audit", auditState),
     observe("drill", () => {
@@ -109,10 +130,18 @@ function tick(url: string, cooldownMs: number, retries: number, nowMs: number): 
 
   const tried = queue.map((item) => {
     const err = deliver(url, alertBody(item.alert, app));
-    if (err) logEvent("warn", "alert: webhook delivery failed", { source: item.alert.source, to: item.alert.to, attempt: item.attempts + 1, of: retries, error: err });
+    if (err)
+      logEvent("warn", "alert: webhook delivery failed", {
+        source: item.alert.source,
+        to: item.alert.to,
+        attempt: item.attempts + 1,
+        of: retries,
+        error: err,
+      });
     return { item, delivered: err === null };
   });
   const { keep, dropped } = afterDelivery(tried, retries);
-  for (const d of dropped) logEvent("error", "alert: webhook delivery given up", { source: d.alert.source, to: d.alert.to, attempts: d.attempts });
+  for (const d of dropped)
+    logEvent("error", "alert: webhook delivery given up", { source: d.alert.source, to: d.alert.to, attempts: d.attempts });
   $app.store().set(STORE.alertQueue, JSON.stringify(keep));
 }

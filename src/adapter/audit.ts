@@ -91,25 +91,44 @@ function runAudit(ctx: AuditContext): c.CheckResult[] {
   const results: c.CheckResult[] = [];
 
   // Backups.
-  if (ctx.boot) results.push(c.checkReplica(replicaConfigured ? { status: "not_checked", reasons: [] } : { status: "unconfigured", reasons: ["replica_unconfigured"] }));
+  if (ctx.boot)
+    results.push(
+      c.checkReplica(
+        replicaConfigured ? { status: "not_checked", reasons: [] } : { status: "unconfigured", reasons: ["replica_unconfigured"] },
+      ),
+    );
   else {
     const out = backupReport(nowMs);
-    results.push(c.checkReplica({ status: out.status, reasons: (out.body.reasons).map((r) => r.code) }));
+    results.push(c.checkReplica({ status: out.status, reasons: out.body.reasons.map((r) => r.code) }));
   }
   if (!ctx.boot) {
     const last = lastDrill();
-    results.push(c.checkRestoreDrill({ nowMs, replicaConfigured, scheduleEveryMs: drillSchedule() !== null ? cfg.drill.schedule.everyMs : null, last }));
+    results.push(
+      c.checkRestoreDrill({
+        nowMs,
+        replicaConfigured,
+        scheduleEveryMs: drillSchedule() !== null ? cfg.drill.schedule.everyMs : null,
+        last,
+      }),
+    );
   }
   const yamlPath = env.LITESTREAM_CONFIG?.trim() || cfg.backup.litestreamConfig;
   if (replicaConfigured) results.push(c.checkRetention(retentionFrom({ yaml: readText(yamlPath), yamlPath, env })));
 
   // HTTP surface.
   if (ctx.request) results.push(c.checkHttps(ctx.request.https));
-  results.push(c.checkCors({ pbOpsOrigins: cfg.headers.corsOrigins, pocketbaseOrigins: originsFromArgs(Array.from($os.args as unknown as string[])) }));
+  results.push(
+    c.checkCors({ pbOpsOrigins: cfg.headers.corsOrigins, pocketbaseOrigins: originsFromArgs(Array.from($os.args as unknown as string[])) }),
+  );
   results.push(c.checkAdminPath(cfg.admin.path !== null));
   const seen = [...(ctx.request?.proxyHeaders ?? [])];
   if (typeof $app.store().get(STORE.proxyWarnedAt) === "number" && !seen.length) seen.push("seen on earlier requests");
-  results.push(c.checkTrustedProxy({ trustedHeaders: Array.from((settings.trustedProxy.headers ?? []) as unknown as string[]), proxyHeadersSeen: seen }));
+  results.push(
+    c.checkTrustedProxy({
+      trustedHeaders: Array.from((settings.trustedProxy.headers ?? []) as unknown as string[]),
+      proxyHeadersSeen: seen,
+    }),
+  );
 
   // Superusers and logging.
   const su = $app.findCollectionByNameOrId("_superusers") as unknown as { mfa: { enabled: boolean }; otp: { enabled: boolean } };
@@ -119,7 +138,13 @@ function runAudit(ctx: AuditContext): c.CheckResult[] {
   results.push(c.checkRateLimit({ pbOps: rateLimitEnabled(), pocketbase: !!settings.rateLimits.enabled }));
 
   // Storage and disk.
-  results.push(c.checkFileStorage({ s3: !!settings.s3.enabled, fileFields: collections.flatMap((x) => x.fileFields ?? []), localFiles: hasLocalFiles() }));
+  results.push(
+    c.checkFileStorage({
+      s3: !!settings.s3.enabled,
+      fileFields: collections.flatMap((x) => x.fileFields ?? []),
+      localFiles: hasLocalFiles(),
+    }),
+  );
   const used = fileSize(`${$app.dataDir()}/data.db`) + fileSize(`${$app.dataDir()}/data.db-wal`);
   results.push(c.checkDbSize({ usedBytes: used, limitBytes: cfg.backup.diskLimit, warnShare: cfg.backup.diskWarn }));
 
@@ -127,12 +152,26 @@ function runAudit(ctx: AuditContext): c.CheckResult[] {
   results.push(c.checkSmtp({ smtpEnabled: !!settings.smtp.enabled, collections }));
   results.push(c.checkOpenRules(collections.filter((x) => x.type !== "view")));
   const b = settings.batch;
-  results.push(c.checkBatch({ enabled: !!b.enabled, maxRequests: Number(b.maxRequests), timeout: Number(b.timeout), maxBodySize: Number(b.maxBodySize) }));
+  results.push(
+    c.checkBatch({
+      enabled: !!b.enabled,
+      maxRequests: Number(b.maxRequests),
+      timeout: Number(b.timeout),
+      maxBodySize: Number(b.maxBodySize),
+    }),
+  );
 
   // One instance.
   const lease = leaseReport();
   const role = (lease?.role as string | undefined) ?? currentRole()?.role ?? null;
-  results.push(c.checkSingleInstance({ replicaConfigured, leaseEnabled: cfg.lease.enabled, role, foreignClaimants: Array.isArray(lease?.foreignClaimants) ? (lease!.foreignClaimants as unknown[]).length : 0 }));
+  results.push(
+    c.checkSingleInstance({
+      replicaConfigured,
+      leaseEnabled: cfg.lease.enabled,
+      role,
+      foreignClaimants: Array.isArray(lease?.foreignClaimants) ? (lease!.foreignClaimants as unknown[]).length : 0,
+    }),
+  );
   return results;
 }
 

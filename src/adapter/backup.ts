@@ -76,7 +76,9 @@ function listWithPocketBase(t: ReplicaTarget, c: Credentials): RemoteObject[] {
     t.forcePathStyle,
   );
   try {
-    return fsys.list(t.prefix).map((o) => ({ key: String(o.key).slice(t.prefix.length), modTimeMs: o.modTime.unixMilli(), size: Number(o.size) }));
+    return fsys
+      .list(t.prefix)
+      .map((o) => ({ key: String(o.key).slice(t.prefix.length), modTimeMs: o.modTime.unixMilli(), size: Number(o.size) }));
   } finally {
     fsys.close();
   }
@@ -87,7 +89,10 @@ function listWithSigV4(t: ReplicaTarget, c: Credentials, timeoutS: number): Remo
   let token: string | undefined;
   for (let page = 0; page < MAX_PAGES; page++) {
     const req = signedListRequest(t, c, Date.now(), token);
-    const res = $http.send({ url: req.url, method: "GET", headers: req.headers, timeout: timeoutS }) as unknown as { statusCode: number; body: unknown };
+    const res = $http.send({ url: req.url, method: "GET", headers: req.headers, timeout: timeoutS }) as unknown as {
+      statusCode: number;
+      body: unknown;
+    };
     const body = toString(res.body as string);
     if (res.statusCode !== 200) return { status: res.statusCode, body };
     const parsed = parseListObjectsV2(body);
@@ -153,7 +158,11 @@ function readBuiltinBackups(): StatusInput["builtinBackups"] {
     if ($app.settings().backups.s3.enabled) return { error: "stored on S3: not listed here (PocketBase's S3 client has no timeout)" };
     const fsys = $app.newBackupsFilesystem();
     try {
-      const files = (fsys.list("") as unknown as ListedFile[]).map((o) => ({ key: String(o.key), size: Number(o.size), modTimeMs: o.modTime.unixMilli() }));
+      const files = (fsys.list("") as unknown as ListedFile[]).map((o) => ({
+        key: String(o.key),
+        size: Number(o.size),
+        modTimeMs: o.modTime.unixMilli(),
+      }));
       const newest = files.reduce<(typeof files)[number] | null>((a, f) => (!a || f.modTimeMs > a.modTimeMs ? f : a), null);
       return { count: files.length, newest };
     } finally {
@@ -183,7 +192,11 @@ function logChange(status: string, reasons: { code: string }[]): void {
  */
 export function addBackupCheck(name: string, module: string, exportName: string): void {
   const ref = checkRef(name, module, exportName);
-  $app.store().setFunc(STORE.backupCustomChecks, (old: string | undefined) => JSON.stringify(withCheck(old ? (JSON.parse(old) as CheckRef[]) : [], ref)));
+  $app
+    .store()
+    .setFunc(STORE.backupCustomChecks, (old: string | undefined) =>
+      JSON.stringify(withCheck(old ? (JSON.parse(old) as CheckRef[]) : [], ref)),
+    );
 }
 
 function runCustomChecks(): CheckResult[] {
@@ -192,7 +205,8 @@ function runCustomChecks(): CheckResult[] {
   return (JSON.parse(raw) as CheckRef[]).map((c) => {
     try {
       const fn = require(c.module)[c.exportName];
-      if (typeof fn !== "function") return toResult(c.name, undefined, new Error(`${c.exportName} is not a function exported by ${c.module}`));
+      if (typeof fn !== "function")
+        return toResult(c.name, undefined, new Error(`${c.exportName} is not a function exported by ${c.module}`));
       return toResult(c.name, fn());
     } catch (err) {
       return toResult(c.name, undefined, err);
@@ -215,7 +229,10 @@ export function backupReport(nowMs = Date.now()): ReturnType<typeof decideStatus
   const metricsAt = resolveMetricsUrl(cfg.metricsUrl, env.LITESTREAM_METRICS_ADDR, replica.kind === "ok" ? replica.metricsAddr : undefined);
 
   const store = $app.store();
-  const remote = replica.kind === "ok" && replica.credentials ? cachedRemote(replica.target, replica.credentials, cfg.cacheTtl, cfg.timeout, nowMs) : null;
+  const remote =
+    replica.kind === "ok" && replica.credentials
+      ? cachedRemote(replica.target, replica.credentials, cfg.cacheTtl, cfg.timeout, nowMs)
+      : null;
   const input: StatusInput = {
     nowMs,
     rules: { maxLagMs: cfg.maxLag, diskLimitBytes: cfg.diskLimit, diskWarnShare: cfg.diskWarn },

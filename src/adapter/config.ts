@@ -32,7 +32,8 @@ function part<T>(name: string): T {
     const json = $app.store().get(KEY + name) as string | undefined;
     // boot() runs at the top of pb_ops.pb.js before any handler can run, so this is a packaging
     // mistake (the library used without its registration file), not a runtime condition.
-    if (typeof json !== "string") throw new Error(`pb-ops: no shared plan (${KEY + name}) in $app.store(); is pb_ops.pb.js in the hooks dir?`);
+    if (typeof json !== "string")
+      throw new Error(`pb-ops: no shared plan (${KEY + name}) in $app.store(); is pb_ops.pb.js in the hooks dir?`);
     v = parsed[name] = JSON.parse(json);
   }
   return v as T;

@@ -10,7 +10,16 @@
 // Runs from a PocketBase cron job (PB_RESTORE_DRILL) or POST /api/ops/restore-drill. Either way the
 // pooled VM running it is held for the whole drill ($os.cmd blocks): one VM of --hooksPool, minutes
 // for a large database.
-import { compareCounts, diskRefusal, litestreamInvocation, parseDfAvailable, parseRestoreSummary, parseVerifyOutput, tablesToCount, type DrillResult } from "../drill/plan";
+import {
+  compareCounts,
+  diskRefusal,
+  litestreamInvocation,
+  parseDfAvailable,
+  parseRestoreSummary,
+  parseVerifyOutput,
+  tablesToCount,
+  type DrillResult,
+} from "../drill/plan";
 import { readLocal, readReplicaConfig, statFile } from "./local";
 import { getConfig } from "./config";
 import { logEvent } from "./log";
@@ -37,7 +46,8 @@ export function drillSchedule(): string | null {
  * throws on a non-zero exit and loses what the command printed), bounded by coreutils `timeout`.
  */
 function run(bin: string, args: string[], outFile: string, timeoutS: number): { code: number; output: string } {
-  const script = 'o="$1"; t="$2"; shift 2; if command -v timeout >/dev/null 2>&1; then timeout "$t" "$@" >"$o" 2>&1; else "$@" >"$o" 2>&1; fi; echo "$?"';
+  const script =
+    'o="$1"; t="$2"; shift 2; if command -v timeout >/dev/null 2>&1; then timeout "$t" "$@" >"$o" 2>&1; else "$@" >"$o" 2>&1; fi; echo "$?"';
   let code = -1;
   try {
     code = Number(toString($os.cmd("sh", "-c", script, "pb-ops-drill", outFile, String(timeoutS), bin, ...args).output()).trim());
@@ -88,7 +98,10 @@ function liveCounts(tables: string[]): Record<string, number> {
   const out: Record<string, number> = {};
   for (const t of tables) {
     const row = new DynamicModel({ n: 0 });
-    $app.db().newQuery(`SELECT count(*) AS n FROM "${t.replace(/"/g, '""')}"`).one(row);
+    $app
+      .db()
+      .newQuery(`SELECT count(*) AS n FROM "${t.replace(/"/g, '""')}"`)
+      .one(row);
     out[t] = Number(row.n);
   }
   return out;
@@ -125,27 +138,55 @@ function drill(trigger: DrillResult["trigger"]): DrillResult {
     const inv = litestreamInvocation({ env: process.env as Env, pbOpsConfig: getConfig().backup.litestreamConfig, dbPath, outPath: out });
     if ("error" in inv) return done({ ...base, ok: false, step: "restore", reason: inv.error });
     const restore = run(inv.bin, inv.args, `${work}/restore.log`, COMMAND_TIMEOUT_S);
-    if (restore.code !== 0) return done({ ...base, ok: false, step: "restore", reason: `litestream restore exited ${restore.code}: ${tail(restore.output)}` });
+    if (restore.code !== 0)
+      return done({ ...base, ok: false, step: "restore", reason: `litestream restore exited ${restore.code}: ${tail(restore.output)}` });
     const txid = parseRestoreSummary(restore.output).txid;
     const restoredBytes = fileSize(out);
 
     const tables = collectionsForCount();
     const pbBin = String(($os.args as unknown as string[])[0]);
-    const verify = run(pbBin, ["pb-ops-drill", "verify", ...tables, "--dir", `${work}/pb_data`, "--hooksDir", __hooks, ...passThroughFlags()], `${work}/verify.log`, COMMAND_TIMEOUT_S);
+    const verify = run(
+      pbBin,
+      ["pb-ops-drill", "verify", ...tables, "--dir", `${work}/pb_data`, "--hooksDir", __hooks, ...passThroughFlags()],
+      `${work}/verify.log`,
+      COMMAND_TIMEOUT_S,
+    );
     const v = parseVerifyOutput(verify.output);
     const withCopy = { ...base, txid, restoredBytes };
-    if (verify.code !== 0 || !v) return done({ ...withCopy, ok: false, step: "verify", reason: `the restored copy could not be opened (exit ${verify.code}): ${tail(verify.output)}` });
-    if (v.integrity !== "ok") return done({ ...withCopy, integrity: v.integrity, ok: false, step: "verify", reason: `PRAGMA integrity_check: ${v.integrity.slice(0, 300)}` });
+    if (verify.code !== 0 || !v)
+      return done({
+        ...withCopy,
+        ok: false,
+        step: "verify",
+        reason: `the restored copy could not be opened (exit ${verify.code}): ${tail(verify.output)}`,
+      });
+    if (v.integrity !== "ok")
+      return done({
+        ...withCopy,
+        integrity: v.integrity,
+        ok: false,
+        step: "verify",
+        reason: `PRAGMA integrity_check: ${v.integrity.slice(0, 300)}`,
+      });
 
     // Live counts, judged only if Litestream's TXID stood still and the WAL was quiet throughout.
     const before = { txid: readLocal(dataDir).litestream.txid ?? null, wal: walFacts(dataDir) };
     const live = liveCounts(tables);
     const after = { txid: readLocal(dataDir).litestream.txid ?? null, wal: walFacts(dataDir) };
     const quiet = before.wal === after.wal && Date.now() - walModMs(dataDir) > QUIET_MS;
-    const cmp = compareCounts({ restoredTxid: txid, liveTxidBefore: quiet ? before.txid : null, liveTxidAfter: after.txid, restored: v.counts, live, tables });
+    const cmp = compareCounts({
+      restoredTxid: txid,
+      liveTxidBefore: quiet ? before.txid : null,
+      liveTxidAfter: after.txid,
+      restored: v.counts,
+      live,
+      tables,
+    });
     const checked = { ...withCopy, integrity: v.integrity, compared: cmp.compared, tables: cmp.tables };
     if (cmp.mismatch) return done({ ...checked, ok: false, step: "compare", reason: `row counts differ at TXID ${txid}: ${cmp.mismatch}` });
-    const why = cmp.compared ? `row counts equal the live database at TXID ${txid}` : `live database moved on from TXID ${txid} (local TXID ${after.txid ?? "unknown"}): counts reported, not compared`;
+    const why = cmp.compared
+      ? `row counts equal the live database at TXID ${txid}`
+      : `live database moved on from TXID ${txid} (local TXID ${after.txid ?? "unknown"}): counts reported, not compared`;
     return done({ ...checked, ok: true, step: "done", reason: `integrity_check ok; ${why}` });
   } catch (err) {
     return done({ ...base, ok: false, step: "restore", reason: `drill error: ${String(err).slice(0, 300)}` });
@@ -171,7 +212,15 @@ function runDrill(trigger: DrillResult["trigger"]): DrillResult | null {
   try {
     const r = drill(trigger);
     $app.store().set(STORE.drillLast, JSON.stringify(r));
-    const fields = { trigger, step: r.step, reason: r.reason, durationMs: r.durationMs, restoredBytes: r.restoredBytes, txid: r.txid, compared: r.compared };
+    const fields = {
+      trigger,
+      step: r.step,
+      reason: r.reason,
+      durationMs: r.durationMs,
+      restoredBytes: r.restoredBytes,
+      txid: r.txid,
+      compared: r.compared,
+    };
     if (r.ok) logEvent("info", "restore drill passed", fields);
     else logEvent("error", "restore drill failed", fields);
     return r;
@@ -190,7 +239,13 @@ export function drillReport(nowMs: number): Record<string, unknown> {
   const last = lastDrill();
   const schedule = drillSchedule();
   if (!last) return { state: "never", schedule };
-  return { state: last.ok ? "passed" : "failed", ageSeconds: Math.round((nowMs - last.atMs) / 1000), at: new Date(last.atMs).toISOString(), schedule, ...last };
+  return {
+    state: last.ok ? "passed" : "failed",
+    ageSeconds: Math.round((nowMs - last.atMs) / 1000),
+    at: new Date(last.atMs).toISOString(),
+    schedule,
+    ...last,
+  };
 }
 
 /** Cron job registered by the hook file. */
@@ -229,7 +284,10 @@ export function drillCommand(args: string[]): void {
     for (const t of tables) {
       try {
         const row = new DynamicModel({ n: 0 });
-        $app.db().newQuery(`SELECT count(*) AS n FROM "${t.replace(/"/g, '""')}"`).one(row);
+        $app
+          .db()
+          .newQuery(`SELECT count(*) AS n FROM "${t.replace(/"/g, '""')}"`)
+          .one(row);
         counts[t] = Number(row.n);
       } catch {
         // a table missing from the copy shows as missing in the comparison

@@ -13,7 +13,6 @@ import type { PreStage } from "./stage";
 
 let corsAllowed: ReadonlySet<string> | undefined;
 
-
 /**
  * The request reached the browser over HTTPS: TLS in PocketBase, or a trusted proxy's
  * X-Forwarded-Proto (see src/headers/https.ts). Settings are read per request because a superuser
@@ -68,7 +67,8 @@ export function applyHeaders(e: core.RequestEvent, routeClass: RouteClass): void
   const h = e.response.header();
   // Headers of the old class that the new one does not send would otherwise stay behind.
   const own = new Set(list.map(([name]) => name.toLowerCase()));
-  for (const other of ROUTE_CLASSES) for (const [name] of [...headerClass(other).plain, ...headerClass(other).secure]) if (!own.has(name.toLowerCase())) h.del(name);
+  for (const other of ROUTE_CLASSES)
+    for (const [name] of [...headerClass(other).plain, ...headerClass(other).secure]) if (!own.has(name.toLowerCase())) h.del(name);
   for (const [name, value] of list) h.set(name, value);
 }
 

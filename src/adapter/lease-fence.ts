@@ -4,7 +4,6 @@
 import { STORE } from "./keys";
 import type { RequestState } from "./request-state";
 
-
 export interface Role {
   role: "primary" | "standby" | "fenced" | "none";
   reason: string;
@@ -33,7 +32,9 @@ export function leaseFenceStage(e: core.RequestEvent, state: RequestState): bool
   e.response.header().set("Retry-After", standby ? "30" : "2");
   e.json(503, {
     status: 503,
-    message: standby ? `This instance is a standby and does not accept writes: ${r.reason}.` : "A deploy is in progress: this instance is handing over; retry shortly.",
+    message: standby
+      ? `This instance is a standby and does not accept writes: ${r.reason}.`
+      : "A deploy is in progress: this instance is handing over; retry shortly.",
     data: {},
   });
   return true;

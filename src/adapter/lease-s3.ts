@@ -14,7 +14,9 @@ interface Res {
   body: unknown;
 }
 
-export type S3Outcome = { ok: true; status: number; etag: string | null; body: string } | { ok: false; kind: "unreachable" | "credentials" | "error"; detail: string };
+export type S3Outcome =
+  | { ok: true; status: number; etag: string | null; body: string }
+  | { ok: false; kind: "unreachable" | "credentials" | "error"; detail: string };
 
 export class LeaseStore {
   constructor(
@@ -27,7 +29,13 @@ export class LeaseStore {
   send(call: S3Call): S3Outcome {
     const req = signedRequest(this.target, this.creds, Date.now(), call);
     try {
-      const res = $http.send({ url: req.url, method: call.method, headers: req.headers, body: call.body ?? "", timeout: this.timeoutS }) as unknown as Res;
+      const res = $http.send({
+        url: req.url,
+        method: call.method,
+        headers: req.headers,
+        body: call.body ?? "",
+        timeout: this.timeoutS,
+      }) as unknown as Res;
       let etag: string | null = null;
       for (const k of Object.keys(res.headers ?? {})) if (k.toLowerCase() === "etag") etag = String(res.headers[k]![0] ?? "") || null;
       return { ok: true, status: res.statusCode, etag, body: toString(res.body as string) };
@@ -48,7 +56,12 @@ export class LeaseStore {
 
   /** Conditional write: etag null = create only. "conflict" = someone else wrote first (412). */
   write(lease: Lease, etag: string | null): { kind: "ok"; etag: string | null } | { kind: "conflict" } | { kind: "error"; detail: string } {
-    const r = this.send({ method: "PUT", key: this.key, body: JSON.stringify(lease), headers: { "content-type": "application/json", ...(etag ? { "if-match": etag } : { "if-none-match": "*" }) } });
+    const r = this.send({
+      method: "PUT",
+      key: this.key,
+      body: JSON.stringify(lease),
+      headers: { "content-type": "application/json", ...(etag ? { "if-match": etag } : { "if-none-match": "*" }) },
+    });
     if (!r.ok) return { kind: "error", detail: `${r.kind}: ${r.detail}` };
     if (r.status === 200) return { kind: "ok", etag: r.etag };
     // 409 ConditionalRequestConflict (AWS, concurrent conditional writes) is a lost race too.

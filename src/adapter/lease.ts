@@ -10,7 +10,18 @@
 // still holds. The entrypoint (supervisor) stops Litestream when the agent exits.
 import { replicaFromEnv } from "../backup/replica";
 import { parseLtxName } from "../backup/remote";
-import { decideClaim, decideHolder, leaseKey, markPrevious, releaseOwn, newClaimMemory, observe, type Holder, type Lease, type RenewResult } from "../lease/decide";
+import {
+  decideClaim,
+  decideHolder,
+  leaseKey,
+  markPrevious,
+  releaseOwn,
+  newClaimMemory,
+  observe,
+  type Holder,
+  type Lease,
+  type RenewResult,
+} from "../lease/decide";
 import { leaseSettingsError, selfFenceAfterMs, type LeaseSettings } from "../lease/config";
 import { constantTimeEqual } from "../crypto/constant-time";
 import { getConfig } from "./config";
@@ -109,9 +120,14 @@ function claim(s: LeaseSettings): void {
   const store = openStore();
   const me: Holder = { id: randomId(), host: env().HOSTNAME ?? "unknown", startedAt: nowIso() };
   const probe = store.probeConditionalWrites(me.id);
-  if (!probe.ok) fatal(`cannot reach the replica bucket to take the lease (${probe.detail}); not starting: restoring now could run beside a live primary`);
+  if (!probe.ok)
+    fatal(
+      `cannot reach the replica bucket to take the lease (${probe.detail}); not starting: restoring now could run beside a live primary`,
+    );
   if (!probe.supported)
-    fatal("this S3 server ignores conditional writes (PUT If-None-Match: *), so two containers could both take the lease; set PB_LEASE=off to run without it (overlapping deploys can then lose writes)");
+    fatal(
+      "this S3 server ignores conditional writes (PUT If-None-Match: *), so two containers could both take the lease; set PB_LEASE=off to run without it (overlapping deploys can then lose writes)",
+    );
 
   let mem = newClaimMemory(Date.now());
   let errors = 0;
@@ -120,7 +136,8 @@ function claim(s: LeaseSettings): void {
   for (;;) {
     const r = store.read();
     if (!r.ok) {
-      if (++errors >= 3) fatal(`cannot read the lease (${r.kind}: ${r.detail}); not starting: restoring now could run beside a live primary`);
+      if (++errors >= 3)
+        fatal(`cannot read the lease (${r.kind}: ${r.detail}); not starting: restoring now could run beside a live primary`);
       sleep(500);
       continue;
     }
@@ -211,7 +228,9 @@ function pidsAlive(): string | null {
 
 function serverHealthy(): boolean {
   try {
-    const res = $http.send({ url: `http://127.0.0.1:${env().PORT ?? "8080"}/api/ops/health`, method: "GET", timeout: 1 }) as unknown as { statusCode: number };
+    const res = $http.send({ url: `http://127.0.0.1:${env().PORT ?? "8080"}/api/ops/health`, method: "GET", timeout: 1 }) as unknown as {
+      statusCode: number;
+    };
     return res.statusCode === 200;
   } catch {
     return false;
@@ -224,7 +243,12 @@ function notifyServer(): void {
   if (!secret) return;
   for (let i = 0; i < 10; i++) {
     try {
-      const res = $http.send({ url: `http://127.0.0.1:${env().PORT ?? "8080"}/api/ops/lease/refresh`, method: "POST", headers: { "x-pb-ops-lease-secret": secret }, timeout: 1 }) as unknown as { statusCode: number };
+      const res = $http.send({
+        url: `http://127.0.0.1:${env().PORT ?? "8080"}/api/ops/lease/refresh`,
+        method: "POST",
+        headers: { "x-pb-ops-lease-secret": secret },
+        timeout: 1,
+      }) as unknown as { statusCode: number };
       if (res.statusCode === 204) return;
     } catch {
       // not listening yet: it reads the role file when it starts
@@ -315,11 +339,19 @@ function hold(s: LeaseSettings): void {
 function recordStandbys(store: LeaseStore, last: string): string {
   const notes = store.listNotes();
   if (!notes) return last;
-  const keys = notes.map((n) => n.key).sort().join(",");
+  const keys = notes
+    .map((n) => n.key)
+    .sort()
+    .join(",");
   if (keys === last) return last;
-  const seen = notes.slice(0, 10).map((n) => ({ ...(store.readNote(n.key) ?? { key: n.key }), noteWrittenAt: new Date(n.modTimeMs).toISOString() }));
+  const seen = notes
+    .slice(0, 10)
+    .map((n) => ({ ...(store.readNote(n.key) ?? { key: n.key }), noteWrittenAt: new Date(n.modTimeMs).toISOString() }));
   writePrivate(`${stateDir()}/standbys.json`, JSON.stringify(seen));
-  if (seen.length) line(`WARNING: ${seen.length} other container(s) on this replica are standing by: ${seen.map((x) => String((x as { id?: string }).id ?? "?")).join(", ")}`);
+  if (seen.length)
+    line(
+      `WARNING: ${seen.length} other container(s) on this replica are standing by: ${seen.map((x) => String((x as { id?: string }).id ?? "?")).join(", ")}`,
+    );
   return keys;
 }
 
@@ -331,7 +363,10 @@ function updatePrevious(store: LeaseStore, me: HolderFile, state: "acknowledged"
       continue;
     }
     // Our own lease still (a clean shutdown, nobody claimed): release it ourselves.
-    const next = state === "released" && txid !== null && r.lease.epoch === me.epoch ? releaseOwn(r.lease, me.epoch, me.id, txid, nowIso()) : markPrevious(r.lease, me.epoch, me.id, state, txid, nowIso());
+    const next =
+      state === "released" && txid !== null && r.lease.epoch === me.epoch
+        ? releaseOwn(r.lease, me.epoch, me.id, txid, nowIso())
+        : markPrevious(r.lease, me.epoch, me.id, state, txid, nowIso());
     if (!next) return false;
     const w = store.write(next, r.etag);
     if (w.kind === "ok") return true;
@@ -366,7 +401,9 @@ function release(s: LeaseSettings): void {
     if (r.ok) remote = r.maxTXID;
     if (remote >= local) break;
     if (Date.now() > deadline) {
-      line(`ERROR: the replica holds TXID ${remote}, this container wrote ${local}: not releasing (the new container takes over after PB_LEASE_HANDOFF_TIMEOUT)`);
+      line(
+        `ERROR: the replica holds TXID ${remote}, this container wrote ${local}: not releasing (the new container takes over after PB_LEASE_HANDOFF_TIMEOUT)`,
+      );
       $os.exit(EXIT.fatal);
     }
     sleep(250);
@@ -377,7 +414,6 @@ function release(s: LeaseSettings): void {
 }
 
 // ---- serving side ------------------------------------------------------------------------------
-
 
 function readRole(): Role {
   const t = readText(`${$app.dataDir()}/.pb-ops-lease/role`);
@@ -407,9 +443,13 @@ export function leaseReport(): Record<string, unknown> | null {
     // written by the agent; a half-written file is read again next time
   }
   const holder = readText(`${dir}/holder.json`);
-  return { role: role.role, reason: role.reason, epoch: holder ? (JSON.parse(holder) as HolderFile).epoch : null, foreignClaimants: standbys };
+  return {
+    role: role.role,
+    reason: role.reason,
+    epoch: holder ? (JSON.parse(holder) as HolderFile).epoch : null,
+    foreignClaimants: standbys,
+  };
 }
-
 
 /** POST /api/ops/lease/refresh: loopback only, with the per-boot secret; re-reads the role file. */
 export function leaseRefresh(e: core.RequestEvent): void {
@@ -424,4 +464,3 @@ export function leaseRefresh(e: core.RequestEvent): void {
   leaseServeSetup();
   e.noContent(204);
 }
-

@@ -39,7 +39,11 @@ export function emitAccess(level: LogLevel, facts: RequestFacts): boolean {
   if (!levelEnabled(cfg.level, level)) return false;
   const timeMs = Date.now();
   const redactor = getRedactor();
-  writeLine(cfg.format === "json" ? accessLineJson(timeMs, level, facts, redactor) : formatText({ timeMs, level, msg: "request", fields: accessFields(facts, redactor) }));
+  writeLine(
+    cfg.format === "json"
+      ? accessLineJson(timeMs, level, facts, redactor)
+      : formatText({ timeMs, level, msg: "request", fields: accessFields(facts, redactor) }),
+  );
   if (cfg.mirror === "all") mirror(level, "request", accessFields(facts, redactor));
   return true;
 }

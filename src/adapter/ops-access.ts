@@ -9,7 +9,11 @@ import { getConfig } from "./config";
  */
 export function opsAccess(e: core.RequestEvent): "superuser" | "token" | null {
   e.response.header().set("Cache-Control", "no-store");
-  const who = mayReadBackupStatus({ isSuperuser: e.hasSuperuserAuth(), authorization: e.request!.header.get("Authorization"), opsToken: getConfig().backup.opsToken });
+  const who = mayReadBackupStatus({
+    isSuperuser: e.hasSuperuserAuth(),
+    authorization: e.request!.header.get("Authorization"),
+    opsToken: getConfig().backup.opsToken,
+  });
   if (!who) {
     e.response.header().set("WWW-Authenticate", 'Bearer realm="pb-ops"');
     e.json(401, { status: 401, message: "Unauthorized.", data: {} });

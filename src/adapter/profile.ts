@@ -14,7 +14,7 @@ export function profileStages(e: core.RequestEvent, n: number): Record<string, n
   const time = (name: string, fn: () => unknown) => {
     const t0 = Date.now();
     for (let i = 0; i < n; i++) fn();
-    out[name] = Math.round(((Date.now() - t0) * 1000) / n * 10) / 10;
+    out[name] = Math.round((((Date.now() - t0) * 1000) / n) * 10) / 10;
   };
   // A fresh state per call without re-reading the request (timed on its own as newRequestState).
   const b = newRequestState(e);

@@ -7,7 +7,6 @@ import { logEvent } from "./log";
 import type { PreStage } from "./stage";
 import { STORE } from "./keys";
 
-
 function goStrings(list: ArrayLike<string> | null | undefined): string[] {
   const out: string[] = [];
   if (list) for (let i = 0; i < list.length; i++) out.push(String(list[i]));
@@ -30,10 +29,14 @@ export function applyTrustedProxyAtServe(): void {
     settings.trustedProxy.useLeftmostIP = change.useLeftmostIP;
     $app.save(settings);
   }
-  logEvent("info", change ? "trusted proxy headers set from PB_TRUSTED_PROXY_HEADERS" : "trusted proxy headers already as PB_TRUSTED_PROXY_HEADERS says", {
-    headers: cfg.headers,
-    useLeftmostIP: cfg.leftmostIp,
-  });
+  logEvent(
+    "info",
+    change ? "trusted proxy headers set from PB_TRUSTED_PROXY_HEADERS" : "trusted proxy headers already as PB_TRUSTED_PROXY_HEADERS says",
+    {
+      headers: cfg.headers,
+      useLeftmostIP: cfg.leftmostIp,
+    },
+  );
 }
 
 /** Per VM: the time before which requests are not looked at (see PROXY_CHECK_REST_MS). */
@@ -64,7 +67,12 @@ export const warnUntrustedProxy: PreStage = (e, state) => {
   logEvent(
     "warn",
     "request came through a proxy PocketBase does not trust: every client shares the proxy's address (rate limits, admin allowlist, logs)",
-    { proxyHeaders: look.headers, trusted: currentTrustedProxy().headers, ip: e.realIP(), hint: `set PB_TRUSTED_PROXY_HEADERS=${suggest} if your proxy always sets it` },
+    {
+      proxyHeaders: look.headers,
+      trusted: currentTrustedProxy().headers,
+      ip: e.realIP(),
+      hint: `set PB_TRUSTED_PROXY_HEADERS=${suggest} if your proxy always sets it`,
+    },
     state,
   );
 };

@@ -18,7 +18,6 @@ import { logEvent } from "./log";
 import type { PreStage } from "./stage";
 import { clientIp, type RequestState } from "./request-state";
 
-
 /**
  * Event key carrying a route's rateLimit() outcome ("allowed NAME" / "limited NAME") to the pbOps
  * access line, which runs in the middleware's VM (see writeAccessLine).
@@ -120,7 +119,8 @@ function logEviction(evicted: number): void {
 function proxyHint(e: core.RequestEvent): string | undefined {
   if ($app.settings().trustedProxy.headers.length > 0) return undefined;
   for (const h of ["X-Forwarded-For", "Do-Connecting-Ip", "X-Real-Ip", "Cf-Connecting-Ip", "Fly-Client-Ip"]) {
-    if (e.request!.header.get(h)) return `request has ${h} but PocketBase trusts no proxy header, so clients behind that proxy share one bucket; set Settings > Trusted proxy`;
+    if (e.request!.header.get(h))
+      return `request has ${h} but PocketBase trusts no proxy header, so clients behind that proxy share one bucket; set Settings > Trusted proxy`;
   }
   return undefined;
 }
@@ -136,7 +136,15 @@ function logRejection(e: core.RequestEvent, state: { requestId: string }, rule: 
   logEvent(
     "warn",
     "rate limited",
-    { rule, key, method: req.method, path: req.url!.path, retryAfterS: retryAfter, suppressedBefore: suppressed || undefined, hint: proxyHint(e) },
+    {
+      rule,
+      key,
+      method: req.method,
+      path: req.url!.path,
+      retryAfterS: retryAfter,
+      suppressedBefore: suppressed || undefined,
+      hint: proxyHint(e),
+    },
     state,
   );
   suppressed = 0;
@@ -167,7 +175,15 @@ interface EnforceOptions {
 const IN_PIPELINE: EnforceOptions = Object.freeze({ merge: false });
 const IN_BATCH: EnforceOptions = Object.freeze({ merge: true });
 
-function enforce(e: core.RequestEvent, h: http.Header, state: Pick<RequestState, "requestId" | "fields">, p: Plan, limited: Limited, key: string, how: EnforceOptions): TakeResult {
+function enforce(
+  e: core.RequestEvent,
+  h: http.Header,
+  state: Pick<RequestState, "requestId" | "fields">,
+  p: Plan,
+  limited: Limited,
+  key: string,
+  how: EnforceOptions,
+): TakeResult {
   const name = limited.name;
   const cost = how.cost ?? limited.cost;
   const r = take(p, key, limited, cost);
@@ -330,13 +346,21 @@ export function rateLimit(e: core.RequestEvent, name: string, spec: string, opti
   const ip = e.realIP();
   if (isExempt(e, p, ip)) return { remaining: parsed.limit.burst, exempt: true };
   const bucket = `app:${name}`;
-  const key = options.key !== undefined ? `${bucket}|key:${options.key}` : bucketKey(bucket, parsed.key, ip, parsed.key === "auth" ? authRef(e) : undefined, p.ipv6Prefix);
+  const key =
+    options.key !== undefined
+      ? `${bucket}|key:${options.key}`
+      : bucketKey(bucket, parsed.key, ip, parsed.key === "auth" ? authRef(e) : undefined, p.ipv6Prefix);
   // A caller-chosen key may be personal data (an email, a phone number): logs show it as [custom].
   const logKey = options.key !== undefined ? `${bucket}|key:[custom]` : key;
   const h = e.response.header();
   // The route runs in another VM than the pbOps middleware, so its RequestState is out of reach:
   // the outcome travels on the event (read back by the access line), the request id on the header.
-  const r = enforce(e, h, { requestId: h.get(REQUEST_ID_HEADER), fields: {} }, p, parsed, key, { merge: true, cost, logKey, inRoute: true });
+  const r = enforce(e, h, { requestId: h.get(REQUEST_ID_HEADER), fields: {} }, p, parsed, key, {
+    merge: true,
+    cost,
+    logKey,
+    inRoute: true,
+  });
   return { remaining: Math.max(0, Math.floor(r.decision.tokens)), exempt: false };
 }
 

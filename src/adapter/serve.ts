@@ -18,7 +18,13 @@ import { rateLimitServeSetup } from "./ratelimit";
 import { poolServeSetup } from "./vm-pool";
 
 /** Each concern that needs the router at serve time adds its set-up here. */
-const SERVE_SETUPS: Array<(e: core.ServeEvent) => void> = [headersServeSetup, setupAdminAtServe, rateLimitServeSetup, leaseServeSetup, poolServeSetup];
+const SERVE_SETUPS: Array<(e: core.ServeEvent) => void> = [
+  headersServeSetup,
+  setupAdminAtServe,
+  rateLimitServeSetup,
+  leaseServeSetup,
+  poolServeSetup,
+];
 
 /**
  * Settings pb-ops writes from env before PocketBase serves (superuser before PocketBase's own

@@ -11,7 +11,10 @@ function checkBucket(want: S3FileStorage): void {
   const req = probeRequest(want, Date.now());
   let res: { statusCode: number; body: unknown };
   try {
-    res = $http.send({ url: req.url, method: "GET", headers: req.headers, timeout: PROBE_TIMEOUT_S }) as unknown as { statusCode: number; body: unknown };
+    res = $http.send({ url: req.url, method: "GET", headers: req.headers, timeout: PROBE_TIMEOUT_S }) as unknown as {
+      statusCode: number;
+      body: unknown;
+    };
   } catch (err) {
     throw probeUnreachable(want, String((err as { message?: string })?.message ?? err));
   }
@@ -21,7 +24,15 @@ function checkBucket(want: S3FileStorage): void {
 
 function currentS3(): S3Settings {
   const s = $app.settings().s3;
-  return { enabled: !!s.enabled, endpoint: s.endpoint, bucket: s.bucket, region: s.region, accessKey: s.accessKey, secret: s.secret, forcePathStyle: !!s.forcePathStyle };
+  return {
+    enabled: !!s.enabled,
+    endpoint: s.endpoint,
+    bucket: s.bucket,
+    region: s.region,
+    accessKey: s.accessKey,
+    secret: s.secret,
+    forcePathStyle: !!s.forcePathStyle,
+  };
 }
 
 export function applyFileStorageAtServe(): void {
@@ -42,8 +53,17 @@ export function applyFileStorageAtServe(): void {
     try {
       $app.save(settings);
     } catch (err) {
-      const why = String((err as { message?: string })?.message ?? err).split(want.secret).join("[redacted]").split(want.accessKey).join("[redacted]");
-      throw new ConfigError("PB_S3_ENDPOINT", want.endpoint, "values PocketBase's Files storage setting accepts", `PocketBase refused to save them (${why})`);
+      const why = String((err as { message?: string })?.message ?? err)
+        .split(want.secret)
+        .join("[redacted]")
+        .split(want.accessKey)
+        .join("[redacted]");
+      throw new ConfigError(
+        "PB_S3_ENDPOINT",
+        want.endpoint,
+        "values PocketBase's Files storage setting accepts",
+        `PocketBase refused to save them (${why})`,
+      );
     }
   }
   logEvent("info", same ? "file storage already on S3 as PB_S3_* says" : "file storage set to S3 from PB_S3_*", {

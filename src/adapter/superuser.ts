@@ -37,8 +37,15 @@ export function applySuperuserAtServe(): void {
       $app.save(record);
     } catch (err) {
       // PocketBase's validation errors name fields, not values; the password is cut out anyway.
-      const why = String((err as { message?: string })?.message ?? err).split(want.password).join("[redacted]");
-      throw new ConfigError("PB_SUPERUSER_EMAIL", want.email, "an email PocketBase accepts for a superuser", `PocketBase refused to save the superuser (${why})`);
+      const why = String((err as { message?: string })?.message ?? err)
+        .split(want.password)
+        .join("[redacted]");
+      throw new ConfigError(
+        "PB_SUPERUSER_EMAIL",
+        want.email,
+        "an email PocketBase accepts for a superuser",
+        `PocketBase refused to save the superuser (${why})`,
+      );
     }
   }
   logEvent("info", `superuser from PB_SUPERUSER_EMAIL ${action}`, { email: want.email });

@@ -9,11 +9,51 @@ const MIN_DISTINCT_CHARS = 6;
 
 /** Words scanners and people try first; removing them shows how much of the path is random. */
 const GUESSABLE_WORDS = [
-  "pocketbase", "superusers", "superuser", "administrator", "administration", "admin", "dashboard",
-  "backend", "backoffice", "console", "control", "manage", "manager", "management", "panel", "portal",
-  "login", "signin", "secret", "hidden", "private", "secure", "root", "system", "config", "settings",
-  "staff", "internal", "ops", "cpanel", "wpadmin", "webadmin", "phpmyadmin", "pb", "ui", "api", "my",
-  "password", "qwerty", "letmein", "welcome", "test", "demo", "default", "changeme",
+  "pocketbase",
+  "superusers",
+  "superuser",
+  "administrator",
+  "administration",
+  "admin",
+  "dashboard",
+  "backend",
+  "backoffice",
+  "console",
+  "control",
+  "manage",
+  "manager",
+  "management",
+  "panel",
+  "portal",
+  "login",
+  "signin",
+  "secret",
+  "hidden",
+  "private",
+  "secure",
+  "root",
+  "system",
+  "config",
+  "settings",
+  "staff",
+  "internal",
+  "ops",
+  "cpanel",
+  "wpadmin",
+  "webadmin",
+  "phpmyadmin",
+  "pb",
+  "ui",
+  "api",
+  "my",
+  "password",
+  "qwerty",
+  "letmein",
+  "welcome",
+  "test",
+  "demo",
+  "default",
+  "changeme",
 ];
 
 /** Routes the admin path must not shadow or hide behind: PocketBase's own and pb-ops's. */
@@ -44,14 +84,18 @@ export function parseAdminPath(raw: string): string {
   }
   if (first === "pb_ops" || foldCase(p).startsWith("/api")) throw new InvalidValue("collides with /api/ or pb-ops routes");
   const body = p.slice(1);
-  if (body.length < MIN_PATH_CHARS) throw new InvalidValue(`too short: ${body.length} characters after the /, need at least ${MIN_PATH_CHARS}`);
+  if (body.length < MIN_PATH_CHARS)
+    throw new InvalidValue(`too short: ${body.length} characters after the /, need at least ${MIN_PATH_CHARS}`);
 
   let rest = foldCase(body).replace(/[^a-z0-9]/g, "");
   for (const w of [...GUESSABLE_WORDS].sort((a, b) => b.length - a.length)) rest = rest.split(w).join("");
   if (rest.length < MIN_RANDOM_CHARS) {
-    throw new InvalidValue(`guessable: only ${rest.length} characters remain after removing common words and separators, need ${MIN_RANDOM_CHARS}`);
+    throw new InvalidValue(
+      `guessable: only ${rest.length} characters remain after removing common words and separators, need ${MIN_RANDOM_CHARS}`,
+    );
   }
-  if (new Set(rest).size < MIN_DISTINCT_CHARS) throw new InvalidValue(`too repetitive: fewer than ${MIN_DISTINCT_CHARS} distinct characters`);
+  if (new Set(rest).size < MIN_DISTINCT_CHARS)
+    throw new InvalidValue(`too repetitive: fewer than ${MIN_DISTINCT_CHARS} distinct characters`);
   if (longestRun(rest) * 2 > rest.length) throw new InvalidValue("guessable: mostly a sequence like abcdef or 123456");
   return p;
 }

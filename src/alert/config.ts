@@ -17,7 +17,8 @@ export const alertVars = {
     name: "PB_ALERT_COOLDOWN",
     default: "15m",
     example: "1h",
-    meaning: "After an alert for a source, further changes of that source are held for this long; then one alert says where it stands if that differs from the last alert.",
+    meaning:
+      "After an alert for a source, further changes of that source are held for this long; then one alert says where it stands if that differs from the last alert.",
     parse: durationIn(1000, 86_400_000),
   }),
   retries: defineVar({
@@ -33,7 +34,8 @@ export const alertVars = {
 export function parseWebhookUrl(raw: string): string | null {
   if (isKeyword(raw, "none")) return null;
   const v = raw.trim();
-  if (!/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?(\/[^\s#]*)?$/.test(v)) throw new InvalidValue("not an http(s) URL like https://hooks.slack.com/services/...");
+  if (!/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?(\/[^\s#]*)?$/.test(v))
+    throw new InvalidValue("not an http(s) URL like https://hooks.slack.com/services/...");
   const port = /^https?:\/\/[^/:]+:(\d+)/.exec(v)?.[1];
   if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) throw new InvalidValue("port out of range");
   return v;

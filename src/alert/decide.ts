@@ -44,7 +44,12 @@ const SILENT_FIRST = new Set<Source>(["audit"]);
  * cool-down; otherwise it is held. When the cool-down ends, one alert says where the source stands
  * if that differs from what was last announced; a flap that came back meanwhile sends nothing.
  */
-export function decideAlerts(input: { nowMs: number; cooldownMs: number; memory: Partial<Record<Source, SourceMemory>>; observed: Observation[] }): { memory: Partial<Record<Source, SourceMemory>>; alerts: Alert[] } {
+export function decideAlerts(input: {
+  nowMs: number;
+  cooldownMs: number;
+  memory: Partial<Record<Source, SourceMemory>>;
+  observed: Observation[];
+}): { memory: Partial<Record<Source, SourceMemory>>; alerts: Alert[] } {
   const memory = { ...input.memory };
   const alerts: Alert[] = [];
   for (const o of input.observed) {
@@ -64,7 +69,10 @@ export function decideAlerts(input: { nowMs: number; cooldownMs: number; memory:
 }
 
 /** After one delivery round: failed ones stay for the next tick until `maxAttempts`. */
-export function afterDelivery(tried: Array<{ item: Pending; delivered: boolean }>, maxAttempts: number): { keep: Pending[]; dropped: Pending[] } {
+export function afterDelivery(
+  tried: Array<{ item: Pending; delivered: boolean }>,
+  maxAttempts: number,
+): { keep: Pending[]; dropped: Pending[] } {
   const keep: Pending[] = [];
   const dropped: Pending[] = [];
   for (const { item, delivered } of tried) {

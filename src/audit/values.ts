@@ -1,7 +1,7 @@
 // Small readers for the audit's inputs: Litestream's retention (a Go duration, from the kit's
 // LITESTREAM_RETENTION or a litestream.yml) and PocketBase's `serve --origins` from its argv.
 
-const GO_UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, "µs": 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const GO_UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /** Go's time.ParseDuration forms: `168h`, `72h0m0s`, `1h30m`, `90s`. Null when not one. */
 export function parseGoDuration(raw: string): number | null {
@@ -20,7 +20,10 @@ const LITESTREAM_DEFAULT_RETENTION_MS = 24 * 3_600_000;
  * `retention:` (with ${VAR} expanded from env), else the kit's LITESTREAM_RETENTION, else
  * Litestream's default.
  */
-export function retentionFrom(input: { yaml: string | null; yamlPath: string | null; env: Readonly<Record<string, string | undefined>> }): { ms: number | null; source: string } {
+export function retentionFrom(input: { yaml: string | null; yamlPath: string | null; env: Readonly<Record<string, string | undefined>> }): {
+  ms: number | null;
+  source: string;
+} {
   if (input.yaml !== null) {
     const m = /^\s*retention:\s*["']?([^"'\s#]+)["']?/m.exec(input.yaml);
     if (m) {
@@ -38,7 +41,11 @@ export function originsFromArgs(args: readonly string[]): string[] {
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     const v = a === "--origins" ? args[i + 1] : a.startsWith("--origins=") ? a.slice("--origins=".length) : undefined;
-    if (v !== undefined) return v.split(",").map((s) => s.trim()).filter(Boolean);
+    if (v !== undefined)
+      return v
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean);
   }
   return ["*"];
 }

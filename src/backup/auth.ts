@@ -8,7 +8,11 @@ export function bearerToken(header: string): string | null {
   return m ? m[1]! : null;
 }
 
-export function mayReadBackupStatus(input: { isSuperuser: boolean; authorization: string; opsToken: string | null }): "superuser" | "token" | null {
+export function mayReadBackupStatus(input: {
+  isSuperuser: boolean;
+  authorization: string;
+  opsToken: string | null;
+}): "superuser" | "token" | null {
   if (input.isSuperuser) return "superuser";
   if (!input.opsToken) return null;
   const presented = bearerToken(input.authorization);

@@ -13,7 +13,8 @@ export function parseOpsToken(raw: string): string | null {
   if (isKeyword(raw, "none")) return null;
   if (raw.length < TOKEN_MIN_LENGTH) throw new InvalidValue(`too short (${raw.length} characters, need at least ${TOKEN_MIN_LENGTH})`);
   if (!/^[\x21-\x7e]+$/.test(raw)) throw new InvalidValue("only printable ASCII without spaces is allowed");
-  if (new Set(raw).size < TOKEN_MIN_DISTINCT) throw new InvalidValue(`too repetitive (fewer than ${TOKEN_MIN_DISTINCT} distinct characters)`);
+  if (new Set(raw).size < TOKEN_MIN_DISTINCT)
+    throw new InvalidValue(`too repetitive (fewer than ${TOKEN_MIN_DISTINCT} distinct characters)`);
   return raw;
 }
 
@@ -48,9 +49,16 @@ const DEFAULT_METRICS_URL = "http://127.0.0.1:9090/metrics";
  * variable, which deploy/litestream.yml uses as `addr:`), else 127.0.0.1:9090. A set address that
  * is not host:port is reported, not replaced by the default: Litestream is not listening there.
  */
-export function resolveMetricsUrl(configured: string | null, litestreamMetricsAddr: string | undefined, yamlAddr: string | undefined): { url: string | null } | { error: string } {
+export function resolveMetricsUrl(
+  configured: string | null,
+  litestreamMetricsAddr: string | undefined,
+  yamlAddr: string | undefined,
+): { url: string | null } | { error: string } {
   if (configured !== METRICS_AUTO) return { url: configured };
-  for (const [name, addr] of [["litestream.yml addr", yamlAddr], ["LITESTREAM_METRICS_ADDR", litestreamMetricsAddr]] as const) {
+  for (const [name, addr] of [
+    ["litestream.yml addr", yamlAddr],
+    ["LITESTREAM_METRICS_ADDR", litestreamMetricsAddr],
+  ] as const) {
     if (addr === undefined || addr.trim() === "") continue;
     const url = metricsUrlFromAddr(addr);
     return url ? { url } : { error: `${name}=${JSON.stringify(addr)} is not host:port` };
@@ -74,7 +82,8 @@ export const backupVars = {
     default: "none",
     example: "3f9c1e0b7a5d4c2e8f6a1b3c5d7e9f0a2b4c6d8e0f1a3b5c",
     accepted: `\`none\` or at least ${TOKEN_MIN_LENGTH} printable characters with at least ${TOKEN_MIN_DISTINCT} distinct ones (e.g. \`openssl rand -hex 32\`)`,
-    meaning: "Bearer token for monitors: `Authorization: Bearer <token>` may read /api/ops/backup-status without a superuser login. `none` = superusers only.",
+    meaning:
+      "Bearer token for monitors: `Authorization: Bearer <token>` may read /api/ops/backup-status without a superuser login. `none` = superusers only.",
     secret: true,
     parse: parseOpsToken,
   }),
@@ -106,7 +115,8 @@ export const backupVars = {
     default: "auto",
     example: "http://127.0.0.1:9091/metrics",
     accepted: "an http(s) URL, `auto` or `off`",
-    meaning: "Litestream's Prometheus endpoint. `auto`: from the `addr:` of PB_LITESTREAM_CONFIG's litestream.yml, else from LITESTREAM_METRICS_ADDR (the kit's variable), else http://127.0.0.1:9090/metrics. Unreachable = `litestream_down`. `off` skips the check (Litestream's health is then judged from the replica alone).",
+    meaning:
+      "Litestream's Prometheus endpoint. `auto`: from the `addr:` of PB_LITESTREAM_CONFIG's litestream.yml, else from LITESTREAM_METRICS_ADDR (the kit's variable), else http://127.0.0.1:9090/metrics. Unreachable = `litestream_down`. `off` skips the check (Litestream's health is then judged from the replica alone).",
     parse: parseMetricsUrl,
   }),
   litestreamConfig: defineVar({
@@ -114,7 +124,8 @@ export const backupVars = {
     default: "none",
     example: "/etc/litestream.yml",
     accepted: "`none` or an absolute path to litestream.yml",
-    meaning: "Read the replica (url or type/bucket/path/endpoint/region, keys) of data.db from this litestream.yml instead of REPLICA_URL and LITESTREAM_* variables.",
+    meaning:
+      "Read the replica (url or type/bucket/path/endpoint/region, keys) of data.db from this litestream.yml instead of REPLICA_URL and LITESTREAM_* variables.",
     parse: (raw: string) => {
       if (isKeyword(raw, "none")) return null;
       if (!raw.startsWith("/")) throw new InvalidValue("not an absolute path");
@@ -126,7 +137,8 @@ export const backupVars = {
     default: "2GiB",
     example: "10GiB",
     accepted: "a size like 2GiB, 500MiB, 1GB",
-    meaning: "Disk the database may use (App Platform gives an instance 2 GiB of ephemeral disk); the report shows data.db + WAL as a share of it.",
+    meaning:
+      "Disk the database may use (App Platform gives an instance 2 GiB of ephemeral disk); the report shows data.db + WAL as a share of it.",
     parse: parseBytes,
   }),
   diskWarn: defineVar({

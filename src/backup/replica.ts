@@ -46,7 +46,9 @@ export function parseReplicaUrl(raw: string): ReplicaTarget {
   const m = /^s3:\/\/(?:[^@/?#]*@)?([^/?#]+)(\/[^?#]*)?(?:\?([^#]*))?$/.exec(raw.trim());
   if (!m) throw new ReplicaUrlError("not an s3://bucket/path URL");
   const host = m[1]!.toLowerCase();
-  const path = decode(m[2] ?? "").replace(/^\/+/, "").replace(/\/+$/, "");
+  const path = decode(m[2] ?? "")
+    .replace(/^\/+/, "")
+    .replace(/\/+$/, "");
   const query: Record<string, string> = {};
   for (const part of (m[3] ?? "").split("&")) {
     if (!part) continue;
@@ -76,7 +78,8 @@ export function parseReplicaUrl(raw: string): ReplicaTarget {
   if (!region) region = "us-east-1";
   if (!endpoint) endpoint = `https://s3.${region}.amazonaws.com`;
   if (!/^[a-z]+:\/\//i.test(endpoint)) endpoint = `https://${endpoint}`;
-  if (!/^https?:\/\/[^\s/?#@]+\/?$/i.test(endpoint)) throw new ReplicaUrlError("endpoint must be scheme://host[:port] without credentials or path");
+  if (!/^https?:\/\/[^\s/?#@]+\/?$/i.test(endpoint))
+    throw new ReplicaUrlError("endpoint must be scheme://host[:port] without credentials or path");
   endpoint = endpoint.replace(/\/+$/, "");
 
   return {
@@ -103,7 +106,12 @@ export function replicaFromEnv(env: Readonly<Record<string, string | undefined>>
   } catch (err) {
     return { kind: "invalid", reason: `REPLICA_URL: ${(err as Error).message}` };
   }
-  return { kind: "ok", target, credentials: credentialsFrom(env.LITESTREAM_ACCESS_KEY_ID, env.LITESTREAM_SECRET_ACCESS_KEY), source: "env" };
+  return {
+    kind: "ok",
+    target,
+    credentials: credentialsFrom(env.LITESTREAM_ACCESS_KEY_ID, env.LITESTREAM_SECRET_ACCESS_KEY),
+    source: "env",
+  };
 }
 
 function credentialsFrom(id: string | undefined, secret: string | undefined): Credentials | null {
@@ -130,7 +138,8 @@ export function parseSimpleYaml(text: string): Yaml {
   let pos = 0;
 
   function block(indent: number): Yaml {
-    if (pos < lines.length && lines[pos]!.text.startsWith("- ") || (pos < lines.length && lines[pos]!.text === "-")) return list(lines[pos]!.indent);
+    if ((pos < lines.length && lines[pos]!.text.startsWith("- ")) || (pos < lines.length && lines[pos]!.text === "-"))
+      return list(lines[pos]!.indent);
     return map(indent);
   }
   function list(indent: number): Yaml[] {
@@ -160,7 +169,8 @@ export function parseSimpleYaml(text: string): Yaml {
       if (!m) throw new Error(`line ${line.n}: expected "key: value"`);
       pos++;
       if (m[2] !== undefined && m[2] !== "") out[m[1]!] = scalar(m[2]);
-      else if (pos < lines.length && (lines[pos]!.indent > indent || (lines[pos]!.indent === indent && lines[pos]!.text.startsWith("- ")))) out[m[1]!] = block(lines[pos]!.indent);
+      else if (pos < lines.length && (lines[pos]!.indent > indent || (lines[pos]!.indent === indent && lines[pos]!.text.startsWith("- "))))
+        out[m[1]!] = block(lines[pos]!.indent);
       else out[m[1]!] = "";
     }
     if (pos < lines.length && lines[pos]!.indent > indent) throw new Error(`line ${lines[pos]!.n}: unexpected indentation`);
@@ -217,7 +227,8 @@ export function replicaFromYaml(text: string, env: Readonly<Record<string, strin
     | undefined;
   if (!db || typeof db !== "object") return { kind: "unconfigured", reason: "litestream.yml has no dbs entry" };
   const rep = (Array.isArray(db.replicas) ? db.replicas[0] : db.replica) as { [k: string]: Yaml } | undefined;
-  if (!rep || typeof rep !== "object" || Array.isArray(rep)) return { kind: "unconfigured", reason: "litestream.yml: the db has no replica" };
+  if (!rep || typeof rep !== "object" || Array.isArray(rep))
+    return { kind: "unconfigured", reason: "litestream.yml: the db has no replica" };
 
   let target: ReplicaTarget;
   try {
@@ -237,7 +248,10 @@ export function replicaFromYaml(text: string, env: Readonly<Record<string, strin
   } catch (err) {
     return { kind: "invalid", reason: `litestream.yml: ${(err as Error).message}` };
   }
-  const credentials = credentialsFrom(str(rep["access-key-id"]) ?? env.LITESTREAM_ACCESS_KEY_ID, str(rep["secret-access-key"]) ?? env.LITESTREAM_SECRET_ACCESS_KEY);
+  const credentials = credentialsFrom(
+    str(rep["access-key-id"]) ?? env.LITESTREAM_ACCESS_KEY_ID,
+    str(rep["secret-access-key"]) ?? env.LITESTREAM_SECRET_ACCESS_KEY,
+  );
   const addr = str(doc.addr);
   return { kind: "ok", target, credentials, source: "litestream.yml", metricsAddr: addr };
 }

@@ -58,20 +58,42 @@ export function signedRequest(target: ReplicaTarget, creds: Credentials, nowMs: 
   const headers: Record<string, string> = { ...(call.headers ?? {}), host, "x-amz-content-sha256": payloadHash, "x-amz-date": stamp };
   const names = Object.keys(headers).sort();
   const signedHeaders = names.join(";");
-  const canonical = [call.method, uriEncode(path, true), query, ...names.map((k) => `${k}:${headers[k]!.trim()}`), "", signedHeaders, payloadHash].join("\n");
+  const canonical = [
+    call.method,
+    uriEncode(path, true),
+    query,
+    ...names.map((k) => `${k}:${headers[k]!.trim()}`),
+    "",
+    signedHeaders,
+    payloadHash,
+  ].join("\n");
   const scope = `${date}/${target.region}/s3/aws4_request`;
   const toSign = ["AWS4-HMAC-SHA256", stamp, scope, toHex(sha256(utf8(canonical)))].join("\n");
   let key = hmacSha256(utf8(`AWS4${creds.secretAccessKey}`), utf8(date));
   for (const part of [target.region, "s3", "aws4_request"]) key = hmacSha256(key, utf8(part));
   const signature = toHex(hmacSha256(key, utf8(toSign)));
-  const out: Record<string, string> = { ...headers, authorization: `AWS4-HMAC-SHA256 Credential=${creds.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}` };
+  const out: Record<string, string> = {
+    ...headers,
+    authorization: `AWS4-HMAC-SHA256 Credential=${creds.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`,
+  };
   delete out.host; // the HTTP client sets it from the URL
   return { url: `${scheme}://${host}${uriEncode(path, true)}${query ? "?" + query : ""}`, headers: out };
 }
 
 /** A signed GET `?list-type=2` for one page (up to `maxKeys` keys) of the replica prefix (or `prefix`). */
-export function signedListRequest(target: ReplicaTarget, creds: Credentials, nowMs: number, continuationToken?: string, maxKeys = 1000, prefix = target.prefix): SignedRequest {
-  const query: [string, string][] = [["list-type", "2"], ["max-keys", String(maxKeys)], ["prefix", prefix]];
+export function signedListRequest(
+  target: ReplicaTarget,
+  creds: Credentials,
+  nowMs: number,
+  continuationToken?: string,
+  maxKeys = 1000,
+  prefix = target.prefix,
+): SignedRequest {
+  const query: [string, string][] = [
+    ["list-type", "2"],
+    ["max-keys", String(maxKeys)],
+    ["prefix", prefix],
+  ];
   if (continuationToken) query.push(["continuation-token", continuationToken]);
   return signedRequest(target, creds, nowMs, { method: "GET", key: "", query });
 }
@@ -104,7 +126,16 @@ export function parseListObjectsV2(xml: string): { objects: RemoteObject[]; next
 
 /** S3 error codes that mean "these keys are not accepted". XAdminUserNotFound is versitygw's
  * answer (404) for an access key id it does not know, where AWS and Spaces say InvalidAccessKeyId. */
-const CREDENTIAL_CODES = new Set(["XAdminUserNotFound", "InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied", "InvalidToken", "ExpiredToken", "AuthorizationHeaderMalformed", "InvalidSecurity"]);
+const CREDENTIAL_CODES = new Set([
+  "XAdminUserNotFound",
+  "InvalidAccessKeyId",
+  "SignatureDoesNotMatch",
+  "AccessDenied",
+  "InvalidToken",
+  "ExpiredToken",
+  "AuthorizationHeaderMalformed",
+  "InvalidSecurity",
+]);
 
 export interface ClassifiedError {
   kind: "unreachable" | "credentials" | "error";
@@ -115,7 +146,8 @@ export interface ClassifiedError {
 /** From an HTTP status and an S3 error XML body (own client). */
 export function classifyS3Response(status: number, body: string): ClassifiedError {
   const code = /<Code>([A-Za-z0-9.]{1,64})<\/Code>/.exec(body)?.[1] ?? "";
-  if (CREDENTIAL_CODES.has(code) || (!code && (status === 401 || status === 403))) return { kind: "credentials", detail: `${status}${code ? " " + code : ""}` };
+  if (CREDENTIAL_CODES.has(code) || (!code && (status === 401 || status === 403)))
+    return { kind: "credentials", detail: `${status}${code ? " " + code : ""}` };
   return { kind: "error", detail: `${status}${code ? " " + code : ""}` };
 }
 
@@ -125,7 +157,8 @@ export function classifyS3Response(status: number, body: string): ClassifiedErro
  */
 export function classifyThrown(message: string): ClassifiedError {
   const s3 = /(?:^|\s|:)([1-5]\d\d) ([A-Za-z][A-Za-z0-9.]{0,63})(?::|\s|$)/.exec(message);
-  if (s3 && !/dial|connect|timeout|deadline/i.test(message.slice(0, s3.index))) return classifyS3Response(Number(s3[1]), `<Code>${s3[2]}</Code>`);
+  if (s3 && !/dial|connect|timeout|deadline/i.test(message.slice(0, s3.index)))
+    return classifyS3Response(Number(s3[1]), `<Code>${s3[2]}</Code>`);
   return { kind: "unreachable", detail: networkClass(message) };
 }
 

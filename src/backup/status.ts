@@ -146,7 +146,8 @@ type AddReason = (severity: Reason["severity"], code: ReasonCode, message: strin
 function configReasons(replica: ReplicaConfig, add: AddReason): void {
   if (replica.kind === "unconfigured") add("unconfigured", "replica_unconfigured", replica.reason);
   else if (replica.kind === "invalid") add("failing", "replica_config_invalid", replica.reason);
-  else if (!replica.credentials) add("unconfigured", "credentials_missing", "LITESTREAM_ACCESS_KEY_ID and LITESTREAM_SECRET_ACCESS_KEY are needed to read the replica");
+  else if (!replica.credentials)
+    add("unconfigured", "credentials_missing", "LITESTREAM_ACCESS_KEY_ID and LITESTREAM_SECRET_ACCESS_KEY are needed to read the replica");
 }
 
 /** Litestream's process, through its metrics: alive, new sync errors, and its newest local TXID. */
@@ -154,14 +155,20 @@ function metricsReasons(input: StatusInput, add: AddReason): { syncErrorCount: n
   const { metrics } = input;
   let syncErrorCount = input.lastSyncErrorCount;
   let localTXID = input.local.litestream.txid ?? null;
-  if (metrics.state === "unreachable") add("failing", "litestream_down", `Litestream's metrics endpoint does not answer (${metrics.detail})`);
-  else if (metrics.state === "not_litestream") add("failing", "litestream_down", `the metrics endpoint answers without Litestream metrics (${metrics.detail})`);
+  if (metrics.state === "unreachable")
+    add("failing", "litestream_down", `Litestream's metrics endpoint does not answer (${metrics.detail})`);
+  else if (metrics.state === "not_litestream")
+    add("failing", "litestream_down", `the metrics endpoint answers without Litestream metrics (${metrics.detail})`);
   else if (metrics.state === "ok") {
     const m = metrics.metrics;
     if (m.txid !== undefined) localTXID = Math.max(localTXID ?? 0, m.txid);
     const errs = (m.syncErrorCount ?? 0) + (m.replicaErrors ?? 0);
     if (input.lastSyncErrorCount !== null && errs > input.lastSyncErrorCount) {
-      add("degraded", "litestream_sync_errors", `Litestream reported ${errs - input.lastSyncErrorCount} new sync/replica error(s) since the last check`);
+      add(
+        "degraded",
+        "litestream_sync_errors",
+        `Litestream reported ${errs - input.lastSyncErrorCount} new sync/replica error(s) since the last check`,
+      );
     }
     syncErrorCount = errs;
   }
@@ -180,13 +187,25 @@ function replicaReasons(input: StatusInput, localTXID: number | null, add: AddRe
   if (!remote) return { pending: input.pending, lagMs: null };
   const s = remote.summary;
   if (s.layout === "empty" || s.layout === "unknown") {
-    add("failing", "replica_empty", s.layout === "empty" ? "no objects under the replica path" : `no Litestream objects under the replica path (${s.foreign} other objects)`);
+    add(
+      "failing",
+      "replica_empty",
+      s.layout === "empty"
+        ? "no objects under the replica path"
+        : `no Litestream objects under the replica path (${s.foreign} other objects)`,
+    );
     return { pending: input.pending, lagMs: null };
   }
-  if (s.v05 && !s.v05.restorable) add("failing", "replica_not_restorable", `LTX files cover TXID 1..${s.v05.contiguousToTXID} without a hole, newest is ${s.v05.maxTXID}`);
+  if (s.v05 && !s.v05.restorable)
+    add(
+      "failing",
+      "replica_not_restorable",
+      `LTX files cover TXID 1..${s.v05.contiguousToTXID} without a hole, newest is ${s.v05.maxTXID}`,
+    );
   if (s.v03 && !s.v03.restorable) add("failing", "replica_not_restorable", s.v03.problem ?? "not restorable");
   const t = trackLag(input, s, localTXID);
-  if (t.lagMs > rules.maxLagMs) add("failing", "replica_lagging", `a local write has been off the replica for ${secs(t.lagMs)}s (allowed ${secs(rules.maxLagMs)}s)`);
+  if (t.lagMs > rules.maxLagMs)
+    add("failing", "replica_lagging", `a local write has been off the replica for ${secs(t.lagMs)}s (allowed ${secs(rules.maxLagMs)}s)`);
   return t;
 }
 
@@ -194,12 +213,17 @@ function replicaReasons(input: StatusInput, localTXID: number | null, add: AddRe
 function localReasons(input: StatusInput, add: AddReason): number {
   const { local, rules, replica } = input;
   const share = ((local.dbBytes ?? 0) + (local.walBytes ?? 0)) / rules.diskLimitBytes;
-  if (share > rules.diskWarnShare) add("degraded", "disk_high", `data.db + WAL use ${(share * 100).toFixed(1)}% of ${rules.diskLimitBytes} bytes`);
+  if (share > rules.diskWarnShare)
+    add("degraded", "disk_high", `data.db + WAL use ${(share * 100).toFixed(1)}% of ${rules.diskLimitBytes} bytes`);
   // Uploaded files: Litestream copies data.db only, so with files on the ephemeral disk a restore
   // brings back records whose files are gone. Said once there are files (pb_data/storage is only
   // created by the first upload), so an app that stores none is not degraded for it.
   if (replica.kind !== "unconfigured" && input.files?.storage === "local" && input.files.localFiles) {
-    add("degraded", "files_local", "uploaded files are on the local disk (pb_data/storage), which Litestream does not replicate: set PB_S3_* to store them on S3");
+    add(
+      "degraded",
+      "files_local",
+      "uploaded files are on the local disk (pb_data/storage), which Litestream does not replicate: set PB_S3_* to store them on S3",
+    );
   }
   for (const c of input.custom ?? []) {
     if (c.status !== "ok") add(c.status, "custom_check", `${c.name}: ${c.message || c.status}`);
@@ -228,7 +252,12 @@ export function decideStatus(input: StatusInput): StatusOutput {
 const isoOf = (ms: number) => new Date(ms).toISOString();
 
 function replicaBody(replica: ReplicaConfig) {
-  if (replica.kind === "ok") return { url: replica.target.display, source: replica.source, credentials: replica.credentials ? ("set" as const) : ("missing" as const) };
+  if (replica.kind === "ok")
+    return {
+      url: replica.target.display,
+      source: replica.source,
+      credentials: replica.credentials ? ("set" as const) : ("missing" as const),
+    };
   return { url: replica.kind === "invalid" ? (replica.display ?? null) : null };
 }
 
@@ -248,9 +277,20 @@ function remoteBody(remote: RemoteRead | null, nowMs: number) {
     layout: s.layout,
     objects: s.objects,
     bytes: s.bytes,
-    newestObject: s.newest ? { key: s.newest.key, modifiedAt: isoOf(s.newest.modTimeMs), ageSeconds: secs(nowMs - s.newest.modTimeMs) } : null,
+    newestObject: s.newest
+      ? { key: s.newest.key, modifiedAt: isoOf(s.newest.modTimeMs), ageSeconds: secs(nowMs - s.newest.modTimeMs) }
+      : null,
     ...(s.v05 ? { txid: s.v05.maxTXID, levels: s.v05.levels, restorable: s.v05.restorable } : {}),
-    ...(s.v03 ? { generation: s.v03.generation, generations: s.v03.generations, snapshots: s.v03.snapshots, walIndex: s.v03.walIndex, walOffset: s.v03.walOffset, restorable: s.v03.restorable } : {}),
+    ...(s.v03
+      ? {
+          generation: s.v03.generation,
+          generations: s.v03.generations,
+          snapshots: s.v03.snapshots,
+          walIndex: s.v03.walIndex,
+          walOffset: s.v03.walOffset,
+          restorable: s.v03.restorable,
+        }
+      : {}),
     ...listed,
   };
 }
@@ -258,7 +298,10 @@ function remoteBody(remote: RemoteRead | null, nowMs: number) {
 function builtinBackupsBody(b: StatusInput["builtinBackups"], nowMs: number) {
   if ("error" in b) return { error: b.error };
   const n = b.newest;
-  return { count: b.count, newest: n ? { key: n.key, size: n.size, modifiedAt: isoOf(n.modTimeMs), ageSeconds: secs(nowMs - n.modTimeMs) } : null };
+  return {
+    count: b.count,
+    newest: n ? { key: n.key, size: n.size, modifiedAt: isoOf(n.modTimeMs), ageSeconds: secs(nowMs - n.modTimeMs) } : null,
+  };
 }
 
 interface Decided {

@@ -27,7 +27,12 @@ export class ConfigError extends Error {
 }
 
 /** Names PocketBase itself reads: never flagged as unknown pb-ops variables. */
-export const POCKETBASE_OWN: readonly string[] = ["PB_THUMBS_MAX_WORKERS", "PB_THUMBS_MAX_WAIT", "PB_FILES_DELETE_MAX_WORKERS", "PB_ID_TOKEN_LEEWAY"];
+export const POCKETBASE_OWN: readonly string[] = [
+  "PB_THUMBS_MAX_WORKERS",
+  "PB_THUMBS_MAX_WAIT",
+  "PB_FILES_DELETE_MAX_WORKERS",
+  "PB_ID_TOKEN_LEEWAY",
+];
 const pocketbaseOwn = new Set(POCKETBASE_OWN);
 
 export function allVars(schema: Schema): VarSpec<unknown>[] {
@@ -75,7 +80,12 @@ export function rawValue(spec: VarSpec<unknown>, env: Env): [string, string | un
     if (found[1] === undefined || found[1] === spec.default) found = [alias, v];
     else if (v !== found[1]) {
       const shown = (x: string) => (spec.secret ? "[redacted]" : x);
-      throw new ConfigError(alias, shown(v), `the same value as ${found[0]}, or only one of the two`, `differs from ${found[0]}=${JSON.stringify(shown(found[1]))} (${alias} is an alias of ${spec.name})`);
+      throw new ConfigError(
+        alias,
+        shown(v),
+        `the same value as ${found[0]}, or only one of the two`,
+        `differs from ${found[0]}=${JSON.stringify(shown(found[1]))} (${alias} is an alias of ${spec.name})`,
+      );
     }
   }
   return found;

@@ -9,7 +9,8 @@ export function nonPlainPaths(value: unknown, path = "$"): string[] {
   if (t === "string" || t === "boolean") return [];
   if (t === "number") return Number.isFinite(value) ? [] : [`${path} (${value})`];
   if (t !== "object") return [`${path} (${t})`];
-  if (Array.isArray(value)) return value.flatMap((v, i) => (v === undefined ? [`${path}[${i}] (undefined in an array)`] : nonPlainPaths(v, `${path}[${i}]`)));
+  if (Array.isArray(value))
+    return value.flatMap((v, i) => (v === undefined ? [`${path}[${i}] (undefined in an array)`] : nonPlainPaths(v, `${path}[${i}]`)));
   const proto = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) return [`${path} (${(value as object).constructor?.name ?? "object"})`];
   return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) => nonPlainPaths(v, `${path}.${k}`));

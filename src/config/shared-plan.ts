@@ -34,7 +34,10 @@ function planEntries(plan: SharedPlan): Record<string, string> {
 }
 
 /** Throws ConfigError for a bad PB_* value. Returns the plan and its store entries (JSON). */
-export function buildSharedPlan(env: Record<string, string | undefined>, args: readonly string[]): { plan: SharedPlan; entries: Record<string, string> } {
+export function buildSharedPlan(
+  env: Record<string, string | undefined>,
+  args: readonly string[],
+): { plan: SharedPlan; entries: Record<string, string> } {
   const config = buildConfig(schema, env);
   const plan: SharedPlan = {
     config,

@@ -30,7 +30,8 @@ export interface VarSpec<T> {
 }
 
 /** A variable as a concern writes it: `accepted` may come from a combinator-built parser. */
-export type VarInput<T> = Omit<VarSpec<T>, "accepted" | "parse"> & ({ accepted: string; parse: (raw: string) => T } | { accepted?: undefined; parse: Parser<T> });
+export type VarInput<T> = Omit<VarSpec<T>, "accepted" | "parse"> &
+  ({ accepted: string; parse: (raw: string) => T } | { accepted?: undefined; parse: Parser<T> });
 
 export function defineVar<T>(spec: VarInput<T>): VarSpec<T> {
   const accepted = spec.accepted ?? (spec.parse as Parser<T>).accepted;

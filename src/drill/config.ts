@@ -70,7 +70,8 @@ export const drillVars = {
     name: "PB_RESTORE_DRILL",
     default: "auto",
     example: "daily",
-    accepted: "`auto`, `off`, `hourly`, `daily`, `weekly`, or a 5-field cron expression (minute hour day-of-month month day-of-week, e.g. `30 4 * * *`)",
+    accepted:
+      "`auto`, `off`, `hourly`, `daily`, `weekly`, or a 5-field cron expression (minute hour day-of-month month day-of-week, e.g. `30 4 * * *`)",
     meaning:
       "When the restore drill runs: it restores the replica with Litestream into a temporary file, runs `PRAGMA integrity_check`, compares row counts with the live database, records duration and size, and deletes the copy. `auto` = `daily` (03:17 server time, UTC in containers) when a replica is configured, else off. `hourly` = minute 17 of each hour; `weekly` = Sunday 03:17. See docs/operations.md.",
     parse: parseDrillSchedule,

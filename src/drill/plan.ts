@@ -31,7 +31,12 @@ type Env = Readonly<Record<string, string | undefined>>;
  * and LITESTREAM_CONFIG; with a config file the database path names the replica (as in the
  * entrypoint's own restore), else the REPLICA_URL itself does (Litestream v0.5 restores from a URL).
  */
-export function litestreamInvocation(input: { env: Env; pbOpsConfig: string | null; dbPath: string; outPath: string }): { bin: string; args: string[] } | { error: string } {
+export function litestreamInvocation(input: {
+  env: Env;
+  pbOpsConfig: string | null;
+  dbPath: string;
+  outPath: string;
+}): { bin: string; args: string[] } | { error: string } {
   const bin = input.env.LITESTREAM_BIN?.trim() || "litestream";
   const config = input.env.LITESTREAM_CONFIG?.trim() || input.pbOpsConfig;
   if (config) return { bin, args: ["restore", "-config", config, "-o", input.outPath, "-json", input.dbPath] };
@@ -76,7 +81,8 @@ export function parseVerifyOutput(output: string): { integrity: string; counts: 
     if (!t.startsWith("{")) continue;
     try {
       const j = JSON.parse(t) as { integrity?: unknown; counts?: unknown };
-      if (typeof j.integrity === "string" && j.counts && typeof j.counts === "object") return { integrity: j.integrity, counts: j.counts as Record<string, number> };
+      if (typeof j.integrity === "string" && j.counts && typeof j.counts === "object")
+        return { integrity: j.integrity, counts: j.counts as Record<string, number> };
     } catch {
       // not our line
     }
@@ -98,10 +104,21 @@ export function tablesToCount(collections: Array<{ name: string; type: string }>
  * Litestream's local TXID was the restored TXID both before and after the live counts were read
  * (nothing committed in between); otherwise they are reported but not judged.
  */
-export function compareCounts(input: { restoredTxid: number | null; liveTxidBefore: number | null; liveTxidAfter: number | null; restored: Record<string, number>; live: Record<string, number>; tables: string[] }): { compared: boolean; mismatch: string | null; tables: DrillTable[] } {
+export function compareCounts(input: {
+  restoredTxid: number | null;
+  liveTxidBefore: number | null;
+  liveTxidAfter: number | null;
+  restored: Record<string, number>;
+  live: Record<string, number>;
+  tables: string[];
+}): { compared: boolean; mismatch: string | null; tables: DrillTable[] } {
   const tables = input.tables.map((t) => ({ table: t, restored: input.restored[t] ?? null, live: input.live[t] ?? null }));
   const still = input.restoredTxid !== null && input.liveTxidBefore === input.restoredTxid && input.liveTxidAfter === input.restoredTxid;
   if (!still) return { compared: false, mismatch: null, tables };
   const bad = tables.filter((t) => t.restored !== t.live);
-  return { compared: true, mismatch: bad.length ? bad.map((t) => `${t.table}: restored ${t.restored ?? "missing"}, live ${t.live ?? "missing"}`).join("; ") : null, tables };
+  return {
+    compared: true,
+    mismatch: bad.length ? bad.map((t) => `${t.table}: restored ${t.restored ?? "missing"}, live ${t.live ?? "missing"}`).join("; ") : null,
+    tables,
+  };
 }

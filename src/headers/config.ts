@@ -8,7 +8,8 @@ import { choiceOrOff, cspValue, DEFAULT_HSTS, hstsValue, isOff, OFF, referrerPol
 
 const cspOrOff = (raw: string) => (isOff(raw) ? OFF : cspValue(raw));
 
-const CSP_ACCEPTED = "`off` or a Content-Security-Policy (known directives separated by `;`, quoted keywords like `'self'`, no CR/LF or commas)";
+const CSP_ACCEPTED =
+  "`off` or a Content-Security-Policy (known directives separated by `;`, quoted keywords like `'self'`, no CR/LF or commas)";
 
 export const headerVars = {
   enabled: defineVar({
@@ -48,7 +49,8 @@ export const headerVars = {
     default: PUBLIC_CSP,
     example: "default-src 'self'; img-src 'self' data: https://cdn.example.com; frame-ancestors 'none'",
     accepted: CSP_ACCEPTED,
-    meaning: "Content-Security-Policy of `pb_public` pages and every other non-API path (helmet 8's default). `upgrade-insecure-requests` is only sent on HTTPS responses.",
+    meaning:
+      "Content-Security-Policy of `pb_public` pages and every other non-API path (helmet 8's default). `upgrade-insecure-requests` is only sent on HTTPS responses.",
     parse: cspOrOff,
   }),
   cspAdmin: defineVar({
@@ -56,7 +58,8 @@ export const headerVars = {
     default: ADMIN_CSP,
     example: "off",
     accepted: CSP_ACCEPTED,
-    meaning: "Content-Security-Policy of the admin UI `/_/`: PocketBase's own policy (v0.31 to v0.40) made stricter. `off` leaves PocketBase's built-in one.",
+    meaning:
+      "Content-Security-Policy of the admin UI `/_/`: PocketBase's own policy (v0.31 to v0.40) made stricter. `off` leaves PocketBase's built-in one.",
     parse: cspOrOff,
   }),
   cspFiles: defineVar({
@@ -64,7 +67,8 @@ export const headerVars = {
     default: FILES_CSP,
     example: "default-src 'none'; style-src 'unsafe-inline'; sandbox",
     accepted: CSP_ACCEPTED,
-    meaning: "Content-Security-Policy of record files `/api/files/...` (PocketBase's own sandbox policy, now also on their errors). `off` leaves PocketBase's.",
+    meaning:
+      "Content-Security-Policy of record files `/api/files/...` (PocketBase's own sandbox policy, now also on their errors). `off` leaves PocketBase's.",
     parse: cspOrOff,
   }),
   hsts: defineVar({
@@ -98,7 +102,8 @@ export const headerVars = {
     default: "same-origin",
     example: "same-origin-allow-popups",
     accepted: "one of same-origin|same-origin-allow-popups|noopener-allow-popups|unsafe-none|off",
-    meaning: "Cross-Origin-Opener-Policy on every response (PocketBase v0.40 sends `same-origin` too). `same-origin-allow-popups` if a pb_public page must keep a handle on popups it opens on other origins.",
+    meaning:
+      "Cross-Origin-Opener-Policy on every response (PocketBase v0.40 sends `same-origin` too). `same-origin-allow-popups` if a pb_public page must keep a handle on popups it opens on other origins.",
     parse: choiceOrOff(["same-origin", "same-origin-allow-popups", "noopener-allow-popups", "unsafe-none"] as const),
   }),
   corp: defineVar({
@@ -106,7 +111,8 @@ export const headerVars = {
     default: "same-origin",
     example: "same-site",
     accepted: "one of same-origin|same-site|cross-origin|off",
-    meaning: "Cross-Origin-Resource-Policy of everything but record files. It only stops no-cors embedding (img, script); CORS fetches are governed by PB_CORS_ORIGINS.",
+    meaning:
+      "Cross-Origin-Resource-Policy of everything but record files. It only stops no-cors embedding (img, script); CORS fetches are governed by PB_CORS_ORIGINS.",
     parse: choiceOrOff(["same-origin", "same-site", "cross-origin"] as const),
   }),
   corpFiles: defineVar({
@@ -114,14 +120,16 @@ export const headerVars = {
     default: "cross-origin",
     example: "same-site",
     accepted: "one of same-origin|same-site|cross-origin|off",
-    meaning: "Cross-Origin-Resource-Policy of record files `/api/files/...`: `cross-origin` so front ends on other origins can embed images and media.",
+    meaning:
+      "Cross-Origin-Resource-Policy of record files `/api/files/...`: `cross-origin` so front ends on other origins can embed images and media.",
     parse: choiceOrOff(["same-origin", "same-site", "cross-origin"] as const),
   }),
   corsOrigins: defineVar({
     name: "PB_CORS_ORIGINS",
     default: "pocketbase",
     example: "https://app.example.com,http://localhost:5173",
-    accepted: "`pocketbase`, `none`, or a comma-separated list of exact origins `http(s)://host[:port]` (lowercase, no path, no default port, no `*`)",
+    accepted:
+      "`pocketbase`, `none`, or a comma-separated list of exact origins `http(s)://host[:port]` (lowercase, no path, no default port, no `*`)",
     meaning:
       "CORS allowlist pb-ops enforces for preflights and requests, replacing PocketBase's CORS middleware. `none`: no cross-origin caller. `pocketbase`: keep PocketBase's own CORS, i.e. `serve --origins`, which defaults to `*` (any site can read your API with the user's token if it has one).",
     parse: (raw: string) => (isKeyword(raw, "pocketbase") ? null : parseCorsOrigins(raw)),

@@ -22,12 +22,14 @@ export interface CookieAttributes {
 export function cookieAttributes(opts: { https: boolean; forceSecure: boolean; sameSite?: SameSite }): CookieAttributes {
   const sameSite = opts.sameSite ?? "Lax";
   const secure = opts.https || opts.forceSecure;
-  if (sameSite === "None" && !secure) throw new Error("pb-ops: a SameSite=None cookie must be Secure (serve over HTTPS or set PB_ENCRYPTION_COOKIE_SECURE=true)");
+  if (sameSite === "None" && !secure)
+    throw new Error("pb-ops: a SameSite=None cookie must be Secure (serve over HTTPS or set PB_ENCRYPTION_COOKIE_SECURE=true)");
   return Object.freeze({ httpOnly: true, secure, sameSite });
 }
 
 /** Cookie name must be a token; value cookie-octets (RFC 6265 4.1.1): Go would drop it quietly. */
 export function checkCookie(name: string, value: string): void {
   if (!TOKEN.test(name)) throw new Error(`pb-ops: invalid cookie name ${JSON.stringify(name)}`);
-  if (!/^[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]*$/.test(value)) throw new Error(`pb-ops: invalid characters in the value of cookie ${name}`);
+  if (!/^[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]*$/.test(value))
+    throw new Error(`pb-ops: invalid characters in the value of cookie ${name}`);
 }

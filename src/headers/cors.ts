@@ -12,7 +12,8 @@ const CORS_ALLOW_METHODS = "GET,HEAD,PUT,PATCH,POST,DELETE";
  */
 export function parseOrigin(raw: string): string {
   const o = raw.trim();
-  if (o === "*") throw new InvalidValue("* is not an allowlist (leave PB_CORS_ORIGINS unset to keep PocketBase's --origins, which defaults to *)");
+  if (o === "*")
+    throw new InvalidValue("* is not an allowlist (leave PB_CORS_ORIGINS unset to keep PocketBase's --origins, which defaults to *)");
   if (o.includes("*")) throw new InvalidValue(`${JSON.stringify(o)}: wildcards are not allowed; list each origin`);
   const m = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#@\s]+?)(?::(\d+))?(\/.*|\?.*|#.*)?$/.exec(o);
   if (!m) throw new InvalidValue(`${JSON.stringify(o)} is not an origin like https://app.example.com`);
@@ -82,7 +83,12 @@ const NO_HEADERS: ReadonlyArray<readonly [string, string]> = Object.freeze([]);
 const SAME_ORIGIN: CorsDecision = Object.freeze({ vary: VARY_ORIGIN, set: NO_HEADERS });
 const SAME_ORIGIN_PREFLIGHT: CorsDecision = Object.freeze({ vary: VARY_ORIGIN, set: NO_HEADERS, answer: 204 as const });
 const REFUSED: CorsDecision = Object.freeze({ vary: VARY_ORIGIN, set: NO_HEADERS, verdict: "refused" as const });
-const REFUSED_PREFLIGHT: CorsDecision = Object.freeze({ vary: VARY_ORIGIN, set: NO_HEADERS, answer: 403 as const, verdict: "refused" as const });
+const REFUSED_PREFLIGHT: CorsDecision = Object.freeze({
+  vary: VARY_ORIGIN,
+  set: NO_HEADERS,
+  answer: 403 as const,
+  verdict: "refused" as const,
+});
 
 export function corsDecision(allowed: ReadonlySet<string>, req: CorsRequest): CorsDecision {
   const preflight = req.method === "OPTIONS" || req.method.toUpperCase() === "OPTIONS";
@@ -92,6 +98,7 @@ export function corsDecision(allowed: ReadonlySet<string>, req: CorsRequest): Co
   if (!preflight) return { vary: VARY_ORIGIN, set: [allowOrigin], verdict: "allowed" };
   const set: Array<[string, string]> = [allowOrigin, ["Access-Control-Allow-Methods", CORS_ALLOW_METHODS]];
   // PocketBase echoes the requested headers; pb-ops echoes them only when they are a plain token list.
-  if (req.requestHeaders !== "" && TOKEN_LIST.test(req.requestHeaders)) set.push(["Access-Control-Allow-Headers", req.requestHeaders.trim()]);
+  if (req.requestHeaders !== "" && TOKEN_LIST.test(req.requestHeaders))
+    set.push(["Access-Control-Allow-Headers", req.requestHeaders.trim()]);
   return { vary: ["Origin", "Access-Control-Request-Method", "Access-Control-Request-Headers"], set, answer: 204, verdict: "allowed" };
 }

@@ -23,7 +23,9 @@ export interface HttpsFacts {
 export function isHttpsRequest(f: HttpsFacts): boolean {
   if (f.tls) return true;
   if (f.trustedProxyHeaders.length === 0 || f.forwardedProto.length === 0) return false;
-  const items = f.forwardedProto[f.forwardedProto.length - 1]!.split(",").map((s) => s.trim()).filter(Boolean);
+  const items = f.forwardedProto[f.forwardedProto.length - 1]!.split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   const proto = f.useLeftmost ? items[0] : items[items.length - 1];
   return proto !== undefined && proto.toLowerCase() === "https";
 }

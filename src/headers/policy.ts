@@ -32,9 +32,19 @@ export function buildHeaderPlan(cfg: HeadersConfig): HeaderPlan {
   // front ends can embed uploads (apis/file.go), and a file's sandbox CSP already stops it running
   // anything. pb-ops follows that on every version rather than differ between them.
   const frameByClass: Record<RouteClass, string> =
-    cfg.frameOptions === "auto" ? { api: "DENY", admin: "DENY", files: OFF, public: "SAMEORIGIN" } : { api: cfg.frameOptions, admin: cfg.frameOptions, files: cfg.frameOptions, public: cfg.frameOptions };
+    cfg.frameOptions === "auto"
+      ? { api: "DENY", admin: "DENY", files: OFF, public: "SAMEORIGIN" }
+      : { api: cfg.frameOptions, admin: cfg.frameOptions, files: cfg.frameOptions, public: cfg.frameOptions };
 
-  const inputs: HeaderInputs = { csp: cspByClass, frame: frameByClass, coop: cfg.coop, corp: cfg.corp, corpFiles: cfg.corpFiles, referrerPolicy: cfg.referrerPolicy, hsts: cfg.hsts };
+  const inputs: HeaderInputs = {
+    csp: cspByClass,
+    frame: frameByClass,
+    coop: cfg.coop,
+    corp: cfg.corp,
+    corpFiles: cfg.corpFiles,
+    referrerPolicy: cfg.referrerPolicy,
+    hsts: cfg.hsts,
+  };
   const listFor = (cls: RouteClass, secure: boolean): HeaderList => {
     const kept: Array<readonly [ManagedHeader, string]> = [];
     for (const d of MANAGED) {

@@ -25,19 +25,59 @@ export function headerValue(raw: string): string {
 export const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 const CSP_DIRECTIVES = new Set([
-  "default-src", "script-src", "script-src-elem", "script-src-attr", "style-src", "style-src-elem",
-  "style-src-attr", "img-src", "font-src", "connect-src", "media-src", "object-src", "frame-src",
-  "child-src", "worker-src", "manifest-src", "fenced-frame-src", "base-uri", "form-action",
-  "frame-ancestors", "sandbox", "upgrade-insecure-requests", "block-all-mixed-content", "report-uri",
-  "report-to", "require-trusted-types-for", "trusted-types", "webrtc",
+  "default-src",
+  "script-src",
+  "script-src-elem",
+  "script-src-attr",
+  "style-src",
+  "style-src-elem",
+  "style-src-attr",
+  "img-src",
+  "font-src",
+  "connect-src",
+  "media-src",
+  "object-src",
+  "frame-src",
+  "child-src",
+  "worker-src",
+  "manifest-src",
+  "fenced-frame-src",
+  "base-uri",
+  "form-action",
+  "frame-ancestors",
+  "sandbox",
+  "upgrade-insecure-requests",
+  "block-all-mixed-content",
+  "report-uri",
+  "report-to",
+  "require-trusted-types-for",
+  "trusted-types",
+  "webrtc",
 ]);
 
 /** Directives whose values are not source lists. */
-const CSP_NON_SOURCE = new Set(["sandbox", "upgrade-insecure-requests", "block-all-mixed-content", "report-uri", "report-to", "require-trusted-types-for", "trusted-types", "webrtc"]);
+const CSP_NON_SOURCE = new Set([
+  "sandbox",
+  "upgrade-insecure-requests",
+  "block-all-mixed-content",
+  "report-uri",
+  "report-to",
+  "require-trusted-types-for",
+  "trusted-types",
+  "webrtc",
+]);
 
 const CSP_KEYWORDS = new Set([
-  "'self'", "'none'", "'unsafe-inline'", "'unsafe-eval'", "'strict-dynamic'", "'unsafe-hashes'",
-  "'report-sample'", "'wasm-unsafe-eval'", "'inline-speculation-rules'", "'unsafe-allow-redirects'",
+  "'self'",
+  "'none'",
+  "'unsafe-inline'",
+  "'unsafe-eval'",
+  "'strict-dynamic'",
+  "'unsafe-hashes'",
+  "'report-sample'",
+  "'wasm-unsafe-eval'",
+  "'inline-speculation-rules'",
+  "'unsafe-allow-redirects'",
 ]);
 
 /** Keywords that are only keywords when quoted; unquoted they silently become host names. */
@@ -50,7 +90,8 @@ const HOST_SOURCE = /^([a-z][a-z0-9+.-]*:\/\/)?(\*|(\*\.)?[a-z0-9-]+(\.[a-z0-9-]
 
 function checkSource(directive: string, src: string): void {
   if (CSP_KEYWORDS.has(src.toLowerCase()) || NONCE_OR_HASH.test(src) || SCHEME_SOURCE.test(src)) return;
-  if (UNQUOTED_KEYWORDS.has(src.toLowerCase())) throw new InvalidValue(`${directive}: ${src} must be quoted ('${src}'); unquoted it is a host name`);
+  if (UNQUOTED_KEYWORDS.has(src.toLowerCase()))
+    throw new InvalidValue(`${directive}: ${src} must be quoted ('${src}'); unquoted it is a host name`);
   if (src.startsWith("'")) throw new InvalidValue(`${directive}: unknown keyword ${src}`);
   if (!HOST_SOURCE.test(src)) throw new InvalidValue(`${directive}: ${JSON.stringify(src)} is not a CSP source`);
 }
@@ -74,7 +115,8 @@ export function cspValue(raw: string): string {
     const values = words.slice(1);
     if (!CSP_NON_SOURCE.has(name)) {
       if (values.length === 0) throw new InvalidValue(`${name} has no sources (write '${"none"}' to allow nothing)`);
-      if (values.length > 1 && values.some((s) => s.toLowerCase() === "'none'")) throw new InvalidValue(`${name}: 'none' cannot be combined with other sources`);
+      if (values.length > 1 && values.some((s) => s.toLowerCase() === "'none'"))
+        throw new InvalidValue(`${name}: 'none' cannot be combined with other sources`);
       for (const s of values) checkSource(name, s);
     } else if (name === "upgrade-insecure-requests" || name === "block-all-mixed-content") {
       if (values.length) throw new InvalidValue(`${name} takes no value`);
@@ -105,7 +147,10 @@ export function hstsValue(raw: string): Hsts | Off {
   let maxAge: number | undefined;
   let sub = false;
   let preload = false;
-  const items = raw.split(";").map((s) => s.trim()).filter(Boolean);
+  const items = raw
+    .split(";")
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const item of items) {
     const low = item.toLowerCase();
     const m = /^max-age\s*=\s*"?(\d+)"?$/.exec(low);
@@ -122,7 +167,8 @@ export function hstsValue(raw: string): Hsts | Off {
     if (sub || preload) throw new InvalidValue("max-age=<seconds> is required");
     return Object.freeze({ value: DEFAULT_HSTS, force });
   }
-  if (preload && (maxAge < 31536000 || !sub)) throw new InvalidValue("preload needs max-age>=31536000 and includeSubDomains (hstspreload.org rules)");
+  if (preload && (maxAge < 31536000 || !sub))
+    throw new InvalidValue("preload needs max-age>=31536000 and includeSubDomains (hstspreload.org rules)");
   const value = [`max-age=${maxAge}`, ...(sub ? ["includeSubDomains"] : []), ...(preload ? ["preload"] : [])].join("; ");
   return Object.freeze({ value, force });
 }
@@ -139,8 +185,14 @@ export function choiceOrOff<const T extends string>(choices: readonly T[]): (raw
 }
 
 const REFERRER_POLICIES = [
-  "no-referrer", "no-referrer-when-downgrade", "origin", "origin-when-cross-origin", "same-origin",
-  "strict-origin", "strict-origin-when-cross-origin", "unsafe-url",
+  "no-referrer",
+  "no-referrer-when-downgrade",
+  "origin",
+  "origin-when-cross-origin",
+  "same-origin",
+  "strict-origin",
+  "strict-origin-when-cross-origin",
+  "unsafe-url",
 ] as const;
 
 /** Referrer-Policy: one policy or a comma list (older browsers use the last one they know); or off. */

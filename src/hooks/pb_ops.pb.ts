@@ -15,7 +15,9 @@ try {
   } catch {
     missing = true;
   }
-  console.error(`pb-ops: cannot load ${__hooks}/pb_ops/index.js: ${missing ? "file not found (copy the whole pb_hooks/ folder, pb_ops/ included)" : String(err).split("\n")[0]}; stopping rather than serving without pb-ops`);
+  console.error(
+    `pb-ops: cannot load ${__hooks}/pb_ops/index.js: ${missing ? "file not found (copy the whole pb_hooks/ folder, pb_ops/ included)" : String(err).split("\n")[0]}; stopping rather than serving without pb-ops`,
+  );
   $os.exit(1);
 }
 
@@ -78,9 +80,10 @@ routerAdd("GET", "/api/ops/audit", (e) => require(`${__hooks}/pb_ops/index.js`).
 
 routerAdd("POST", "/api/ops/restore-drill", (e) => require(`${__hooks}/pb_ops/index.js`).restoreDrillRoute(e));
 
-
 if (require(`${__hooks}/pb_ops/index.js`).drillSchedule()) {
-  cronAdd("pbOpsRestoreDrill", require(`${__hooks}/pb_ops/index.js`).drillSchedule(), () => require(`${__hooks}/pb_ops/index.js`).drillCron());
+  cronAdd("pbOpsRestoreDrill", require(`${__hooks}/pb_ops/index.js`).drillSchedule(), () =>
+    require(`${__hooks}/pb_ops/index.js`).drillCron(),
+  );
 }
 
 if (require(`${__hooks}/pb_ops/index.js`).alertsEnabled()) {

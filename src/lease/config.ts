@@ -35,7 +35,8 @@ export const leaseVars = {
     default: "60s",
     example: "120s",
     accepted: "a duration from 5s to 30m, at least PB_LEASE_TTL",
-    meaning: "How long a new container waits for the old one to ship its last transaction and release, once the old one has acknowledged the claim.",
+    meaning:
+      "How long a new container waits for the old one to ship its last transaction and release, once the old one has acknowledged the claim.",
     parse: durationIn(5000, 1_800_000),
   }),
 };
@@ -44,8 +45,20 @@ export type LeaseSettings = SectionOf<typeof leaseVars>;
 
 /** Checks between the variables, as one boot line like the single-variable ones. */
 export function leaseSettingsError(s: LeaseSettings, env: Readonly<Record<string, string | undefined>>): ConfigError | null {
-  if (s.ttl <= 2 * s.heartbeat) return new ConfigError("PB_LEASE_TTL", env.PB_LEASE_TTL ?? "10s", leaseVars.ttl.accepted, `must be more than 2 x PB_LEASE_HEARTBEAT (${s.heartbeat}ms)`);
-  if (s.handoffTimeout < s.ttl) return new ConfigError("PB_LEASE_HANDOFF_TIMEOUT", env.PB_LEASE_HANDOFF_TIMEOUT ?? "60s", leaseVars.handoffTimeout.accepted, `must be at least PB_LEASE_TTL (${s.ttl}ms)`);
+  if (s.ttl <= 2 * s.heartbeat)
+    return new ConfigError(
+      "PB_LEASE_TTL",
+      env.PB_LEASE_TTL ?? "10s",
+      leaseVars.ttl.accepted,
+      `must be more than 2 x PB_LEASE_HEARTBEAT (${s.heartbeat}ms)`,
+    );
+  if (s.handoffTimeout < s.ttl)
+    return new ConfigError(
+      "PB_LEASE_HANDOFF_TIMEOUT",
+      env.PB_LEASE_HANDOFF_TIMEOUT ?? "60s",
+      leaseVars.handoffTimeout.accepted,
+      `must be at least PB_LEASE_TTL (${s.ttl}ms)`,
+    );
   return null;
 }
 

@@ -48,7 +48,15 @@ export interface ClaimMemory {
 }
 
 export function newClaimMemory(nowMs: number): ClaimMemory {
-  return { startedAtMs: nowMs, lastEtag: null, lastChangeAtMs: nowMs, seenAlive: false, claimedEpoch: null, claimedAtMs: null, lastWriteAtMs: 0 };
+  return {
+    startedAtMs: nowMs,
+    lastEtag: null,
+    lastChangeAtMs: nowMs,
+    seenAlive: false,
+    claimedEpoch: null,
+    claimedAtMs: null,
+    lastWriteAtMs: 0,
+  };
 }
 
 /** Records a read: an ETag other than the last one seen means someone wrote since. */
@@ -83,27 +91,63 @@ export function decideClaim(lease: Lease | null, me: Holder, mem: ClaimMemory, n
   if (lease.holder.id === me.id) {
     const p = lease.previous;
     const since = nowMs - (mem.claimedAtMs ?? mem.startedAtMs);
-    if (!p || p.state === "released") return { kind: "granted", takeover: false, releasedTxid: p?.releasedTxid ?? null, why: p ? `holder ${p.holderId} released at TXID ${p.releasedTxid ?? "none"}` : "first holder" };
-    if (p.state === "claimed" && since >= t.ttl) return { kind: "granted", takeover: true, releasedTxid: null, why: `holder ${p.holderId} did not acknowledge within ${t.ttl}ms (crashed or killed): taking over` };
-    if (p.state === "acknowledged" && since >= t.handoffTimeout) return { kind: "granted", takeover: true, releasedTxid: null, why: `holder ${p.holderId} acknowledged but did not release within ${t.handoffTimeout}ms: taking over` };
+    if (!p || p.state === "released")
+      return {
+        kind: "granted",
+        takeover: false,
+        releasedTxid: p?.releasedTxid ?? null,
+        why: p ? `holder ${p.holderId} released at TXID ${p.releasedTxid ?? "none"}` : "first holder",
+      };
+    if (p.state === "claimed" && since >= t.ttl)
+      return {
+        kind: "granted",
+        takeover: true,
+        releasedTxid: null,
+        why: `holder ${p.holderId} did not acknowledge within ${t.ttl}ms (crashed or killed): taking over`,
+      };
+    if (p.state === "acknowledged" && since >= t.handoffTimeout)
+      return {
+        kind: "granted",
+        takeover: true,
+        releasedTxid: null,
+        why: `holder ${p.holderId} acknowledged but did not release within ${t.handoffTimeout}ms: taking over`,
+      };
     if (nowMs - mem.lastWriteAtMs >= t.heartbeat) return { kind: "renew", lease: { ...lease, heartbeatAt: nowIso } };
-    return { kind: "wait", why: p.state === "claimed" ? `waiting for holder ${p.holderId} to acknowledge` : `waiting for holder ${p.holderId} to ship its last transaction and release` };
+    return {
+      kind: "wait",
+      why:
+        p.state === "claimed"
+          ? `waiting for holder ${p.holderId} to acknowledge`
+          : `waiting for holder ${p.holderId} to ship its last transaction and release`,
+    };
   }
 
   // Someone else holds it.
-  if (mem.claimedEpoch !== null) return { kind: "standby", why: `our claim (epoch ${mem.claimedEpoch}) was replaced by ${lease.holder.id} (epoch ${lease.epoch})` };
+  if (mem.claimedEpoch !== null)
+    return { kind: "standby", why: `our claim (epoch ${mem.claimedEpoch}) was replaced by ${lease.holder.id} (epoch ${lease.epoch})` };
   const claim = (why: string): ClaimAction => ({
     kind: "replace",
     why,
     lease: newLease(lease.epoch + 1, me, nowIso, { epoch: lease.epoch, holderId: lease.holder.id, state: "claimed" }),
   });
   if (lease.state === "released")
-    return { kind: "replace", why: `holder ${lease.holder.id} (epoch ${lease.epoch}) shut down cleanly`, lease: newLease(lease.epoch + 1, me, nowIso, { epoch: lease.epoch, holderId: lease.holder.id, state: "released", releasedTxid: lease.releasedTxid ?? null }) };
+    return {
+      kind: "replace",
+      why: `holder ${lease.holder.id} (epoch ${lease.epoch}) shut down cleanly`,
+      lease: newLease(lease.epoch + 1, me, nowIso, {
+        epoch: lease.epoch,
+        holderId: lease.holder.id,
+        state: "released",
+        releasedTxid: lease.releasedTxid ?? null,
+      }),
+    };
   if (lease.state === "active") return claim(`holder ${lease.holder.id} (epoch ${lease.epoch}) is active: asking it to hand over`);
   // A starting claimant: alive if its object changed within TTL while we watched.
   const quietFor = nowMs - mem.lastChangeAtMs;
-  if (quietFor >= t.ttl) return claim(`claimant ${lease.holder.id} (epoch ${lease.epoch}) has not written for ${quietFor}ms: taking over its claim`);
-  if (mem.seenAlive) return { kind: "standby", why: `another container (${lease.holder.id}, epoch ${lease.epoch}) is starting as primary on this replica` };
+  if (quietFor >= t.ttl)
+    return claim(`claimant ${lease.holder.id} (epoch ${lease.epoch}) has not written for ${quietFor}ms: taking over its claim`);
+  if (mem.seenAlive)
+    return { kind: "standby", why: `another container (${lease.holder.id}, epoch ${lease.epoch}) is starting as primary on this replica` };
   return { kind: "wait", why: `watching claimant ${lease.holder.id} (epoch ${lease.epoch}) for a heartbeat` };
 }
 
@@ -126,12 +170,20 @@ export function decideHolder(myEpoch: number, myId: string, lastOkAtMs: number, 
     return { kind: "handoff", newer: l, why: l ? `${l.holder.id} claimed epoch ${l.epoch}` : "the lease object was deleted" };
   }
   const age = nowMs - lastOkAtMs;
-  if (age >= t.ttl - 2 * t.heartbeat) return { kind: "self-fence", why: `no successful renewal for ${age}ms (TTL ${t.ttl}ms): a new container may take over` };
+  if (age >= t.ttl - 2 * t.heartbeat)
+    return { kind: "self-fence", why: `no successful renewal for ${age}ms (TTL ${t.ttl}ms): a new container may take over` };
   return { kind: "keep-trying", why: `renewal failed; last success ${age}ms ago` };
 }
 
 /** The old holder's mark on the claim that replaced it, or null when the claim is about someone else. */
-export function markPrevious(lease: Lease, myEpoch: number, myId: string, state: "acknowledged" | "released", txid: number | null, nowIso: string): Lease | null {
+export function markPrevious(
+  lease: Lease,
+  myEpoch: number,
+  myId: string,
+  state: "acknowledged" | "released",
+  txid: number | null,
+  nowIso: string,
+): Lease | null {
   const p = lease.previous;
   if (!p || p.epoch !== myEpoch || p.holderId !== myId) return null;
   if (p.state === "released" || (p.state === state && state === "acknowledged")) return null;
@@ -148,7 +200,15 @@ export function releaseOwn(lease: Lease, myEpoch: number, myId: string, txid: nu
 export function parseLease(text: string): Lease | null {
   try {
     const o = JSON.parse(text) as Lease;
-    if (o && o.v === 1 && typeof o.epoch === "number" && o.holder && typeof o.holder.id === "string" && (o.state === "starting" || o.state === "active" || o.state === "released")) return o;
+    if (
+      o &&
+      o.v === 1 &&
+      typeof o.epoch === "number" &&
+      o.holder &&
+      typeof o.holder.id === "string" &&
+      (o.state === "starting" || o.state === "active" || o.state === "released")
+    )
+      return o;
   } catch {
     // fall through
   }

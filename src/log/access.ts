@@ -93,7 +93,7 @@ function fillAccess(out: Record<string, unknown>, f: RequestFacts, redactor: Red
  * wrapper ({value}), or a plain JS Error.
  */
 export function statusOfError(err: unknown): number {
-  const e = err as { status?: unknown; value?: { status?: unknown; error?: () => string } ; message?: unknown } | null;
+  const e = err as { status?: unknown; value?: { status?: unknown; error?: () => string }; message?: unknown } | null;
   const direct = typeof e?.status === "number" ? e.status : typeof e?.value?.status === "number" ? e.value.status : undefined;
   if (direct !== undefined && direct >= 100 && direct <= 599) return direct;
   const msg = messageOfError(err);

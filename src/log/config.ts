@@ -35,7 +35,8 @@ export const logVars = {
     default: "none",
     example: "x-api-key,session_id",
     accepted: "`none` or a comma-separated list of header/query/field names (letters, digits, - and _)",
-    meaning: "Extra names whose values are replaced by `[redacted]`, on top of the built-in list (authorization, cookie, token, password, secret, ...).",
+    meaning:
+      "Extra names whose values are replaced by `[redacted]`, on top of the built-in list (authorization, cookie, token, password, secret, ...).",
     parse: keywordOr(
       "none",
       listOf((s) => {
@@ -49,7 +50,8 @@ export const logVars = {
     name: "PB_LOG_MIRROR",
     default: "events",
     example: "off",
-    meaning: "Also write to PocketBase's own log store (`$app.logger()`, the dashboard's Logs view): `events` = pb-ops events only, `all` = events and access lines.",
+    meaning:
+      "Also write to PocketBase's own log store (`$app.logger()`, the dashboard's Logs view): `events` = pb-ops events only, `all` = events and access lines.",
     parse: oneOf(["off", "events", "all"] as const),
   }),
   dbRequests: defineVar({

@@ -52,4 +52,3 @@ function safeStringify(v: unknown): string {
     }
   }
 }
-

@@ -3,7 +3,25 @@
 // sensitive words, so `x-auth-token`, `refresh_token` and `apiSecret` are all caught.
 export const REDACTED = "[redacted]";
 
-const BUILTIN_WORDS = ["authorization", "cookie", "token", "password", "passwd", "secret", "apikey", "api_key", "api-key", "signature", "session", "otp", "accesskey", "access_key", "access-key", "private", "credential"];
+const BUILTIN_WORDS = [
+  "authorization",
+  "cookie",
+  "token",
+  "password",
+  "passwd",
+  "secret",
+  "apikey",
+  "api_key",
+  "api-key",
+  "signature",
+  "session",
+  "otp",
+  "accesskey",
+  "access_key",
+  "access-key",
+  "private",
+  "credential",
+];
 
 /**
  * Query names redacted when they are exactly these (not as substrings: `encode`, `estate` are
@@ -37,21 +55,19 @@ export function makeRedactor(extra: readonly string[]): Redactor {
   const query = (raw: string): string => {
     if (raw === "") return raw;
     let changed = false;
-    const parts = raw
-        .split("&")
-        .map((pair) => {
-          const eq = pair.indexOf("=");
-          const name = eq < 0 ? pair : pair.slice(0, eq);
-          let decoded = name;
-          try {
-            decoded = decodeURIComponent(name.replace(/\+/g, " "));
-          } catch {
-            // keep the raw name
-          }
-          if (eq < 0 || !isSensitive(decoded)) return pair;
-          changed = true;
-          return `${name}=${REDACTED}`;
-        });
+    const parts = raw.split("&").map((pair) => {
+      const eq = pair.indexOf("=");
+      const name = eq < 0 ? pair : pair.slice(0, eq);
+      let decoded = name;
+      try {
+        decoded = decodeURIComponent(name.replace(/\+/g, " "));
+      } catch {
+        // keep the raw name
+      }
+      if (eq < 0 || !isSensitive(decoded)) return pair;
+      changed = true;
+      return `${name}=${REDACTED}`;
+    });
     return changed ? parts.join("&") : raw;
   };
   return {

@@ -21,7 +21,17 @@ export function trustedProxyChange(wanted: readonly string[] | null, leftmost: b
 
 /** Headers that proxies and CDNs put the client address in, as a bare IP list PocketBase can read
  * (the standard `Forwarded: for=...` form is not: e.realIP() would find no address in it). */
-export const KNOWN_PROXY_HEADERS = Object.freeze(["do-connecting-ip", "x-forwarded-for", "x-real-ip", "cf-connecting-ip", "fly-client-ip", "true-client-ip", "x-client-ip", "fastly-client-ip", "x-azure-clientip"]);
+export const KNOWN_PROXY_HEADERS = Object.freeze([
+  "do-connecting-ip",
+  "x-forwarded-for",
+  "x-real-ip",
+  "cf-connecting-ip",
+  "fly-client-ip",
+  "true-client-ip",
+  "x-client-ip",
+  "fastly-client-ip",
+  "x-azure-clientip",
+]);
 
 export type ProxyLook = { kind: "trusted" } | { kind: "none" } | { kind: "untrusted"; headers: string[] };
 

@@ -11,7 +11,15 @@ function parseDefaultRule(raw: string): Rule | undefined {
   const spec = parseRateWords(text.split(/\s+/), false);
   if (spec.name !== undefined) throw new InvalidValue("name= is not accepted here (this rule is named default)");
   const { name: _n, ...rate } = spec;
-  return Object.freeze({ ...rate, name: "default", method: undefined, paths: [["api"]], audience: "any" as const, policyHeader: policyHeaderOf("default", spec.count, spec.windowS), text: `/api/ ${text}` });
+  return Object.freeze({
+    ...rate,
+    name: "default",
+    method: undefined,
+    paths: [["api"]],
+    audience: "any" as const,
+    policyHeader: policyHeaderOf("default", spec.count, spec.windowS),
+    text: `/api/ ${text}`,
+  });
 }
 
 export const rateLimitVars = {
@@ -28,8 +36,10 @@ export const rateLimitVars = {
     name: "PB_RATE_LIMIT_RULES",
     default: "none",
     example: "POST /api/collections/posts/records @auth 10/60s key=auth; /api/files 600/60s burst=100",
-    accepted: "`none` or rules `[METHOD] PATH[|PATH] [@guest|@auth] COUNT/WINDOW [burst=N] [cost=N] [key=ip|auth] [name=NAME]` separated by ;",
-    meaning: "Per-route token buckets, checked in order before the built-in auth rules and the default rule; the first match decides. `*` matches one path segment.",
+    accepted:
+      "`none` or rules `[METHOD] PATH[|PATH] [@guest|@auth] COUNT/WINDOW [burst=N] [cost=N] [key=ip|auth] [name=NAME]` separated by ;",
+    meaning:
+      "Per-route token buckets, checked in order before the built-in auth rules and the default rule; the first match decides. `*` matches one path segment.",
     parse: (raw: string) => parseRules(raw),
   }),
   auth: defineVar({
@@ -51,7 +61,8 @@ export const rateLimitVars = {
     name: "PB_RATE_LIMIT_SUPERUSERS",
     default: "exempt",
     example: "limit",
-    meaning: "Whether requests authenticated as a superuser skip the limiter (`exempt`, PocketBase's own choice) or are limited like everyone else.",
+    meaning:
+      "Whether requests authenticated as a superuser skip the limiter (`exempt`, PocketBase's own choice) or are limited like everyone else.",
     parse: oneOf(["exempt", "limit"] as const),
   }),
   maxKeys: defineVar({

@@ -36,7 +36,11 @@ export interface Plan {
 
 export function buildPlan(s: RateLimitSettings): Plan {
   const enabled = s.rate !== undefined || s.rules.length > 0;
-  const rules = [...s.rules, ...(s.auth === "on" ? (builtinAuthRules ??= parseRules(BUILTIN_AUTH_RULES, ["default"])) : []), ...(s.rate ? [s.rate] : [])];
+  const rules = [
+    ...s.rules,
+    ...(s.auth === "on" ? (builtinAuthRules ??= parseRules(BUILTIN_AUTH_RULES, ["default"])) : []),
+    ...(s.rate ? [s.rate] : []),
+  ];
   return Object.freeze({
     enabled,
     rules: Object.freeze(rules),

@@ -48,7 +48,8 @@ const MAX_COUNT = 1_000_000_000;
 const BUILTIN_NAMES = ["default", "superuser-auth", "auth", "auth-email"] as const;
 
 function posInt(raw: string, what: string): number {
-  if (!/^\d{1,10}$/.test(raw) || Number(raw) < 1 || Number(raw) > MAX_COUNT) throw new InvalidValue(`${what} must be a whole number from 1 to ${MAX_COUNT}, got ${JSON.stringify(raw)}`);
+  if (!/^\d{1,10}$/.test(raw) || Number(raw) < 1 || Number(raw) > MAX_COUNT)
+    throw new InvalidValue(`${what} must be a whole number from 1 to ${MAX_COUNT}, got ${JSON.stringify(raw)}`);
   return Number(raw);
 }
 
@@ -96,7 +97,8 @@ function parsePath(raw: string): string[] {
   const segs = raw.split("/").slice(1);
   if (segs[segs.length - 1] === "") segs.pop(); // `/api/files/` is `/api/files`
   for (const s of segs) {
-    if (s !== "*" && !SEGMENT.test(s)) throw new InvalidValue(`path ${JSON.stringify(raw)}: bad segment ${JSON.stringify(s)} (use * for a whole segment)`);
+    if (s !== "*" && !SEGMENT.test(s))
+      throw new InvalidValue(`path ${JSON.stringify(raw)}: bad segment ${JSON.stringify(s)} (use * for a whole segment)`);
   }
   // A collection is matched by identity: PocketBase compares names case-insensitively, and the
   // request side is folded the same way (canonicalSegments).
@@ -139,7 +141,8 @@ export function parseRule(text: string, autoName: string): Rule {
   const w0 = words[0] ?? "";
   if (!w0.startsWith("/")) {
     const up = w0.toUpperCase();
-    if (up !== "*" && !METHODS.has(up)) throw new InvalidValue(`rule ${JSON.stringify(text.trim())}: ${JSON.stringify(w0)} is neither a method (GET, POST, ...) nor a path`);
+    if (up !== "*" && !METHODS.has(up))
+      throw new InvalidValue(`rule ${JSON.stringify(text.trim())}: ${JSON.stringify(w0)} is neither a method (GET, POST, ...) nor a path`);
     method = up === "*" ? undefined : up;
     i++;
   }
@@ -155,10 +158,19 @@ export function parseRule(text: string, autoName: string): Rule {
   } catch (err) {
     throw new InvalidValue(`rule ${JSON.stringify(text.trim())}: ${(err as Error).message}`);
   }
-  if (audience === "guest" && spec.key === "auth") throw new InvalidValue(`rule ${JSON.stringify(text.trim())}: key=auth with @guest (guests have no auth record)`);
+  if (audience === "guest" && spec.key === "auth")
+    throw new InvalidValue(`rule ${JSON.stringify(text.trim())}: key=auth with @guest (guests have no auth record)`);
   const name = spec.name ?? autoName;
   const { name: _ignored, ...rate } = spec;
-  return Object.freeze({ ...rate, name, method, paths, audience, policyHeader: policyHeaderOf(name, spec.count, spec.windowS), text: text.trim() });
+  return Object.freeze({
+    ...rate,
+    name,
+    method,
+    paths,
+    audience,
+    policyHeader: policyHeaderOf(name, spec.count, spec.windowS),
+    text: text.trim(),
+  });
 }
 
 /** `rule; rule` or one per line; `none` for no rules. Names must be unique and not built-in. */
@@ -169,7 +181,8 @@ export function parseRules(raw: string, reserved: readonly string[] = BUILTIN_NA
   const rules = parts.map((p, i) => parseRule(p, `rule${i + 1}`));
   const names = new Set<string>(reserved);
   for (const r of rules) {
-    if (names.has(r.name)) throw new InvalidValue(`rule name ${JSON.stringify(r.name)} is used twice or is built in (${reserved.join(", ")})`);
+    if (names.has(r.name))
+      throw new InvalidValue(`rule name ${JSON.stringify(r.name)} is used twice or is built in (${reserved.join(", ")})`);
     names.add(r.name);
   }
   return Object.freeze(rules);

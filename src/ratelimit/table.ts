@@ -37,7 +37,11 @@ export function decodeEntry(raw: string): Entry {
   const a = raw.indexOf("|");
   const b = raw.indexOf("|", a + 1);
   const head = raw.slice(0, a);
-  return { fullAtMs: head === "z" ? Infinity : parseInt(head, 36), lastMs: parseInt(raw.slice(a + 1, b), 36), tokens: Number(raw.slice(b + 1)) };
+  return {
+    fullAtMs: head === "z" ? Infinity : parseInt(head, 36),
+    lastMs: parseInt(raw.slice(a + 1, b), 36),
+    tokens: Number(raw.slice(b + 1)),
+  };
 }
 
 /** The sweep's only question, answered with one parse. */
@@ -57,7 +61,14 @@ export interface TakeResult {
  * read under the same lock (inside the setFunc callback), so time order follows lock order, and be
  * whole milliseconds (Date.now()).
  */
-export function takeFromShard(old: Shard | null | undefined, key: string, limit: Limit, nowMs: number, cost: number, cap: number): TakeResult {
+export function takeFromShard(
+  old: Shard | null | undefined,
+  key: string,
+  limit: Limit,
+  nowMs: number,
+  cost: number,
+  cap: number,
+): TakeResult {
   const shard: Shard = old ?? { [COUNT]: 0 };
   const raw = shard[key] as string | undefined;
   const state = raw !== undefined ? decodeEntry(raw) : undefined;

@@ -20,7 +20,9 @@ function broadExemptions(exempt: readonly Cidr[]): string[] {
     const v4 = isV4Text(c);
     const prefix = v4 ? c.bits - 96 : c.bits;
     if (prefix < (v4 ? MIN_V4_PREFIX : MIN_V6_PREFIX)) {
-      out.push(`PB_RATE_LIMIT_EXEMPT contains ${c.text}, which exempts ${prefix === 0 ? "every" : "a large share of all"} ${v4 ? "IPv4" : "IPv6"} client${prefix === 0 ? "" : "s"} from rate limiting`);
+      out.push(
+        `PB_RATE_LIMIT_EXEMPT contains ${c.text}, which exempts ${prefix === 0 ? "every" : "a large share of all"} ${v4 ? "IPv4" : "IPv6"} client${prefix === 0 ? "" : "s"} from rate limiting`,
+      );
     }
   }
   return out;
@@ -45,7 +47,10 @@ function unreachableRules(rules: readonly Rule[]): string[] {
   const out: string[] = [];
   rules.forEach((r, i) => {
     const by = rules.slice(0, i).find((e) => shadows(e, r));
-    if (by) out.push(`PB_RATE_LIMIT_RULES rule ${JSON.stringify(r.name)} (${r.text}) can never match: rule ${JSON.stringify(by.name)} (${by.text}) comes first and takes every request it would`);
+    if (by)
+      out.push(
+        `PB_RATE_LIMIT_RULES rule ${JSON.stringify(r.name)} (${r.text}) can never match: rule ${JSON.stringify(by.name)} (${by.text}) comes first and takes every request it would`,
+      );
   });
   return out;
 }
@@ -58,7 +63,10 @@ export function rateLimitWarnings(s: RateLimitSettings): string[] {
   if (enabled && s.auth === "on") {
     const su = parseRules(BUILTIN_AUTH_RULES, ["default"])[0]!;
     const by = s.rules.find((r) => shadows(r, su) && r.limit.burst > su.limit.burst);
-    if (by) out.push(`PB_RATE_LIMIT_RULES rule ${JSON.stringify(by.name)} (${by.text}) takes every superuser sign-in request before the stricter built-in superuser-auth rule`);
+    if (by)
+      out.push(
+        `PB_RATE_LIMIT_RULES rule ${JSON.stringify(by.name)} (${by.text}) takes every superuser sign-in request before the stricter built-in superuser-auth rule`,
+      );
   }
   return out;
 }

@@ -18,7 +18,8 @@ export function parseEndpoint(raw: string): string | null {
 function parseBucket(raw: string): string | null {
   const v = raw.trim();
   if (isKeyword(v, "none")) return null;
-  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(v)) throw new InvalidValue("not an S3 bucket name (3-63 lower-case letters, digits, dots and hyphens)");
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(v))
+    throw new InvalidValue("not an S3 bucket name (3-63 lower-case letters, digits, dots and hyphens)");
   return v;
 }
 
@@ -44,7 +45,8 @@ export const storageVars = {
     default: "none",
     example: "https://nyc3.digitaloceanspaces.com",
     accepted: "`none` or an http(s) URL of the S3 endpoint",
-    meaning: "Store uploaded files on S3 (PocketBase's Files storage setting, written at every start) instead of the ephemeral disk. Set with PB_S3_BUCKET, PB_S3_ACCESS_KEY and PB_S3_SECRET_KEY. Also read as `S3_ENDPOINT`.",
+    meaning:
+      "Store uploaded files on S3 (PocketBase's Files storage setting, written at every start) instead of the ephemeral disk. Set with PB_S3_BUCKET, PB_S3_ACCESS_KEY and PB_S3_SECRET_KEY. Also read as `S3_ENDPOINT`.",
     parse: parseEndpoint,
   }),
   bucket: defineVar({
@@ -61,7 +63,8 @@ export const storageVars = {
     default: "auto",
     example: "nyc3",
     accepted: "a region name, or `auto`",
-    meaning: "Region the requests are signed for. `auto`: taken from a `<region>.digitaloceanspaces.com` or `s3.<region>.amazonaws.com` endpoint, else `us-east-1`.",
+    meaning:
+      "Region the requests are signed for. `auto`: taken from a `<region>.digitaloceanspaces.com` or `s3.<region>.amazonaws.com` endpoint, else `us-east-1`.",
     parse: parseRegion,
   }),
   accessKey: defineVar({
@@ -88,7 +91,8 @@ export const storageVars = {
     name: "PB_S3_FORCE_PATH_STYLE",
     default: "false",
     example: "true",
-    meaning: "Address the bucket as `<endpoint>/<bucket>` instead of `<bucket>.<endpoint host>` (MinIO, versitygw and other self-hosted S3 servers need `true`; Spaces and AWS work with `false`).",
+    meaning:
+      "Address the bucket as `<endpoint>/<bucket>` instead of `<bucket>.<endpoint host>` (MinIO, versitygw and other self-hosted S3 servers need `true`; Spaces and AWS work with `false`).",
     parse: parseBool,
   }),
 };
@@ -127,9 +131,22 @@ export function fileStorageFromConfig(c: StorageConfig): S3FileStorage | null {
   if (set.length === 0) return null;
   const missing = parts.find(([, v]) => v === null);
   if (missing) {
-    throw new ConfigError(missing[0], "none", "all four of PB_S3_ENDPOINT, PB_S3_BUCKET, PB_S3_ACCESS_KEY and PB_S3_SECRET_KEY (or their S3_* aliases), or none", `unset while ${set.map(([n]) => n).join(", ")} ${set.length === 1 ? "is" : "are"} set`);
+    throw new ConfigError(
+      missing[0],
+      "none",
+      "all four of PB_S3_ENDPOINT, PB_S3_BUCKET, PB_S3_ACCESS_KEY and PB_S3_SECRET_KEY (or their S3_* aliases), or none",
+      `unset while ${set.map(([n]) => n).join(", ")} ${set.length === 1 ? "is" : "are"} set`,
+    );
   }
-  return { enabled: true, endpoint: c.endpoint!, bucket: c.bucket!, region: regionFor(c.endpoint!, c.region), accessKey: c.accessKey!, secret: c.secretKey!, forcePathStyle: c.forcePathStyle };
+  return {
+    enabled: true,
+    endpoint: c.endpoint!,
+    bucket: c.bucket!,
+    region: regionFor(c.endpoint!, c.region),
+    accessKey: c.accessKey!,
+    secret: c.secretKey!,
+    forcePathStyle: c.forcePathStyle,
+  };
 }
 
 /** Current settings.s3 as read from PocketBase (plain values): the same fields, maybe disabled. */
@@ -137,5 +154,13 @@ export type S3Settings = Omit<S3FileStorage, "enabled"> & { enabled: boolean };
 
 /** Nothing to save when PocketBase already holds exactly this. */
 export function sameFileStorage(want: S3FileStorage, cur: S3Settings): boolean {
-  return cur.enabled && cur.endpoint === want.endpoint && cur.bucket === want.bucket && cur.region === want.region && cur.accessKey === want.accessKey && cur.secret === want.secret && cur.forcePathStyle === want.forcePathStyle;
+  return (
+    cur.enabled &&
+    cur.endpoint === want.endpoint &&
+    cur.bucket === want.bucket &&
+    cur.region === want.region &&
+    cur.accessKey === want.accessKey &&
+    cur.secret === want.secret &&
+    cur.forcePathStyle === want.forcePathStyle
+  );
 }

@@ -10,7 +10,14 @@ import type { S3FileStorage } from "./config";
 export const PROBE_TIMEOUT_S = 10;
 
 export function probeRequest(s: S3FileStorage, nowMs: number): SignedRequest {
-  const target = { bucket: s.bucket, prefix: "", region: s.region, endpoint: s.endpoint, forcePathStyle: s.forcePathStyle, display: s.endpoint };
+  const target = {
+    bucket: s.bucket,
+    prefix: "",
+    region: s.region,
+    endpoint: s.endpoint,
+    forcePathStyle: s.forcePathStyle,
+    display: s.endpoint,
+  };
   return signedListRequest(target, { accessKeyId: s.accessKey, secretAccessKey: s.secret }, nowMs, undefined, 1);
 }
 
@@ -19,12 +26,22 @@ export function probeVerdict(s: S3FileStorage, status: number, body: string): Co
   if (status === 200) return null;
   const c = classifyS3Response(status, body);
   if (c.kind === "credentials") {
-    return new ConfigError("PB_S3_ACCESS_KEY", "[redacted]", `PB_S3_ACCESS_KEY and PB_S3_SECRET_KEY of a key that may read and write bucket ${s.bucket}`, `S3 at ${s.endpoint} refused the keys (${c.detail})`);
+    return new ConfigError(
+      "PB_S3_ACCESS_KEY",
+      "[redacted]",
+      `PB_S3_ACCESS_KEY and PB_S3_SECRET_KEY of a key that may read and write bucket ${s.bucket}`,
+      `S3 at ${s.endpoint} refused the keys (${c.detail})`,
+    );
   }
   if (/NoSuchBucket/.test(c.detail) || status === 404) {
     return new ConfigError("PB_S3_BUCKET", s.bucket, `an existing bucket at ${s.endpoint} (create it first)`, `S3 answered ${c.detail}`);
   }
-  return new ConfigError("PB_S3_ENDPOINT", s.endpoint, "an S3 endpoint that lists the bucket with these keys (check PB_S3_REGION and PB_S3_FORCE_PATH_STYLE too)", `S3 answered ${c.detail} to a listing of bucket ${s.bucket}`);
+  return new ConfigError(
+    "PB_S3_ENDPOINT",
+    s.endpoint,
+    "an S3 endpoint that lists the bucket with these keys (check PB_S3_REGION and PB_S3_FORCE_PATH_STYLE too)",
+    `S3 answered ${c.detail} to a listing of bucket ${s.bucket}`,
+  );
 }
 
 /** The boot error for a request that got no answer (Go network error text, classified). */

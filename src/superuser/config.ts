@@ -18,10 +18,12 @@ const parseSuperuserEmail = keywordOr(
 export function parseSuperuserPassword(raw: string): string | null {
   if (isKeyword(raw, "none")) return null;
   const bytes = utf8(raw).length;
-  if ([...raw].length < PASSWORD_MIN_LENGTH) throw new InvalidValue(`too short (${[...raw].length} characters, need at least ${PASSWORD_MIN_LENGTH})`);
+  if ([...raw].length < PASSWORD_MIN_LENGTH)
+    throw new InvalidValue(`too short (${[...raw].length} characters, need at least ${PASSWORD_MIN_LENGTH})`);
   if (bytes > PASSWORD_MAX_BYTES) throw new InvalidValue(`too long (${bytes} bytes, PocketBase takes at most ${PASSWORD_MAX_BYTES})`);
   if (/^\s|\s$/.test(raw)) throw new InvalidValue("starts or ends with whitespace (a pasted line break?)");
-  if (new Set(raw).size < PASSWORD_MIN_DISTINCT) throw new InvalidValue(`too repetitive (fewer than ${PASSWORD_MIN_DISTINCT} distinct characters)`);
+  if (new Set(raw).size < PASSWORD_MIN_DISTINCT)
+    throw new InvalidValue(`too repetitive (fewer than ${PASSWORD_MIN_DISTINCT} distinct characters)`);
   return raw;
 }
 
@@ -36,7 +38,8 @@ export const superuserVars = {
     name: "PB_SUPERUSER_EMAIL",
     default: "none",
     example: "ops@example.com",
-    meaning: "With PB_SUPERUSER_PASSWORD: a superuser with this email is created at start, or its password updated when it differs. `none`: superusers are left alone.",
+    meaning:
+      "With PB_SUPERUSER_PASSWORD: a superuser with this email is created at start, or its password updated when it differs. `none`: superusers are left alone.",
     parse: parseSuperuserEmail,
   }),
   password: defineVar({
@@ -44,7 +47,8 @@ export const superuserVars = {
     default: "none",
     example: "a-long-random-passphrase",
     accepted: `\`none\` or ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_BYTES} bytes with at least ${PASSWORD_MIN_DISTINCT} distinct characters, no leading or trailing space (e.g. \`openssl rand -base64 24\`)`,
-    meaning: "Password of PB_SUPERUSER_EMAIL's superuser. Keep it a SECRET variable. Changing it changes the password at the next start; nothing is written while it already matches.",
+    meaning:
+      "Password of PB_SUPERUSER_EMAIL's superuser. Keep it a SECRET variable. Changing it changes the password at the next start; nothing is written while it already matches.",
     secret: true,
     parse: parseSuperuserPassword,
   }),
@@ -55,7 +59,19 @@ export type SuperuserConfig = SectionOf<typeof superuserVars>;
 /** Both or neither: one alone is a boot error naming the one that is missing. */
 export function superuserFromConfig(c: SuperuserConfig): { email: string; password: string } | null {
   if (c.email === null && c.password === null) return null;
-  if (c.email === null) throw new ConfigError("PB_SUPERUSER_EMAIL", "none", "an email address when PB_SUPERUSER_PASSWORD is set", "unset while PB_SUPERUSER_PASSWORD is set");
-  if (c.password === null) throw new ConfigError("PB_SUPERUSER_PASSWORD", "none", "a password when PB_SUPERUSER_EMAIL is set", "unset while PB_SUPERUSER_EMAIL is set");
+  if (c.email === null)
+    throw new ConfigError(
+      "PB_SUPERUSER_EMAIL",
+      "none",
+      "an email address when PB_SUPERUSER_PASSWORD is set",
+      "unset while PB_SUPERUSER_PASSWORD is set",
+    );
+  if (c.password === null)
+    throw new ConfigError(
+      "PB_SUPERUSER_PASSWORD",
+      "none",
+      "a password when PB_SUPERUSER_EMAIL is set",
+      "unset while PB_SUPERUSER_EMAIL is set",
+    );
   return { email: c.email, password: c.password };
 }

@@ -26,7 +26,12 @@ describeBadValues(BAD_VALUES);
 describe.each(POCKETBASE_VERSIONS)("PocketBase %s", (version: string) => {
   it("good values boot (control for the cases above)", () => {
     const res = runPocketBase(version, ["migrate", "history-sync"], {
-      env: { PB_ADMIN_PATH: "/k7Qm2vX9pL4wR8tZ3nB6", PB_ADMIN_ALLOW_IPS: "10.0.0.0/8,::1", PB_ADMIN_GATE_TTL: "1h", PB_OPS_SECRET: "x".repeat(8) + "0123456789abcdefghijklmnopqrstuv" },
+      env: {
+        PB_ADMIN_PATH: "/k7Qm2vX9pL4wR8tZ3nB6",
+        PB_ADMIN_ALLOW_IPS: "10.0.0.0/8,::1",
+        PB_ADMIN_GATE_TTL: "1h",
+        PB_OPS_SECRET: "x".repeat(8) + "0123456789abcdefghijklmnopqrstuv",
+      },
     });
     expect(res.status).toBe(0);
   });

@@ -1,4 +1,3 @@
-
 import { describe, expect, it } from "vitest";
 import { constantTimeEqual } from "../../src/crypto/constant-time";
 import { decide, type AdminFacts } from "../../src/admin/decide";
@@ -8,7 +7,6 @@ import { classifyPath, cleanPath, SUPERUSERS_ID } from "../../src/admin/paths";
 import { parseAdminPath } from "../../src/admin/secret-path";
 import { findAdminLinks } from "../../src/admin/templates";
 import { hmacHex } from "../harness/admin";
-
 
 describe("cleanPath (Go path.Clean, trailing slash kept like ServeMux)", () => {
   it.each([
@@ -24,7 +22,14 @@ describe("cleanPath (Go path.Clean, trailing slash kept like ServeMux)", () => {
 
 describe("classifyPath", () => {
   it.each([
-    "/_", "/_/", "/_/index.html", "/_/assets/x.js", "//_/", "/x/../_/", "/%5F/", "/_/?q",
+    "/_",
+    "/_/",
+    "/_/index.html",
+    "/_/assets/x.js",
+    "//_/",
+    "/x/../_/",
+    "/%5F/",
+    "/_/?q",
     "/api/collections/_superusers/auth-with-password",
     "/api/collections/_SUPERUSERS/auth-with-password",
     "/api/collections/_SuperUsers/request-otp",
@@ -40,10 +45,17 @@ describe("classifyPath", () => {
     "/api/files/_superusers/x/y.png",
   ])("%s is admin surface", (p) => expect(classifyPath(p)).not.toBeNull());
 
-  it.each(["/", "/api/health", "/api/collections/users/auth-with-password", "/_x", "/__/", "/x_/", "/api/collections/superusers/auth-with-password", "/static/_/x", "/api/collections/_superusersx/auth-with-password"])(
-    "%s is not",
-    (p) => expect(classifyPath(p)).toBeNull(),
-  );
+  it.each([
+    "/",
+    "/api/health",
+    "/api/collections/users/auth-with-password",
+    "/_x",
+    "/__/",
+    "/x_/",
+    "/api/collections/superusers/auth-with-password",
+    "/static/_/x",
+    "/api/collections/_superusersx/auth-with-password",
+  ])("%s is not", (p) => expect(classifyPath(p)).toBeNull());
 
   it("uses a runtime superusers id too", () => {
     expect(classifyPath("/api/collections/custom_id_1/auth-with-password", [SUPERUSERS_ID, "custom_id_1"])).toBe("superusers");
@@ -51,7 +63,9 @@ describe("classifyPath", () => {
 });
 
 describe("parseAdminPath", () => {
-  it.each(["/k7Qm2vX9pL4wR8tZ3nB6", "/ops/9f86d081884c7d659a2feaa0c55ad015", "/admin-4f8a1c9e7b2d6f30"])("accepts %s", (p) => expect(parseAdminPath(p)).toBe(p));
+  it.each(["/k7Qm2vX9pL4wR8tZ3nB6", "/ops/9f86d081884c7d659a2feaa0c55ad015", "/admin-4f8a1c9e7b2d6f30"])("accepts %s", (p) =>
+    expect(parseAdminPath(p)).toBe(p),
+  );
   it.each([
     ["admin", /must start with \//],
     ["/k7Qm2vX9pL4wR8tZ3nB6/", /must not end with \//],
@@ -100,8 +114,11 @@ describe("gate cookie", () => {
     const flipped = mac!.slice(0, -1) + (mac!.endsWith("0") ? "1" : "0");
     expect(verifyGate(`${v}.${exp}.${flipped}`, key, now, ttl, hmacHex)).toBe("bad-signature");
     expect(verifyGate(signGate({ ...key, secret: key.secret + "x" }, now + ttl, hmacHex), key, now, ttl, hmacHex)).toBe("bad-signature");
-    expect(verifyGate(signGate({ ...key, adminPath: "/other9f86d081884c7d65" }, now + ttl, hmacHex), key, now, ttl, hmacHex)).toBe("bad-signature");
-    for (const bad of ["x", "v2." + good.slice(3), good.toUpperCase(), good + "0", `${v}.${exp}`, ""]) expect(verifyGate(bad, key, now, ttl, hmacHex)).not.toBe("valid");
+    expect(verifyGate(signGate({ ...key, adminPath: "/other9f86d081884c7d65" }, now + ttl, hmacHex), key, now, ttl, hmacHex)).toBe(
+      "bad-signature",
+    );
+    for (const bad of ["x", "v2." + good.slice(3), good.toUpperCase(), good + "0", `${v}.${exp}`, ""])
+      expect(verifyGate(bad, key, now, ttl, hmacHex)).not.toBe("valid");
   });
   it("parses Cookie headers, keeps duplicates and takes the best copy", () => {
     expect(cookieValues(["a=1; pbops_gate=x; b=2", 'pbops_gate="y"'], "pbops_gate")).toEqual(["x", "y"]);

@@ -40,7 +40,14 @@ let superuserId = "";
 
 const ui = (name: string, target: string, extra: Partial<Case> = {}): Case => ({ name, target, ...extra });
 const withCookie = (name: string, cookie: () => string): Case => ui(name, "/_/", { headers: () => ({ Cookie: cookie() }) });
-const suPost = (name: string, target: string, extra: Partial<Case> = {}): Case => ({ name, method: "POST", target, headers: () => JSON_HEADERS, body: CREDENTIALS, ...extra });
+const suPost = (name: string, target: string, extra: Partial<Case> = {}): Case => ({
+  name,
+  method: "POST",
+  target,
+  headers: () => JSON_HEADERS,
+  body: CREDENTIALS,
+  ...extra,
+});
 
 const CORPUS: Case[] = [
   ui("/_/", "/_/"),
@@ -64,7 +71,10 @@ const CORPUS: Case[] = [
   ui("/%2e/_/ (encoded dot, mux 301)", "/%2e/_/", { control: "/%2e/{R}/", piece: "_" }),
   ui("HEAD /_/", "/_/", { method: "HEAD" }),
   ui("OPTIONS /_/ (no preflight)", "/_/", { method: "OPTIONS" }),
-  ui("OPTIONS /_/ (CORS preflight)", "/_/", { method: "OPTIONS", headers: () => ({ Origin: "http://evil.example", "Access-Control-Request-Method": "GET" }) }),
+  ui("OPTIONS /_/ (CORS preflight)", "/_/", {
+    method: "OPTIONS",
+    headers: () => ({ Origin: "http://evil.example", "Access-Control-Request-Method": "GET" }),
+  }),
   ui("POST /_/", "/_/", { method: "POST" }),
   ui("absolute-form target", "http://127.0.0.1:{port}/_/"),
   ui("spoofed X-Forwarded-For / X-Real-IP", "/_/", { headers: () => ({ "X-Forwarded-For": "127.0.0.1", "X-Real-IP": "127.0.0.1" }) }),
@@ -103,21 +113,30 @@ const CORPUS: Case[] = [
     control: "/api/collections/x/../{R}/auth-with-password",
     piece: "_superusers",
   }),
-  suPost("auth-with-password with an expired cookie", `${SU}/auth-with-password`, { headers: () => ({ ...JSON_HEADERS, Cookie: `pbops_gate=${cookieFor({ exp: nowS() - 5 })}` }) }),
+  suPost("auth-with-password with an expired cookie", `${SU}/auth-with-password`, {
+    headers: () => ({ ...JSON_HEADERS, Cookie: `pbops_gate=${cookieFor({ exp: nowS() - 5 })}` }),
+  }),
   suPost("auth-with-password, HEAD-less form body", `${SU}/auth-with-password`, {
     headers: () => ({ "Content-Type": "application/x-www-form-urlencoded" }),
     body: `identity=${encodeURIComponent(SUPERUSER.email)}&password=${encodeURIComponent(SUPERUSER.password)}`,
   }),
   suPost("request-otp", `${SU}/request-otp`, { body: JSON.stringify({ email: SUPERUSER.email }) }),
   suPost("auth-with-otp", `${SU}/auth-with-otp`, { body: JSON.stringify({ otpId: "x", password: "y" }) }),
-  suPost("auth-with-oauth2", `${SU}/auth-with-oauth2`, { body: JSON.stringify({ provider: "google", code: "x", codeVerifier: "y", redirectURL: "http://x" }) }),
+  suPost("auth-with-oauth2", `${SU}/auth-with-oauth2`, {
+    body: JSON.stringify({ provider: "google", code: "x", codeVerifier: "y", redirectURL: "http://x" }),
+  }),
   ui("auth-methods", `${SU}/auth-methods`),
   ui("HEAD auth-methods", `${SU}/auth-methods`, { method: "HEAD" }),
   suPost("auth-refresh without a token", `${SU}/auth-refresh`, { body: "{}" }),
-  suPost("auth-refresh with a regular user's token", `${SU}/auth-refresh`, { body: "{}", headers: () => ({ ...JSON_HEADERS, Authorization: userToken }) }),
+  suPost("auth-refresh with a regular user's token", `${SU}/auth-refresh`, {
+    body: "{}",
+    headers: () => ({ ...JSON_HEADERS, Authorization: userToken }),
+  }),
   suPost("impersonate without a token", `${SU}/impersonate/{suid}`, { body: "{}" }),
   suPost("request-password-reset", `${SU}/request-password-reset`, { body: JSON.stringify({ email: SUPERUSER.email }) }),
-  suPost("confirm-password-reset", `${SU}/confirm-password-reset`, { body: JSON.stringify({ token: "x", password: "12345678aA", passwordConfirm: "12345678aA" }) }),
+  suPost("confirm-password-reset", `${SU}/confirm-password-reset`, {
+    body: JSON.stringify({ token: "x", password: "12345678aA", passwordConfirm: "12345678aA" }),
+  }),
   ui("superuser records without a token", `${SU}/records`),
   ui("secret path in upper case", ADMIN_PATH.toUpperCase()),
   ui("secret path with a trailing slash", ADMIN_PATH + "/"),
@@ -140,10 +159,7 @@ function sameShape(target: string, r: string): string {
 }
 
 function expand(s: string, port: number): string {
-  return s
-    .replace("{port}", String(port))
-    .replace("{valid}", encodeURIComponent(cookieFor()))
-    .replace("{suid}", superuserId);
+  return s.replace("{port}", String(port)).replace("{valid}", encodeURIComponent(cookieFor())).replace("{suid}", superuserId);
 }
 
 async function send(pb: RunningPocketBase, c: Case, target: string): Promise<RawResponse> {
@@ -158,7 +174,11 @@ async function openGate(pb: RunningPocketBase): Promise<string> {
 }
 
 async function superuserToken(pb: RunningPocketBase, cookie: string): Promise<{ token: string; id: string }> {
-  const res = await fetch(`${pb.url}${SU}/auth-with-password`, { method: "POST", headers: { ...JSON_HEADERS, Cookie: cookie }, body: CREDENTIALS });
+  const res = await fetch(`${pb.url}${SU}/auth-with-password`, {
+    method: "POST",
+    headers: { ...JSON_HEADERS, Cookie: cookie },
+    body: CREDENTIALS,
+  });
   expect(res.status).toBe(200);
   const body = (await res.json()) as { token: string; record: { id: string } };
   return { token: body.token, id: body.record.id };
@@ -182,7 +202,11 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s", (version: string) => {
       body: JSON.stringify({ email, password: "user-pass-12345", passwordConfirm: "user-pass-12345" }),
     });
     expect(created.status).toBe(200);
-    const auth = await fetch(`${pb.url}/api/collections/users/auth-with-password`, { method: "POST", headers: JSON_HEADERS, body: JSON.stringify({ identity: email, password: "user-pass-12345" }) });
+    const auth = await fetch(`${pb.url}/api/collections/users/auth-with-password`, {
+      method: "POST",
+      headers: JSON_HEADERS,
+      body: JSON.stringify({ identity: email, password: "user-pass-12345" }),
+    });
     userToken = ((await auth.json()) as { token: string }).token;
   });
   afterAll(async () => Promise.all([pb?.stop(), stock?.stop()]));
@@ -219,14 +243,15 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s", (version: string) => {
       expect([301, 307]).toContain(r.status);
       expect(header(r, "Location")).toBe("/_/");
     });
-    it.each([["/api/collections/_%C5%BFuperu%C5%BFers/auth-with-password"], ["/api/collections/_SUPERUSERS/auth-with-password"], ["/api/collections/pbc_3142635823/auth-with-password"]])(
-      "POST %s logs a superuser in",
-      async (target) => {
-        const r = await rawRequest(stock.port, "POST", target, JSON_HEADERS, CREDENTIALS);
-        expect(r.status).toBe(200);
-        expect(r.body.toString()).toContain('"token"');
-      },
-    );
+    it.each([
+      ["/api/collections/_%C5%BFuperu%C5%BFers/auth-with-password"],
+      ["/api/collections/_SUPERUSERS/auth-with-password"],
+      ["/api/collections/pbc_3142635823/auth-with-password"],
+    ])("POST %s logs a superuser in", async (target) => {
+      const r = await rawRequest(stock.port, "POST", target, JSON_HEADERS, CREDENTIALS);
+      expect(r.status).toBe(200);
+      expect(r.body.toString()).toContain('"token"');
+    });
   });
 
   describe("with the gate", () => {
@@ -280,7 +305,13 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s", (version: string) => {
     });
 
     it("ordinary app routes are untouched", async () => {
-      const r = await rawRequest(pb.port, "POST", "/api/collections/users/auth-with-password", JSON_HEADERS, JSON.stringify({ identity: "nobody@example.com", password: "x" }));
+      const r = await rawRequest(
+        pb.port,
+        "POST",
+        "/api/collections/users/auth-with-password",
+        JSON_HEADERS,
+        JSON.stringify({ identity: "nobody@example.com", password: "x" }),
+      );
       expect(r.status).toBe(400);
       expect((await rawRequest(pb.port, "GET", "/api/health")).status).toBe(200);
     });
@@ -301,7 +332,11 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s", (version: string) => {
 
     it("warns at serve time about email templates that link to /_/, naming collection and template", async () => {
       const warns = await logs(pb, suToken, "message ~ 'email template links to the hidden admin UI'", 3);
-      expect(warns.map((w) => `${w.data.collection}.${w.data.template}`).sort()).toEqual(["users.confirmEmailChangeTemplate", "users.resetPasswordTemplate", "users.verificationTemplate"]);
+      expect(warns.map((w) => `${w.data.collection}.${w.data.template}`).sort()).toEqual([
+        "users.confirmEmailChangeTemplate",
+        "users.resetPasswordTemplate",
+        "users.verificationTemplate",
+      ]);
       const su = await logs(pb, suToken, "message ~ 'superuser emails link to'", 1);
       expect(su.map((w) => w.data.collection)).toContain("_superusers");
       expect(JSON.stringify([...warns, ...su])).not.toContain(ADMIN_PATH.slice(1));

@@ -68,23 +68,43 @@ describe("same-shape miss paths", () => {
   ])("uiMissPath(%j) -> %j", (p, want) => expect(uiMissPath(p, "n")).toBe(want));
 
   it("collectionSegmentOf decodes once and keeps the query; withCollection swaps only that segment", () => {
-    expect(collectionSegmentOf("/api/collections/%5Fsuperusers/records?x=1")).toEqual({ collection: "_superusers", index: 3, path: "/api/collections/_superusers/records", query: "?x=1" });
+    expect(collectionSegmentOf("/api/collections/%5Fsuperusers/records?x=1")).toEqual({
+      collection: "_superusers",
+      index: 3,
+      path: "/api/collections/_superusers/records",
+      query: "?x=1",
+    });
     expect(collectionSegmentOf("/api/batch")).toBeNull();
-    expect(withCollection("/api/collections/_SUPERUSERS/records/abc?expand=x", "zzzzzzzzzzz")).toBe("/api/collections/zzzzzzzzzzz/records/abc?expand=x");
+    expect(withCollection("/api/collections/_SUPERUSERS/records/abc?expand=x", "zzzzzzzzzzz")).toBe(
+      "/api/collections/zzzzzzzzzzz/records/abc?expand=x",
+    );
   });
 });
 
 describe("near misses of the secret admin path", () => {
   const SECRET = "/Xq7Lm2vR9pT4wK8zN3bY6c";
-  it.each([SECRET, SECRET + "/", SECRET.toUpperCase(), SECRET.slice(0, -1), "/x" + SECRET, "/%58q7Lm2vR9pT4wK8zN3bY6c", `next=${SECRET}`, SECRET.slice(0, 13), "/" + SECRET.slice(-12)])("%s mentions it", (t) => {
+  it.each([
+    SECRET,
+    SECRET + "/",
+    SECRET.toUpperCase(),
+    SECRET.slice(0, -1),
+    "/x" + SECRET,
+    "/%58q7Lm2vR9pT4wK8zN3bY6c",
+    `next=${SECRET}`,
+    SECRET.slice(0, 13),
+    "/" + SECRET.slice(-12),
+  ])("%s mentions it", (t) => {
     expect(mentionsSecret(t, SECRET)).toBe(true);
   });
   it.each(["/", "/api/health", "/Xq7Lm2vR9pT", "", "/_/"])("%j does not", (t) => expect(mentionsSecret(t, SECRET)).toBe(false));
 });
 
 describe("rate-limit rules match the resource", () => {
-  const rules = parseRules("GET /api/collections/Posts/records 3/60s name=read; HEAD /api/x 1/60s name=head-x; GET /api/x 2/60s name=get-x");
-  const m = (method: string, path: string, collection?: string) => firstMatch(rules, { method, segments: canonicalSegments(path, collection), authenticated: false })?.name;
+  const rules = parseRules(
+    "GET /api/collections/Posts/records 3/60s name=read; HEAD /api/x 1/60s name=head-x; GET /api/x 2/60s name=get-x",
+  );
+  const m = (method: string, path: string, collection?: string) =>
+    firstMatch(rules, { method, segments: canonicalSegments(path, collection), authenticated: false })?.name;
 
   it("collection names in rules and requests are folded like Go's EqualFold", () => {
     expect(rules[0]!.paths[0]).toEqual(["api", "collections", "posts", "records"]);
@@ -105,7 +125,15 @@ describe("rate-limit rules match the resource", () => {
 });
 
 describe("warnings for valid but dangerous settings", () => {
-  const base = { rate: undefined, rules: [] as ReturnType<typeof parseRules>, auth: "on" as const, exempt: [] as ReturnType<typeof parseCidr>[], superusers: "exempt" as const, maxKeys: 100000, ipv6Prefix: 64 };
+  const base = {
+    rate: undefined,
+    rules: [] as ReturnType<typeof parseRules>,
+    auth: "on" as const,
+    exempt: [] as ReturnType<typeof parseCidr>[],
+    superusers: "exempt" as const,
+    maxKeys: 100000,
+    ipv6Prefix: 64,
+  };
 
   it("an exemption for every address, and very broad ones, warn; narrow ones do not", () => {
     const w = rateLimitWarnings({ ...base, exempt: ["0.0.0.0/0", "::/0", "0.0.0.0/4", "10.0.0.0/8", "2001:db8::/32"].map(parseCidr) });
@@ -116,7 +144,9 @@ describe("warnings for valid but dangerous settings", () => {
   });
 
   it("a rule that an earlier rule always takes first warns", () => {
-    const rules = parseRules("GET /api/collections 100/60s name=all; GET /api/collections/posts/records 5/60s name=never; POST /api/x 1/60s name=ok");
+    const rules = parseRules(
+      "GET /api/collections 100/60s name=all; GET /api/collections/posts/records 5/60s name=never; POST /api/x 1/60s name=ok",
+    );
     const w = rateLimitWarnings({ ...base, rules });
     expect(w).toEqual([expect.stringMatching(/rule "never" .* can never match: rule "all"/)]);
   });
@@ -134,7 +164,9 @@ describe("warnings for valid but dangerous settings", () => {
   });
 
   it("sensible settings log nothing", () => {
-    expect(rateLimitWarnings({ ...base, exempt: [parseCidr("10.0.0.0/8")], rules: parseRules("POST /api/collections/posts/records 10/60s") })).toEqual([]);
+    expect(
+      rateLimitWarnings({ ...base, exempt: [parseCidr("10.0.0.0/8")], rules: parseRules("POST /api/collections/posts/records 10/60s") }),
+    ).toEqual([]);
   });
 });
 
@@ -190,11 +222,16 @@ describe("Mann-Whitney U (the timing test's statistic)", () => {
     expect(mw.p).toBeGreaterThan(0.3);
   });
   it("finds a shift in large samples and none between halves of one distribution", () => {
-    const rnd = (seed: number) => () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rnd = (seed: number) => () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const r = rnd(7);
     const x = Array.from({ length: 400 }, () => r());
     const y = Array.from({ length: 400 }, () => r());
     expect(mannWhitney(x, y).p).toBeGreaterThan(0.01);
-    expect(mannWhitney(x, y.map((v) => v + 0.15)).p).toBeLessThan(0.01);
+    expect(
+      mannWhitney(
+        x,
+        y.map((v) => v + 0.15),
+      ).p,
+    ).toBeLessThan(0.01);
   });
 });

@@ -42,7 +42,9 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s", (version: string) => {
       const miss = comparable(await rawRequest(pb.port, "GET", "/zz-unknown-path", outside));
       expect(comparable(await rawRequest(pb.port, "GET", "/_/", outside))).toBe(miss);
       // The login's miss is the same endpoint of an unknown collection (same shape).
-      const postMiss = comparable(await rawRequest(pb.port, "POST", "/api/collections/zzunknown01/auth-with-password", { ...JSON_HEADERS, ...outside }, CREDENTIALS));
+      const postMiss = comparable(
+        await rawRequest(pb.port, "POST", "/api/collections/zzunknown01/auth-with-password", { ...JSON_HEADERS, ...outside }, CREDENTIALS),
+      );
       expect(comparable(await rawRequest(pb.port, "POST", SU_AUTH, { ...JSON_HEADERS, ...outside }, CREDENTIALS))).toBe(postMiss);
     });
 

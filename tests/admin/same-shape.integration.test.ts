@@ -26,7 +26,11 @@ interface Variant {
   real: boolean;
 }
 
-const rnd = (n: number) => "z" + randomBytes(n).toString("hex").slice(0, n - 1);
+const rnd = (n: number) =>
+  "z" +
+  randomBytes(n)
+    .toString("hex")
+    .slice(0, n - 1);
 
 /** Spellings of the superusers collection that PocketBase resolves to it. */
 function collectionSpellings(): string[] {
@@ -35,7 +39,11 @@ function collectionSpellings(): string[] {
       .split("")
       .map((ch) => (Math.random() < 0.5 ? ch.toUpperCase() : ch))
       .join("");
-  const pctAll = (s: string) => s.split("").map((ch) => "%" + ch.charCodeAt(0).toString(16).toUpperCase()).join("");
+  const pctAll = (s: string) =>
+    s
+      .split("")
+      .map((ch) => "%" + ch.charCodeAt(0).toString(16).toUpperCase())
+      .join("");
   return [
     "_superusers",
     "_SUPERUSERS",
@@ -73,11 +81,21 @@ const ENDPOINTS: Endpoint[] = [
   { method: "POST", suffix: "/auth-with-password?expand=x&fields=token", body: CRED, real: true },
   { method: "POST", suffix: "/auth-with-otp", body: JSON.stringify({ otpId: "x", password: "y" }), real: true },
   { method: "POST", suffix: "/request-otp", body: JSON.stringify({ email: SUPERUSER.email }), real: true },
-  { method: "POST", suffix: "/auth-with-oauth2", body: JSON.stringify({ provider: "google", code: "x", codeVerifier: "y", redirectURL: "http://x" }), real: true },
+  {
+    method: "POST",
+    suffix: "/auth-with-oauth2",
+    body: JSON.stringify({ provider: "google", code: "x", codeVerifier: "y", redirectURL: "http://x" }),
+    real: true,
+  },
   { method: "POST", suffix: "/auth-refresh", body: "{}", real: true },
   { method: "POST", suffix: "/impersonate/abc", body: "{}", real: true },
   { method: "POST", suffix: "/request-password-reset", body: JSON.stringify({ email: SUPERUSER.email }), real: true },
-  { method: "POST", suffix: "/confirm-password-reset", body: JSON.stringify({ token: "x", password: "12345678aA", passwordConfirm: "12345678aA" }), real: true },
+  {
+    method: "POST",
+    suffix: "/confirm-password-reset",
+    body: JSON.stringify({ token: "x", password: "12345678aA", passwordConfirm: "12345678aA" }),
+    real: true,
+  },
   { method: "POST", suffix: "/request-verification", body: JSON.stringify({ email: SUPERUSER.email }), real: true },
   { method: "POST", suffix: "/confirm-verification", body: JSON.stringify({ token: "x" }), real: true },
   { method: "POST", suffix: "/request-email-change", body: JSON.stringify({ newEmail: "a@b.c" }), real: true },
@@ -101,11 +119,30 @@ function superuserVariants(userToken: string): Variant[] {
     for (const ep of ENDPOINTS) {
       for (const h of headerSets) {
         const headers = ep.body !== undefined ? { ...JSON_HEADERS, ...h } : h;
-        out.push({ method: ep.method, target: `/api/collections/${spelling}${ep.suffix}`, control: `/api/collections/${r}${ep.suffix}`, headers, body: ep.body, real: ep.real });
+        out.push({
+          method: ep.method,
+          target: `/api/collections/${spelling}${ep.suffix}`,
+          control: `/api/collections/${r}${ep.suffix}`,
+          headers,
+          body: ep.body,
+          real: ep.real,
+        });
       }
     }
-    out.push({ method: "GET", target: `/api/files/${spelling}/abcdefghijklmno/x.png`, control: `/api/files/${r}/abcdefghijklmno/x.png`, headers: {}, real: false });
-    out.push({ method: "GET", target: `/api/files/${spelling}/abcdefghijklmno/x.png?thumb=10x10`, control: `/api/files/${r}/abcdefghijklmno/x.png?thumb=10x10`, headers: {}, real: false });
+    out.push({
+      method: "GET",
+      target: `/api/files/${spelling}/abcdefghijklmno/x.png`,
+      control: `/api/files/${r}/abcdefghijklmno/x.png`,
+      headers: {},
+      real: false,
+    });
+    out.push({
+      method: "GET",
+      target: `/api/files/${spelling}/abcdefghijklmno/x.png?thumb=10x10`,
+      control: `/api/files/${r}/abcdefghijklmno/x.png?thumb=10x10`,
+      headers: {},
+      real: false,
+    });
   }
   return out;
 }
@@ -117,13 +154,30 @@ const echoBack = (v: Variant, text: string) => (v.control.startsWith(`/${UI_CONT
 
 function uiVariants(): Variant[] {
   const out: Variant[] = [];
-  const suffixes = ["/", "", "/index.html", "/images/favicon/favicon.png", "/assets/x.js", "/?x=1", "/#/collections", "/%2e%2e", "/x/y/z", "/;x"];
+  const suffixes = [
+    "/",
+    "",
+    "/index.html",
+    "/images/favicon/favicon.png",
+    "/assets/x.js",
+    "/?x=1",
+    "/#/collections",
+    "/%2e%2e",
+    "/x/y/z",
+    "/;x",
+  ];
   for (const first of ["_", "%5F", "%5f"]) {
     for (const sfx of suffixes) {
       for (const method of ["GET", "HEAD", "POST", "OPTIONS", "DELETE"]) {
         // Same length as `_`: a miss's redirect (a directory's trailing slash) echoes the path, so
         // the control's echo is mapped back to `_` before comparing (echoBack).
-        out.push({ method, target: `/${first}${sfx}`, control: `/${UI_CONTROL}${sfx}`, headers: {}, real: method === "GET" && first === "_" && (sfx === "/" || sfx === "/index.html") });
+        out.push({
+          method,
+          target: `/${first}${sfx}`,
+          control: `/${UI_CONTROL}${sfx}`,
+          headers: {},
+          real: method === "GET" && first === "_" && (sfx === "/" || sfx === "/index.html"),
+        });
       }
     }
   }
@@ -166,10 +220,22 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s", (version: string) => {
         writeFileSync(join(publicDir, "assets", "app.js"), "console.log(1)");
         serveArgs.push("--publicDir", publicDir, "--indexFallback");
       }
-      pb = await startPocketBase({ version, env: { PB_ADMIN_PATH: ADMIN_PATH, PB_OPS_SECRET: "s".repeat(8) + randomBytes(24).toString("hex") }, serveArgs });
+      pb = await startPocketBase({
+        version,
+        env: { PB_ADMIN_PATH: ADMIN_PATH, PB_OPS_SECRET: "s".repeat(8) + randomBytes(24).toString("hex") },
+        serveArgs,
+      });
       const email = `u${rnd(10)}@example.com`;
-      await fetch(`${pb.url}/api/collections/users/records`, { method: "POST", headers: JSON_HEADERS, body: JSON.stringify({ email, password: "user-pass-12345", passwordConfirm: "user-pass-12345" }) });
-      const auth = await fetch(`${pb.url}/api/collections/users/auth-with-password`, { method: "POST", headers: JSON_HEADERS, body: JSON.stringify({ identity: email, password: "user-pass-12345" }) });
+      await fetch(`${pb.url}/api/collections/users/records`, {
+        method: "POST",
+        headers: JSON_HEADERS,
+        body: JSON.stringify({ email, password: "user-pass-12345", passwordConfirm: "user-pass-12345" }),
+      });
+      const auth = await fetch(`${pb.url}/api/collections/users/auth-with-password`, {
+        method: "POST",
+        headers: JSON_HEADERS,
+        body: JSON.stringify({ identity: email, password: "user-pass-12345" }),
+      });
       userToken = ((await auth.json()) as { token: string }).token;
       const open = await rawRequest(pb.port, "GET", ADMIN_PATH);
       gateCookie = header(open, "Set-Cookie")!.split(";")[0]!;
@@ -179,7 +245,11 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s", (version: string) => {
         body: JSON.stringify({ identity: SUPERUSER.email, password: SUPERUSER.password }),
       });
       const suToken = ((await su.json()) as { token: string }).token;
-      const batchOn = await fetch(`${pb.url}/api/settings`, { method: "PATCH", headers: { ...JSON_HEADERS, Authorization: suToken }, body: JSON.stringify({ batch: { enabled: true, maxRequests: 50, timeout: 3 } }) });
+      const batchOn = await fetch(`${pb.url}/api/settings`, {
+        method: "PATCH",
+        headers: { ...JSON_HEADERS, Authorization: suToken },
+        body: JSON.stringify({ batch: { enabled: true, maxRequests: 50, timeout: 3 } }),
+      });
       expect(batchOn.status).toBe(200);
     }, 60_000);
     afterAll(async () => {
@@ -193,7 +263,10 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s", (version: string) => {
       const diffs: string[] = [];
       await pool(variants, 8, async (v) => {
         const [got, control] = [await send(pb, v, v.target), await send(pb, v, v.control)];
-        if (comparable(got) !== echoBack(v, comparable(control))) diffs.push(`${v.method} ${v.target} ${JSON.stringify(v.headers)}\n${comparable(got)}\n--- control ${v.control}\n${comparable(control)}`);
+        if (comparable(got) !== echoBack(v, comparable(control)))
+          diffs.push(
+            `${v.method} ${v.target} ${JSON.stringify(v.headers)}\n${comparable(got)}\n--- control ${v.control}\n${comparable(control)}`,
+          );
       });
       if (diffs.length) console.error(`${diffs.length} differences; first:\n${diffs.slice(0, 3).join("\n\n")}`);
       expect(diffs.length).toBe(0);
@@ -201,7 +274,11 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s", (version: string) => {
 
     it("batch sub-requests addressing the superusers collection answer like an unknown collection of the same shape", async () => {
       const subs = (name: string) => [
-        { method: "POST", url: `/api/collections/${name}/records`, body: { email: "x@example.com", password: "12345678aA", passwordConfirm: "12345678aA" } },
+        {
+          method: "POST",
+          url: `/api/collections/${name}/records`,
+          body: { email: "x@example.com", password: "12345678aA", passwordConfirm: "12345678aA" },
+        },
         { method: "PATCH", url: `/api/collections/${name}/records/abcdefghijklmno`, body: {} },
         { method: "DELETE", url: `/api/collections/${name}/records/abcdefghijklmno` },
         { method: "PUT", url: `/api/collections/${name}/records`, body: { id: "abcdefghijklmno" } },
@@ -213,9 +290,16 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s", (version: string) => {
           const control = subs(rnd(11)).find((c) => c.method === sub.method)!;
           for (const h of [{}, { Authorization: userToken }] as Record<string, string>[]) {
             const got = await rawRequest(pb.port, "POST", "/api/batch", { ...JSON_HEADERS, ...h }, JSON.stringify({ requests: [sub] }));
-            const want = await rawRequest(pb.port, "POST", "/api/batch", { ...JSON_HEADERS, ...h }, JSON.stringify({ requests: [control] }));
+            const want = await rawRequest(
+              pb.port,
+              "POST",
+              "/api/batch",
+              { ...JSON_HEADERS, ...h },
+              JSON.stringify({ requests: [control] }),
+            );
             checked++;
-            if (comparable(got) !== comparable(want)) diffs.push(`${sub.method} ${sub.url}\n${comparable(got)}\n--- control\n${comparable(want)}`);
+            if (comparable(got) !== comparable(want))
+              diffs.push(`${sub.method} ${sub.url}\n${comparable(got)}\n--- control\n${comparable(want)}`);
           }
         }
       }
@@ -223,13 +307,27 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s", (version: string) => {
       if (diffs.length) console.error(`${diffs.length} batch differences:\n${diffs.slice(0, 2).join("\n\n")}`);
       expect(diffs.length).toBe(0);
       // And it can fail: with the gate cookie the real collection answers differently.
-      const withGate = await rawRequest(pb.port, "POST", "/api/batch", { ...JSON_HEADERS, Cookie: gateCookie }, JSON.stringify({ requests: [subs("_superusers")[0]] }));
-      const unknown = await rawRequest(pb.port, "POST", "/api/batch", { ...JSON_HEADERS, Cookie: gateCookie }, JSON.stringify({ requests: [subs(rnd(11))[0]] }));
+      const withGate = await rawRequest(
+        pb.port,
+        "POST",
+        "/api/batch",
+        { ...JSON_HEADERS, Cookie: gateCookie },
+        JSON.stringify({ requests: [subs("_superusers")[0]] }),
+      );
+      const unknown = await rawRequest(
+        pb.port,
+        "POST",
+        "/api/batch",
+        { ...JSON_HEADERS, Cookie: gateCookie },
+        JSON.stringify({ requests: [subs(rnd(11))[0]] }),
+      );
       expect(comparable(withGate)).not.toBe(comparable(unknown));
     }, 120_000);
 
     it("the comparison can fail: with the gate cookie, the real endpoints answer differently from their control", async () => {
-      const real = [...superuserVariants(userToken), ...uiVariants()].filter((v) => v.real && !v.headers.Authorization && !v.headers.Cookie);
+      const real = [...superuserVariants(userToken), ...uiVariants()].filter(
+        (v) => v.real && !v.headers.Authorization && !v.headers.Cookie,
+      );
       const same: string[] = [];
       await pool(real, 8, async (v) => {
         const got = await send(pb, v, v.target, { Cookie: gateCookie });

@@ -44,7 +44,10 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s", (version: string) => {
       startPocketBase({ version, superuser: false, withPbOps: false }),
     ]);
     // The first superuser the documented way (docs/admin.md): the CLI, on the same data dir.
-    const up = runPocketBase(version, ["superuser", "upsert", SUPERUSER.email, SUPERUSER.password], { dataDir: pb.dataDir, hooksDir: pb.hooksDir });
+    const up = runPocketBase(version, ["superuser", "upsert", SUPERUSER.email, SUPERUSER.password], {
+      dataDir: pb.dataDir,
+      hooksDir: pb.hooksDir,
+    });
     expect(up.status).toBe(0);
     const open = await rawRequest(pb.port, "GET", ADMIN_PATH);
     const cookie = header(open, "Set-Cookie")!.split(";")[0]!;
@@ -55,7 +58,11 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s", (version: string) => {
     });
     expect(auth.status).toBe(200);
     token = ((await auth.json()) as { token: string }).token;
-    const proxy = await fetch(`${pb.url}/api/settings`, { method: "PATCH", headers: { ...JSON_HEADERS, Authorization: token }, body: JSON.stringify({ trustedProxy: { headers: ["X-Forwarded-For"], useLeftmostIP: false } }) });
+    const proxy = await fetch(`${pb.url}/api/settings`, {
+      method: "PATCH",
+      headers: { ...JSON_HEADERS, Authorization: token },
+      body: JSON.stringify({ trustedProxy: { headers: ["X-Forwarded-For"], useLeftmostIP: false } }),
+    });
     expect(proxy.status).toBe(200);
   }, 90_000);
   afterAll(async () => Promise.all([pb?.stop(), stock?.stop()]));
@@ -108,7 +115,13 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s", (version: string) => {
       ["GET", `/api/oauth2-redirect?state=${STATE}&code=${CODE}&error=x`],
     ];
     for (const [m, t, h] of near) await rawRequest(pb.port, m, t, h ?? {});
-    await rawRequest(pb.port, "POST", "/api/oauth2-redirect", { "Content-Type": "application/x-www-form-urlencoded" }, `code=${CODE}&state=${STATE}`);
+    await rawRequest(
+      pb.port,
+      "POST",
+      "/api/oauth2-redirect",
+      { "Content-Type": "application/x-www-form-urlencoded" },
+      `code=${CODE}&state=${STATE}`,
+    );
     // Wait for PocketBase's log writer (batched, up to 3 s) to hold the last request.
     await logs(pb, token, `url ~ 'oauth2-redirect' && data.method = 'POST'`, 1);
     const all = await logs(pb, token, "id != ''", 1);
@@ -122,11 +135,14 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s", (version: string) => {
     expect(all.length).toBeGreaterThanOrEqual(near.length);
   });
 
-  it.each([["PB_ADMIN_PATHS"], ["PB_OPS_SECRT"], ["PB_OPS_TOKN"], ["PB_ADMN_PATH"]])("a misspelt secret variable (%s) stops boot without printing its value", (name) => {
-    const value = "/Sup3rS3cr3tV4lu3" + randomBytes(8).toString("hex");
-    const res = runPocketBase(version, ["serve", "--http", "127.0.0.1:1"], { env: { [name]: value } });
-    expect(res.status).not.toBe(0);
-    expect(res.stderr + res.stdout).toMatch(/did you mean/);
-    expect(res.stderr + res.stdout).not.toContain(value.slice(1, 13));
-  });
+  it.each([["PB_ADMIN_PATHS"], ["PB_OPS_SECRT"], ["PB_OPS_TOKN"], ["PB_ADMN_PATH"]])(
+    "a misspelt secret variable (%s) stops boot without printing its value",
+    (name) => {
+      const value = "/Sup3rS3cr3tV4lu3" + randomBytes(8).toString("hex");
+      const res = runPocketBase(version, ["serve", "--http", "127.0.0.1:1"], { env: { [name]: value } });
+      expect(res.status).not.toBe(0);
+      expect(res.stderr + res.stdout).toMatch(/did you mean/);
+      expect(res.stderr + res.stdout).not.toContain(value.slice(1, 13));
+    },
+  );
 });

@@ -26,10 +26,20 @@ interface Req {
 function timeOne(agent: Agent, port: number, r: Req): Promise<number> {
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
-    const req = request({ host: "127.0.0.1", port, method: r.method, path: r.path, agent, headers: r.body ? { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(r.body) } : {} }, (res) => {
-      res.on("data", () => undefined);
-      res.on("end", () => resolve(Number(process.hrtime.bigint() - t0) / 1e6));
-    });
+    const req = request(
+      {
+        host: "127.0.0.1",
+        port,
+        method: r.method,
+        path: r.path,
+        agent,
+        headers: r.body ? { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(r.body) } : {},
+      },
+      (res) => {
+        res.on("data", () => undefined);
+        res.on("end", () => resolve(Number(process.hrtime.bigint() - t0) / 1e6));
+      },
+    );
     req.on("error", reject);
     req.end(r.body);
   });
@@ -51,7 +61,13 @@ async function pairs(port: number, a: () => Req, b: () => Req): Promise<{ a: num
   return out;
 }
 
-const rnd = (n: number) => "z" + Math.random().toString(36).slice(2).padEnd(n, "q").slice(0, n - 1);
+const rnd = (n: number) =>
+  "z" +
+  Math.random()
+    .toString(36)
+    .slice(2)
+    .padEnd(n, "q")
+    .slice(0, n - 1);
 const LOGIN = JSON.stringify({ identity: SUPERUSER.email, password: "wrong-password-1" });
 
 describe.each(POCKETBASE_VERSIONS)("PocketBase %s", (version: string) => {
@@ -67,7 +83,9 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s", (version: string) => {
 
   const report = (what: string, r: { a: number[]; b: number[] }) => {
     const mw = mannWhitney(r.a, r.b);
-    console.log(`${version} ${what}: medians ${median(r.a).toFixed(3)} ms vs ${median(r.b).toFixed(3)} ms, U=${mw.u}, z=${mw.z.toFixed(2)}, p=${mw.p.toFixed(4)}`);
+    console.log(
+      `${version} ${what}: medians ${median(r.a).toFixed(3)} ms vs ${median(r.b).toFixed(3)} ms, U=${mw.u}, z=${mw.z.toFixed(2)}, p=${mw.p.toFixed(4)}`,
+    );
     return mw;
   };
 

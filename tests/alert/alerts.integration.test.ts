@@ -26,12 +26,17 @@ describe.each(POCKETBASE_VERSIONS)("alerts on PocketBase %s", (version) => {
   const repair = () => {
     for (const [f, buf] of originals) writeFileSync(f, buf);
   };
-  const errorLines = () => parseStdout(stack.pb.stdout()).records.filter((r) => r.level === "ERROR" && String(r.msg).startsWith("alert: drill"));
+  const errorLines = () =>
+    parseStdout(stack.pb.stdout()).records.filter((r) => r.level === "ERROR" && String(r.msg).startsWith("alert: drill"));
 
   beforeAll(async () => {
     hook = new WebhookReceiver();
     await hook.start();
-    stack = await startDrillStack(version, 10, { PB_ALERT_WEBHOOK: hook.url, PB_ALERT_COOLDOWN: `${COOLDOWN_MS / 1000}s`, PB_ALERT_RETRIES: "2" });
+    stack = await startDrillStack(version, 10, {
+      PB_ALERT_WEBHOOK: hook.url,
+      PB_ALERT_COOLDOWN: `${COOLDOWN_MS / 1000}s`,
+      PB_ALERT_RETRIES: "2",
+    });
     // A frozen replica: Litestream stopped, so the objects only change when this test changes them.
     await stack.ls.stop();
     originals = new Map(ltxFiles(stack.s3.prefixDir(PREFIX)).map((f) => [f, readFileSync(f)]));

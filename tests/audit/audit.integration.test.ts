@@ -27,7 +27,11 @@ async function check(pb: RunningPocketBase, id: string, headers: Record<string, 
 }
 
 async function api(pb: RunningPocketBase, method: string, path: string, body: unknown) {
-  const res = await fetch(`${pb.url}${path}`, { method, headers: { "content-type": "application/json", authorization: await pb.superuserToken() }, body: JSON.stringify(body) });
+  const res = await fetch(`${pb.url}${path}`, {
+    method,
+    headers: { "content-type": "application/json", authorization: await pb.superuserToken() },
+    body: JSON.stringify(body),
+  });
   if (res.status !== 200 && res.status !== 204) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
 }
 
@@ -45,7 +49,9 @@ describe.each(POCKETBASE_VERSIONS)("audit on PocketBase %s", (version) => {
 
   it("answers 401 to anyone else; the token and a superuser get the checks", async () => {
     expect((await fetchJson(`${pb.url}/api/ops/audit`)).status).toBe(401);
-    expect((await fetchJson(`${pb.url}/api/ops/audit`, { headers: { authorization: "Bearer nope-nope-nope-nope-nope-nope-nope" } })).status).toBe(401);
+    expect(
+      (await fetchJson(`${pb.url}/api/ops/audit`, { headers: { authorization: "Bearer nope-nope-nope-nope-nope-nope-nope" } })).status,
+    ).toBe(401);
     const su = await fetchJson(`${pb.url}/api/ops/audit`, { headers: { authorization: await pb.superuserToken() } });
     expect(su.status).toBe(200);
     expect(su.body.access).toBe("superuser");
@@ -101,12 +107,28 @@ describe.each(POCKETBASE_VERSIONS)("audit on PocketBase %s", (version) => {
     const c = await check(pb, "file_storage");
     expect(c.status).toBe("warn");
     expect(c.reason).toContain("users.avatar");
-    await settings(pb, { s3: { enabled: true, bucket: "files", region: "us-east-1", endpoint: "http://127.0.0.1:9", accessKey: "k", secret: "s", forcePathStyle: true } });
+    await settings(pb, {
+      s3: {
+        enabled: true,
+        bucket: "files",
+        region: "us-east-1",
+        endpoint: "http://127.0.0.1:9",
+        accessKey: "k",
+        secret: "s",
+        forcePathStyle: true,
+      },
+    });
     expect((await check(pb, "file_storage")).status).toBe("pass");
   });
 
   it("open_rules: lists each collection anyone can write; a rule with a condition passes", async () => {
-    await api(pb, "POST", "/api/collections", { name: "guestbook", type: "base", fields: [{ name: "text", type: "text" }], createRule: "", deleteRule: "" });
+    await api(pb, "POST", "/api/collections", {
+      name: "guestbook",
+      type: "base",
+      fields: [{ name: "text", type: "text" }],
+      createRule: "",
+      deleteRule: "",
+    });
     const c = await check(pb, "open_rules");
     expect(c.status).toBe("warn");
     expect(c.reason).toContain("users (create)");
@@ -126,7 +148,12 @@ describe.each(POCKETBASE_VERSIONS)("audit on PocketBase %s", (version) => {
 
   it("superuser_count: more than 3 superusers warn", async () => {
     expect((await check(pb, "superuser_count")).status).toBe("pass");
-    for (let i = 0; i < 3; i++) await api(pb, "POST", "/api/collections/_superusers/records", { email: `extra${i}@example.com`, password: "another-long-pass-1", passwordConfirm: "another-long-pass-1" });
+    for (let i = 0; i < 3; i++)
+      await api(pb, "POST", "/api/collections/_superusers/records", {
+        email: `extra${i}@example.com`,
+        password: "another-long-pass-1",
+        passwordConfirm: "another-long-pass-1",
+      });
     const c = await check(pb, "superuser_count");
     expect(c.status).toBe("warn");
     expect(c.reason).toContain("4 superusers");
@@ -165,7 +192,11 @@ describe.each(POCKETBASE_VERSIONS)("audit with production env on PocketBase %s",
         PB_RESTORE_DRILL: "off",
       },
     });
-    bare = await startPocketBase({ version, serveArgs: ["--automigrate=false", "--origins", "https://app.example.com"], env: { PB_OPS_TOKEN: OPS_TOKEN } });
+    bare = await startPocketBase({
+      version,
+      serveArgs: ["--automigrate=false", "--origins", "https://app.example.com"],
+      env: { PB_OPS_TOKEN: OPS_TOKEN },
+    });
   }, 90_000);
   afterAll(async () => {
     await pb?.stop();

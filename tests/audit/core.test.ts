@@ -6,7 +6,15 @@ import { originsFromArgs, parseGoDuration, retentionFrom, ruleText } from "../..
 import { afterDelivery, alertBody, decideAlerts, type Observation } from "../../src/alert/decide";
 import { parseWebhookUrl } from "../../src/alert/config";
 import { parseDrillSchedule } from "../../src/drill/config";
-import { compareCounts, diskRefusal, litestreamInvocation, parseDfAvailable, parseRestoreSummary, parseVerifyOutput, tablesToCount } from "../../src/drill/plan";
+import {
+  compareCounts,
+  diskRefusal,
+  litestreamInvocation,
+  parseDfAvailable,
+  parseRestoreSummary,
+  parseVerifyOutput,
+  tablesToCount,
+} from "../../src/drill/plan";
 import { buildConfig, ConfigError } from "../../src/config/load";
 import { schema } from "../../src/config/schema";
 
@@ -15,7 +23,10 @@ const H = 3_600_000;
 describe("audit checks", () => {
   it("replica follows backup-status", () => {
     expect(c.checkReplica({ status: "ok", reasons: [] }).status).toBe("pass");
-    expect(c.checkReplica({ status: "degraded", reasons: ["files_local"] })).toMatchObject({ status: "warn", reason: expect.stringContaining("files_local") });
+    expect(c.checkReplica({ status: "degraded", reasons: ["files_local"] })).toMatchObject({
+      status: "warn",
+      reason: expect.stringContaining("files_local"),
+    });
     expect(c.checkReplica({ status: "failing", reasons: ["litestream_down"] }).status).toBe("fail");
     expect(c.checkReplica({ status: "unconfigured", reasons: [] }).status).toBe("fail");
     expect(c.checkReplica({ status: "not_checked", reasons: [] }).status).toBe("pass");
@@ -24,7 +35,10 @@ describe("audit checks", () => {
   it("restore drill: failed fails, missing or old warns, recent pass passes", () => {
     const base = { nowMs: 100 * H, replicaConfigured: true, scheduleEveryMs: 24 * H };
     expect(c.checkRestoreDrill({ ...base, last: null }).status).toBe("warn");
-    expect(c.checkRestoreDrill({ ...base, last: { ok: false, atMs: 99 * H, reason: "lz4" } })).toMatchObject({ status: "fail", reason: expect.stringContaining("lz4") });
+    expect(c.checkRestoreDrill({ ...base, last: { ok: false, atMs: 99 * H, reason: "lz4" } })).toMatchObject({
+      status: "fail",
+      reason: expect.stringContaining("lz4"),
+    });
     expect(c.checkRestoreDrill({ ...base, last: { ok: true, atMs: 99 * H, reason: "" } }).status).toBe("pass");
     expect(c.checkRestoreDrill({ ...base, last: { ok: true, atMs: 100 * H - 49 * H, reason: "" } }).status).toBe("warn");
     expect(c.checkRestoreDrill({ ...base, replicaConfigured: false, last: null }).status).toBe("warn");
@@ -63,7 +77,16 @@ describe("audit checks", () => {
     expect(c.checkDbSize({ usedBytes: 50, limitBytes: 100, warnShare: 0.8 }).status).toBe("pass");
     expect(c.checkDbSize({ usedBytes: 90, limitBytes: 100, warnShare: 0.8 }).status).toBe("warn");
     expect(c.checkDbSize({ usedBytes: 96, limitBytes: 100, warnShare: 0.8 }).status).toBe("fail");
-    const users = { name: "users", type: "auth", system: false, createRule: "", updateRule: "id = @request.auth.id", deleteRule: null, passwordAuth: true, otp: false };
+    const users = {
+      name: "users",
+      type: "auth",
+      system: false,
+      createRule: "",
+      updateRule: "id = @request.auth.id",
+      deleteRule: null,
+      passwordAuth: true,
+      otp: false,
+    };
     const su = { ...users, name: "_superusers", createRule: null, updateRule: null, system: true };
     expect(c.checkSmtp({ smtpEnabled: false, collections: [su] }).status).toBe("pass");
     expect(c.checkSmtp({ smtpEnabled: false, collections: [su, users] }).status).toBe("warn");
@@ -98,7 +121,10 @@ describe("audit values", () => {
     expect(parseGoDuration("1h30m")).toBe(1.5 * H);
     expect(parseGoDuration("72h0m0s")).toBe(72 * H);
     expect(parseGoDuration("7d")).toBeNull();
-    expect(retentionFrom({ yaml: "snapshot:\n  retention: ${R}\n", yamlPath: "/etc/l.yml", env: { R: "48h" } })).toEqual({ ms: 48 * H, source: "retention: 48h in /etc/l.yml" });
+    expect(retentionFrom({ yaml: "snapshot:\n  retention: ${R}\n", yamlPath: "/etc/l.yml", env: { R: "48h" } })).toEqual({
+      ms: 48 * H,
+      source: "retention: 48h in /etc/l.yml",
+    });
     expect(retentionFrom({ yaml: null, yamlPath: null, env: { LITESTREAM_RETENTION: "1h" } }).ms).toBe(H);
     expect(retentionFrom({ yaml: "dbs: []", yamlPath: "/x", env: {} })).toMatchObject({ ms: 24 * H, source: "Litestream's default" });
   });
@@ -117,11 +143,21 @@ describe("audit values", () => {
 
 describe("restore drill decisions", () => {
   it("finds Litestream the way the kit sets it", () => {
-    expect(litestreamInvocation({ env: { LITESTREAM_BIN: "/usr/local/bin/litestream", LITESTREAM_CONFIG: "/etc/litestream.yml" }, pbOpsConfig: null, dbPath: "/pb/data.db", outPath: "/tmp/x/data.db" })).toEqual({
+    expect(
+      litestreamInvocation({
+        env: { LITESTREAM_BIN: "/usr/local/bin/litestream", LITESTREAM_CONFIG: "/etc/litestream.yml" },
+        pbOpsConfig: null,
+        dbPath: "/pb/data.db",
+        outPath: "/tmp/x/data.db",
+      }),
+    ).toEqual({
       bin: "/usr/local/bin/litestream",
       args: ["restore", "-config", "/etc/litestream.yml", "-o", "/tmp/x/data.db", "-json", "/pb/data.db"],
     });
-    expect(litestreamInvocation({ env: { REPLICA_URL: "s3://b/p" }, pbOpsConfig: null, dbPath: "/pb/data.db", outPath: "/o" })).toEqual({ bin: "litestream", args: ["restore", "-o", "/o", "-json", "s3://b/p"] });
+    expect(litestreamInvocation({ env: { REPLICA_URL: "s3://b/p" }, pbOpsConfig: null, dbPath: "/pb/data.db", outPath: "/o" })).toEqual({
+      bin: "litestream",
+      args: ["restore", "-o", "/o", "-json", "s3://b/p"],
+    });
     expect(litestreamInvocation({ env: {}, pbOpsConfig: null, dbPath: "/pb/data.db", outPath: "/o" })).toHaveProperty("error");
   });
 
@@ -144,11 +180,25 @@ describe("restore drill decisions", () => {
 
   it("compares counts only when the live database stood at the restored TXID", () => {
     const tables = ["notes"];
-    expect(compareCounts({ restoredTxid: 5, liveTxidBefore: 5, liveTxidAfter: 5, restored: { notes: 3 }, live: { notes: 3 }, tables })).toMatchObject({ compared: true, mismatch: null });
-    expect(compareCounts({ restoredTxid: 5, liveTxidBefore: 5, liveTxidAfter: 5, restored: { notes: 2 }, live: { notes: 3 }, tables }).mismatch).toBe("notes: restored 2, live 3");
-    expect(compareCounts({ restoredTxid: 5, liveTxidBefore: 6, liveTxidAfter: 6, restored: { notes: 2 }, live: { notes: 3 }, tables })).toMatchObject({ compared: false, mismatch: null });
-    expect(compareCounts({ restoredTxid: 5, liveTxidBefore: 5, liveTxidAfter: 6, restored: {}, live: { notes: 3 }, tables }).compared).toBe(false);
-    expect(tablesToCount([{ name: "b", type: "base" }, { name: "v", type: "view" }, { name: "a", type: "auth" }])).toEqual(["a", "b"]);
+    expect(
+      compareCounts({ restoredTxid: 5, liveTxidBefore: 5, liveTxidAfter: 5, restored: { notes: 3 }, live: { notes: 3 }, tables }),
+    ).toMatchObject({ compared: true, mismatch: null });
+    expect(
+      compareCounts({ restoredTxid: 5, liveTxidBefore: 5, liveTxidAfter: 5, restored: { notes: 2 }, live: { notes: 3 }, tables }).mismatch,
+    ).toBe("notes: restored 2, live 3");
+    expect(
+      compareCounts({ restoredTxid: 5, liveTxidBefore: 6, liveTxidAfter: 6, restored: { notes: 2 }, live: { notes: 3 }, tables }),
+    ).toMatchObject({ compared: false, mismatch: null });
+    expect(compareCounts({ restoredTxid: 5, liveTxidBefore: 5, liveTxidAfter: 6, restored: {}, live: { notes: 3 }, tables }).compared).toBe(
+      false,
+    );
+    expect(
+      tablesToCount([
+        { name: "b", type: "base" },
+        { name: "v", type: "view" },
+        { name: "a", type: "auth" },
+      ]),
+    ).toEqual(["a", "b"]);
   });
 });
 
@@ -159,7 +209,8 @@ describe("config", () => {
     expect(parseDrillSchedule("daily")).toMatchObject({ mode: "cron", expr: "17 3 * * *", everyMs: 24 * H });
     expect(parseDrillSchedule("30 4 * * *")).toMatchObject({ expr: "30 4 * * *", everyMs: 24 * H });
     expect(parseDrillSchedule("*/15 * * * *").everyMs).toBe(H);
-    for (const bad of ["sometimes", "61 * * * *", "* * * *", "5-1 * * * *", "*/0 * * * *"]) expect(() => parseDrillSchedule(bad), bad).toThrow();
+    for (const bad of ["sometimes", "61 * * * *", "* * * *", "5-1 * * * *", "*/0 * * * *"])
+      expect(() => parseDrillSchedule(bad), bad).toThrow();
   });
 
   it("a bad PB_ALERT_WEBHOOK stops boot with one line naming it", () => {
@@ -183,14 +234,27 @@ describe("alert decisions", () => {
   const obs = (state: string, source: Observation["source"] = "backup"): Observation => ({ source, state, detail: [] });
 
   it("first states: good and audit are the silent baseline; a bad first state is announced", () => {
-    const r = decideAlerts({ nowMs: 1000, cooldownMs: 60_000, memory: {}, observed: [obs("ok"), obs("warn", "audit"), obs("failed", "drill")] });
+    const r = decideAlerts({
+      nowMs: 1000,
+      cooldownMs: 60_000,
+      memory: {},
+      observed: [obs("ok"), obs("warn", "audit"), obs("failed", "drill")],
+    });
     expect(r.alerts.map((a) => `${a.source}:${a.from}->${a.to}`)).toEqual(["drill:unknown->failed"]);
   });
 
   it("flapping within the cool-down: one alert, then one for where it stands", () => {
     let memory = decideAlerts({ nowMs: 0, cooldownMs: 10_000, memory: {}, observed: [obs("ok")] }).memory;
     const sent: string[] = [];
-    const seq: Array<[number, string]> = [[1000, "failing"], [2000, "ok"], [3000, "failing"], [4000, "ok"], [5000, "degraded"], [11_000, "degraded"], [12_000, "degraded"]];
+    const seq: Array<[number, string]> = [
+      [1000, "failing"],
+      [2000, "ok"],
+      [3000, "failing"],
+      [4000, "ok"],
+      [5000, "degraded"],
+      [11_000, "degraded"],
+      [12_000, "degraded"],
+    ];
     for (const [t, s] of seq) {
       const r = decideAlerts({ nowMs: t, cooldownMs: 10_000, memory, observed: [obs(s)] });
       memory = r.memory;
@@ -218,7 +282,17 @@ describe("alert decisions", () => {
   });
 
   it("one body for Slack (text) and generic receivers (fields)", () => {
-    const b = alertBody({ source: "backup", from: "ok", to: "failing", detail: ["litestream_down"], atMs: 0 }, { name: "Acme", url: "https://acme.example" });
-    expect(b).toMatchObject({ text: ":red_circle: Acme: backup-status ok -> failing (litestream_down)", source: "backup", from: "ok", to: "failing", at: "1970-01-01T00:00:00.000Z", app: "Acme" });
+    const b = alertBody(
+      { source: "backup", from: "ok", to: "failing", detail: ["litestream_down"], atMs: 0 },
+      { name: "Acme", url: "https://acme.example" },
+    );
+    expect(b).toMatchObject({
+      text: ":red_circle: Acme: backup-status ok -> failing (litestream_down)",
+      source: "backup",
+      from: "ok",
+      to: "failing",
+      at: "1970-01-01T00:00:00.000Z",
+      app: "Acme",
+    });
   });
 });

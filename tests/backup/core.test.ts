@@ -17,13 +17,25 @@ import { decideStatus, type StatusInput } from "../../src/backup/status";
 describe("replica URL", () => {
   it("reads the DigitalOcean Spaces host form", () => {
     const t = parseReplicaUrl("s3://my-bucket.fra1.digitaloceanspaces.com/pb/data.db");
-    expect(t).toMatchObject({ bucket: "my-bucket", region: "fra1", endpoint: "https://fra1.digitaloceanspaces.com", prefix: "pb/data.db/", forcePathStyle: false });
+    expect(t).toMatchObject({
+      bucket: "my-bucket",
+      region: "fra1",
+      endpoint: "https://fra1.digitaloceanspaces.com",
+      prefix: "pb/data.db/",
+      forcePathStyle: false,
+    });
     expect(t.display).toBe("s3://my-bucket/pb/data.db?endpoint=https://fra1.digitaloceanspaces.com&region=fra1");
   });
 
   it("reads the endpoint/region/forcePathStyle query form", () => {
     const t = parseReplicaUrl("s3://backups/app/db?endpoint=http://127.0.0.1:9000&region=us-west-1&forcePathStyle=true");
-    expect(t).toMatchObject({ bucket: "backups", region: "us-west-1", endpoint: "http://127.0.0.1:9000", prefix: "app/db/", forcePathStyle: true });
+    expect(t).toMatchObject({
+      bucket: "backups",
+      region: "us-west-1",
+      endpoint: "http://127.0.0.1:9000",
+      prefix: "app/db/",
+      forcePathStyle: true,
+    });
   });
 
   it("defaults to AWS and drops userinfo from what it shows", () => {
@@ -41,7 +53,11 @@ describe("replica URL", () => {
   it("env: unconfigured without REPLICA_URL, invalid with a bad one, keys optional", () => {
     expect(replicaFromEnv({}).kind).toBe("unconfigured");
     expect(replicaFromEnv({ REPLICA_URL: "nope" }).kind).toBe("invalid");
-    const ok = replicaFromEnv({ REPLICA_URL: "s3://bkt/p?endpoint=http://127.0.0.1:1", LITESTREAM_ACCESS_KEY_ID: "id", LITESTREAM_SECRET_ACCESS_KEY: "sec" });
+    const ok = replicaFromEnv({
+      REPLICA_URL: "s3://bkt/p?endpoint=http://127.0.0.1:1",
+      LITESTREAM_ACCESS_KEY_ID: "id",
+      LITESTREAM_SECRET_ACCESS_KEY: "sec",
+    });
     expect(ok).toMatchObject({ kind: "ok", credentials: { accessKeyId: "id", secretAccessKey: "sec" } });
     expect(replicaFromEnv({ REPLICA_URL: "s3://bkt/p?endpoint=http://127.0.0.1:1" })).toMatchObject({ kind: "ok", credentials: null });
   });
@@ -60,8 +76,18 @@ dbs:
       - url: \${REPLICA_URL}
         sync-interval: 1s
 `;
-    const r = replicaFromYaml(yml, { REPLICA_URL: "s3://bkt/pb?endpoint=http://127.0.0.1:9000&forcePathStyle=true", LITESTREAM_ACCESS_KEY_ID: "a", LITESTREAM_SECRET_ACCESS_KEY: "b" });
-    expect(r).toMatchObject({ kind: "ok", source: "litestream.yml", metricsAddr: ":9091", target: { bucket: "bkt", prefix: "pb/" }, credentials: { accessKeyId: "a" } });
+    const r = replicaFromYaml(yml, {
+      REPLICA_URL: "s3://bkt/pb?endpoint=http://127.0.0.1:9000&forcePathStyle=true",
+      LITESTREAM_ACCESS_KEY_ID: "a",
+      LITESTREAM_SECRET_ACCESS_KEY: "b",
+    });
+    expect(r).toMatchObject({
+      kind: "ok",
+      source: "litestream.yml",
+      metricsAddr: ":9091",
+      target: { bucket: "bkt", prefix: "pb/" },
+      credentials: { accessKeyId: "a" },
+    });
     expect(metricsUrlFromAddr(":9091")).toBe("http://127.0.0.1:9091/metrics");
   });
 
@@ -78,7 +104,11 @@ dbs:
       secret-access-key: 'sekret'
 `;
     const r = replicaFromYaml(yml, {});
-    expect(r).toMatchObject({ kind: "ok", target: { bucket: "spaces-bucket", prefix: "backups/db/", endpoint: "https://fra1.digitaloceanspaces.com", region: "fra1" }, credentials: { accessKeyId: "KEYID", secretAccessKey: "sekret" } });
+    expect(r).toMatchObject({
+      kind: "ok",
+      target: { bucket: "spaces-bucket", prefix: "backups/db/", endpoint: "https://fra1.digitaloceanspaces.com", region: "fra1" },
+      credentials: { accessKeyId: "KEYID", secretAccessKey: "sekret" },
+    });
   });
 
   it("refuses YAML it does not understand instead of guessing", () => {
@@ -105,7 +135,17 @@ go_goroutines 12
 describe("Litestream metrics", () => {
   it("parses the Prometheus text format and picks data.db's series", () => {
     const m = litestreamMetrics(parsePrometheus(V05_METRICS));
-    expect(m).toMatchObject({ isLitestream: true, db: "/pb/pb_data/data.db", txid: 42, dbSizeBytes: 4096, walSizeBytes: 8272, syncCount: 17, syncErrorCount: 0, replicaPuts: 12, replicaErrors: 1 });
+    expect(m).toMatchObject({
+      isLitestream: true,
+      db: "/pb/pb_data/data.db",
+      txid: 42,
+      dbSizeBytes: 4096,
+      walSizeBytes: 8272,
+      syncCount: 17,
+      syncErrorCount: 0,
+      replicaPuts: 12,
+      replicaErrors: 1,
+    });
   });
 
   it("recognises an endpoint that is not Litestream's", () => {
@@ -122,14 +162,24 @@ const ltx = (level: number, min: number, max: number, ageS = 0) =>
 describe("replica layouts", () => {
   it("v0.5: newest TXID over all levels, restorable when the files chain from TXID 1", () => {
     const s = summarizeRemote([ltx(9, 1, 10, 60), ltx(1, 11, 20, 30), ltx(0, 21, 21, 5), ltx(0, 22, 23, 1), obj("notes.txt")]);
-    expect(s).toMatchObject({ layout: "v0.5", objects: 4, foreign: 1, v05: { maxTXID: 23, restorable: true, levels: { "0": { files: 2, maxTXID: 23 }, "9": { files: 1 } } } });
+    expect(s).toMatchObject({
+      layout: "v0.5",
+      objects: 4,
+      foreign: 1,
+      v05: { maxTXID: 23, restorable: true, levels: { "0": { files: 2, maxTXID: 23 }, "9": { files: 1 } } },
+    });
     expect(s.newest?.key).toBe("0000/0000000000000016-0000000000000017.ltx");
   });
 
   it("v0.5: a prefix emptied under a running Litestream is not restorable", () => {
     const s = summarizeRemote([ltx(0, 30, 30), ltx(0, 31, 32)]);
     expect(s.v05).toMatchObject({ restorable: false, contiguousToTXID: 0, maxTXID: 32 });
-    expect(contiguousTo([{ level: 9, minTXID: 1, maxTXID: 5 }, { level: 0, minTXID: 7, maxTXID: 8 }])).toBe(5);
+    expect(
+      contiguousTo([
+        { level: 9, minTXID: 1, maxTXID: 5 },
+        { level: 0, minTXID: 7, maxTXID: 8 },
+      ]),
+    ).toBe(5);
   });
 
   it("v0.3: newest generation by object time, its snapshot and WAL position", () => {
@@ -142,13 +192,22 @@ describe("replica layouts", () => {
       obj(`generations/${gen}/wal/00000002_00000000.wal.lz4`, 10),
       obj(`generations/${gen}/wal/00000002_00001020.wal.lz4`, 2),
     ]);
-    expect(s).toMatchObject({ layout: "v0.3", v03: { generation: gen, generations: 2, snapshots: 1, walIndex: 2, walOffset: 0x1020, restorable: true } });
+    expect(s).toMatchObject({
+      layout: "v0.3",
+      v03: { generation: gen, generations: 2, snapshots: 1, walIndex: 2, walOffset: 0x1020, restorable: true },
+    });
   });
 
   it("v0.3: a generation without snapshot or with a missing WAL index is not restorable", () => {
     const gen = "fedcba9876543210";
-    expect(summarizeRemote([obj(`generations/${gen}/wal/00000003_00000000.wal.lz4`)]).v03).toMatchObject({ restorable: false, problem: /no snapshot/ });
-    const gap = summarizeRemote([obj(`generations/${gen}/snapshots/00000001.snapshot.lz4`), obj(`generations/${gen}/wal/00000003_00000000.wal.lz4`)]);
+    expect(summarizeRemote([obj(`generations/${gen}/wal/00000003_00000000.wal.lz4`)]).v03).toMatchObject({
+      restorable: false,
+      problem: /no snapshot/,
+    });
+    const gap = summarizeRemote([
+      obj(`generations/${gen}/snapshots/00000001.snapshot.lz4`),
+      obj(`generations/${gen}/wal/00000003_00000000.wal.lz4`),
+    ]);
     expect(gap.v03?.problem).toMatch(/WAL index 2 is missing/);
   });
 
@@ -158,8 +217,18 @@ describe("replica layouts", () => {
   });
 
   it("local state: v0.5 LTX names, v0.3 generation + shadow WAL", () => {
-    expect(localLitestream({ ltxNames: ["0000000000000001-0000000000000009.ltx", "000000000000000a-000000000000000c.ltx"], generation: null, shadowWalNames: [] })).toEqual({ layout: "v0.5", txid: 12 });
-    expect(localLitestream({ ltxNames: [], generation: "fedcba9876543210\n", shadowWalNames: ["00000001.wal", "00000003.wal"] })).toEqual({ layout: "v0.3", generation: "fedcba9876543210", walIndex: 3 });
+    expect(
+      localLitestream({
+        ltxNames: ["0000000000000001-0000000000000009.ltx", "000000000000000a-000000000000000c.ltx"],
+        generation: null,
+        shadowWalNames: [],
+      }),
+    ).toEqual({ layout: "v0.5", txid: 12 });
+    expect(localLitestream({ ltxNames: [], generation: "fedcba9876543210\n", shadowWalNames: ["00000001.wal", "00000003.wal"] })).toEqual({
+      layout: "v0.3",
+      generation: "fedcba9876543210",
+      walIndex: 3,
+    });
     expect(localLitestream({ ltxNames: [], generation: null, shadowWalNames: [] })).toEqual({ layout: "none" });
   });
 });
@@ -172,7 +241,9 @@ describe("SigV4 pieces", () => {
       const key = randomBytes(len % 100);
       expect(toHex(hmacSha256(key, data))).toBe(createHmac("sha256", key).update(data).digest("hex"));
     }
-    expect(toHex(hmacSha256(randomBytes(0).fill(1), utf8("é€😀")))).toBe(createHmac("sha256", Buffer.alloc(0)).update("é€😀").digest("hex"));
+    expect(toHex(hmacSha256(randomBytes(0).fill(1), utf8("é€😀")))).toBe(
+      createHmac("sha256", Buffer.alloc(0)).update("é€😀").digest("hex"),
+    );
   });
 
   it("signs a ListObjectsV2 request the way AWS derives the key", () => {
@@ -183,10 +254,22 @@ describe("SigV4 pieces", () => {
     // Reference signature computed independently with node:crypto.
     const hash = (s: string) => createHash("sha256").update(s).digest("hex");
     const hmac = (k: Buffer | string, s: string) => createHmac("sha256", k).update(s).digest();
-    const canonical = ["GET", "/bkt", "list-type=2&max-keys=1000&prefix=pre%20fix%2F", "host:127.0.0.1:9000", `x-amz-content-sha256:${hash("")}`, "x-amz-date:20260101T120000Z", "", "host;x-amz-content-sha256;x-amz-date", hash("")].join("\n");
+    const canonical = [
+      "GET",
+      "/bkt",
+      "list-type=2&max-keys=1000&prefix=pre%20fix%2F",
+      "host:127.0.0.1:9000",
+      `x-amz-content-sha256:${hash("")}`,
+      "x-amz-date:20260101T120000Z",
+      "",
+      "host;x-amz-content-sha256;x-amz-date",
+      hash(""),
+    ].join("\n");
     const toSign = ["AWS4-HMAC-SHA256", "20260101T120000Z", "20260101/us-east-1/s3/aws4_request", hash(canonical)].join("\n");
     const key = hmac(hmac(hmac(hmac("AWS4SECRET", "20260101"), "us-east-1"), "s3"), "aws4_request");
-    expect(req.headers.authorization).toBe(`AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/s3/aws4_request, SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature=${createHmac("sha256", key).update(toSign).digest("hex")}`);
+    expect(req.headers.authorization).toBe(
+      `AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/s3/aws4_request, SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature=${createHmac("sha256", key).update(toSign).digest("hex")}`,
+    );
     expect(uriEncode("a/b c~", true)).toBe("a/b%20c~");
   });
 
@@ -199,9 +282,15 @@ describe("SigV4 pieces", () => {
     const raw = `403 SignatureDoesNotMatch: The request signature we calculated does not match\n(RAW: <Error><AWSAccessKeyId>AKIDSECRETISH</AWSAccessKeyId><StringToSign>...</StringToSign></Error>)`;
     expect(classifyThrown(raw)).toEqual({ kind: "credentials", detail: "403 SignatureDoesNotMatch" });
     expect(classifyThrown("404 NoSuchBucket: The specified bucket does not exist")).toEqual({ kind: "error", detail: "404 NoSuchBucket" });
-    expect(classifyThrown('Get "http://127.0.0.1:1/b": dial tcp 127.0.0.1:1: connect: connection refused')).toEqual({ kind: "unreachable", detail: "connection refused" });
+    expect(classifyThrown('Get "http://127.0.0.1:1/b": dial tcp 127.0.0.1:1: connect: connection refused')).toEqual({
+      kind: "unreachable",
+      detail: "connection refused",
+    });
     expect(classifyThrown("context deadline exceeded (Client.Timeout exceeded while awaiting headers)").detail).toBe("timeout");
-    expect(classifyS3Response(403, "<Error><Code>InvalidAccessKeyId</Code></Error>")).toEqual({ kind: "credentials", detail: "403 InvalidAccessKeyId" });
+    expect(classifyS3Response(403, "<Error><Code>InvalidAccessKeyId</Code></Error>")).toEqual({
+      kind: "credentials",
+      detail: "403 InvalidAccessKeyId",
+    });
   });
 });
 
@@ -254,14 +343,22 @@ describe("access", () => {
 });
 
 describe("status rules", () => {
-  const okReplica = { kind: "ok" as const, target: parseReplicaUrl("s3://bkt/p?endpoint=http://127.0.0.1:1"), credentials: { accessKeyId: "AKID", secretAccessKey: "SEKRET" }, source: "env" as const };
+  const okReplica = {
+    kind: "ok" as const,
+    target: parseReplicaUrl("s3://bkt/p?endpoint=http://127.0.0.1:1"),
+    credentials: { accessKeyId: "AKID", secretAccessKey: "SEKRET" },
+    source: "env" as const,
+  };
   const remoteOk = (objects: RemoteObject[]) => ({ ok: true as const, summary: summarizeRemote(objects), listedAtMs: T0, cached: false });
   const base = (over: Partial<StatusInput> = {}): StatusInput => ({
     nowMs: T0,
     rules: { maxLagMs: 5000, diskLimitBytes: 2 * 1024 ** 3, diskWarnShare: 0.8 },
     replica: okReplica,
     remote: remoteOk([ltx(9, 1, 10, 60), ltx(0, 11, 12, 2)]),
-    metrics: { state: "ok", metrics: litestreamMetrics(parsePrometheus('litestream_txid{db="/d/data.db"} 12\nlitestream_sync_error_count{db="/d/data.db"} 0\n')) },
+    metrics: {
+      state: "ok",
+      metrics: litestreamMetrics(parsePrometheus('litestream_txid{db="/d/data.db"} 12\nlitestream_sync_error_count{db="/d/data.db"} 0\n')),
+    },
     local: { dbBytes: 4096, walBytes: 8000, walModMs: T0 - 3000, litestream: { layout: "v0.5", txid: 12 } },
     pending: null,
     lastSyncErrorCount: 0,
@@ -277,7 +374,9 @@ describe("status rules", () => {
     expect(decideStatus(base({ files: { storage: "s3", localFiles: true } })).status).toBe("ok");
     expect(decideStatus(base({ files: { storage: "local", localFiles: false } })).status).toBe("ok");
     // Without a replica there is nothing to be degraded against: the report says unconfigured.
-    const none = decideStatus(base({ replica: { kind: "unconfigured", reason: "x" }, remote: null, files: { storage: "local", localFiles: true } }));
+    const none = decideStatus(
+      base({ replica: { kind: "unconfigured", reason: "x" }, remote: null, files: { storage: "local", localFiles: true } }),
+    );
     expect((none.body.reasons as { code: string }[]).map((r) => r.code)).toEqual(["replica_unconfigured"]);
   });
 
@@ -289,13 +388,24 @@ describe("status rules", () => {
   });
 
   it("unconfigured (503) without a replica or keys", () => {
-    expect(decideStatus(base({ replica: { kind: "unconfigured", reason: "x" }, remote: null }))).toMatchObject({ status: "unconfigured", httpStatus: 503 });
-    expect(decideStatus(base({ replica: { ...okReplica, credentials: null }, remote: null })).body.reasons).toMatchObject([{ code: "credentials_missing" }]);
+    expect(decideStatus(base({ replica: { kind: "unconfigured", reason: "x" }, remote: null }))).toMatchObject({
+      status: "unconfigured",
+      httpStatus: 503,
+    });
+    expect(decideStatus(base({ replica: { ...okReplica, credentials: null }, remote: null })).body.reasons).toMatchObject([
+      { code: "credentials_missing" },
+    ]);
   });
 
   it.each([
-    ["s3_unreachable", { remote: { ok: false as const, kind: "unreachable" as const, detail: "connection refused", listedAtMs: T0, cached: false } }],
-    ["s3_credentials_refused", { remote: { ok: false as const, kind: "credentials" as const, detail: "403 InvalidAccessKeyId", listedAtMs: T0, cached: false } }],
+    [
+      "s3_unreachable",
+      { remote: { ok: false as const, kind: "unreachable" as const, detail: "connection refused", listedAtMs: T0, cached: false } },
+    ],
+    [
+      "s3_credentials_refused",
+      { remote: { ok: false as const, kind: "credentials" as const, detail: "403 InvalidAccessKeyId", listedAtMs: T0, cached: false } },
+    ],
     ["replica_empty", { remote: remoteOk([]) }],
     ["replica_not_restorable", { remote: remoteOk([ltx(0, 30, 31)]) }],
     ["litestream_down", { metrics: { state: "unreachable" as const, detail: "connection refused" } }],
@@ -309,25 +419,48 @@ describe("status rules", () => {
 
   it("lag: a write the replica does not have is tracked from when it was seen and fails past the max lag", () => {
     // A write at T0-1s; the newest remote object is 10 s old: ahead, pending since the write.
-    const first = decideStatus(base({ local: { dbBytes: 1, walBytes: 10, walModMs: T0 - 1000, litestream: { layout: "v0.5", txid: 12 } }, remote: remoteOk([ltx(9, 1, 12, 10)]) }));
+    const first = decideStatus(
+      base({
+        local: { dbBytes: 1, walBytes: 10, walModMs: T0 - 1000, litestream: { layout: "v0.5", txid: 12 } },
+        remote: remoteOk([ltx(9, 1, 12, 10)]),
+      }),
+    );
     expect(first.status).toBe("ok");
     expect(first.pending).toMatchObject({ sinceMs: T0 - 1000 });
     // 6 s later, writes continued and the replica did not move: failing.
-    const later = decideStatus(base({ nowMs: T0 + 5000, pending: first.pending, local: { dbBytes: 1, walBytes: 10, walModMs: T0 + 4900, litestream: { layout: "v0.5", txid: 12 } }, remote: remoteOk([ltx(9, 1, 12, 10)]) }));
+    const later = decideStatus(
+      base({
+        nowMs: T0 + 5000,
+        pending: first.pending,
+        local: { dbBytes: 1, walBytes: 10, walModMs: T0 + 4900, litestream: { layout: "v0.5", txid: 12 } },
+        remote: remoteOk([ltx(9, 1, 12, 10)]),
+      }),
+    );
     expect(later.status).toBe("failing");
     expect(later.body.reasons).toMatchObject([{ code: "replica_lagging" }]);
     // The replica catches up past the remembered write: ok again.
-    const caught = decideStatus(base({ nowMs: T0 + 6000, pending: later.pending, local: { dbBytes: 1, walBytes: 10, walModMs: T0 + 4900, litestream: { layout: "v0.5", txid: 12 } }, remote: remoteOk([ltx(9, 1, 12, 10), obj("0000/000000000000000d-000000000000000d.ltx", -5)]) }));
+    const caught = decideStatus(
+      base({
+        nowMs: T0 + 6000,
+        pending: later.pending,
+        local: { dbBytes: 1, walBytes: 10, walModMs: T0 + 4900, litestream: { layout: "v0.5", txid: 12 } },
+        remote: remoteOk([ltx(9, 1, 12, 10), obj("0000/000000000000000d-000000000000000d.ltx", -5)]),
+      }),
+    );
     expect(caught).toMatchObject({ status: "ok", pending: null });
   });
 
   it("lag: an idle database (old write, replica newer) stays ok however old the replica is", () => {
-    const out = decideStatus(base({ nowMs: T0 + 3_600_000, local: { dbBytes: 1, walBytes: 10, walModMs: T0 - 3000, litestream: { layout: "v0.5", txid: 12 } } }));
+    const out = decideStatus(
+      base({ nowMs: T0 + 3_600_000, local: { dbBytes: 1, walBytes: 10, walModMs: T0 - 3000, litestream: { layout: "v0.5", txid: 12 } } }),
+    );
     expect(out).toMatchObject({ status: "ok", pending: null });
   });
 
   it("lag: a local TXID ahead of the replica counts from the first check that saw it", () => {
-    const first = decideStatus(base({ metrics: { state: "ok", metrics: litestreamMetrics(parsePrometheus('litestream_txid{db="/d/data.db"} 15\n')) } }));
+    const first = decideStatus(
+      base({ metrics: { state: "ok", metrics: litestreamMetrics(parsePrometheus('litestream_txid{db="/d/data.db"} 15\n')) } }),
+    );
     expect(first.pending).toMatchObject({ sinceMs: T0, txid: 15 });
     expect(first.body.lag).toMatchObject({ txidBehind: 3 });
     const later = decideStatus(base({ nowMs: T0 + 5001, pending: first.pending }));
@@ -336,18 +469,32 @@ describe("status rules", () => {
 
   it("lag v0.3: a local generation missing on the replica is ahead", () => {
     const gen = "fedcba9876543210";
-    const out = decideStatus(base({
-      metrics: { state: "off" },
-      remote: remoteOk([obj(`generations/0123456789abcdef/snapshots/00000000.snapshot.lz4`, 1)]),
-      local: { dbBytes: 1, walBytes: 0, walModMs: null, litestream: { layout: "v0.3", generation: gen, walIndex: 0 } },
-    }));
+    const out = decideStatus(
+      base({
+        metrics: { state: "off" },
+        remote: remoteOk([obj(`generations/0123456789abcdef/snapshots/00000000.snapshot.lz4`, 1)]),
+        local: { dbBytes: 1, walBytes: 0, walModMs: null, litestream: { layout: "v0.3", generation: gen, walIndex: 0 } },
+      }),
+    );
     expect(out.pending).toMatchObject({ generation: gen, sinceMs: T0 });
   });
 
   it("degraded (200) on new sync errors or a nearly full disk", () => {
-    const errs = decideStatus(base({ lastSyncErrorCount: 0, metrics: { state: "ok", metrics: litestreamMetrics(parsePrometheus('litestream_txid{db="/d/data.db"} 12\nlitestream_sync_error_count{db="/d/data.db"} 2\n')) } }));
+    const errs = decideStatus(
+      base({
+        lastSyncErrorCount: 0,
+        metrics: {
+          state: "ok",
+          metrics: litestreamMetrics(
+            parsePrometheus('litestream_txid{db="/d/data.db"} 12\nlitestream_sync_error_count{db="/d/data.db"} 2\n'),
+          ),
+        },
+      }),
+    );
     expect(errs).toMatchObject({ status: "degraded", httpStatus: 200, syncErrorCount: 2 });
-    const disk = decideStatus(base({ local: { dbBytes: 1.9 * 1024 ** 3, walBytes: 0, walModMs: null, litestream: { layout: "v0.5", txid: 12 } } }));
+    const disk = decideStatus(
+      base({ local: { dbBytes: 1.9 * 1024 ** 3, walBytes: 0, walModMs: null, litestream: { layout: "v0.5", txid: 12 } } }),
+    );
     expect(disk.body.reasons).toMatchObject([{ code: "disk_high", severity: "degraded" }]);
   });
 });

@@ -5,7 +5,11 @@ import { checkRef, toResult, withCheck } from "../../src/backup/custom";
 
 describe("custom backup checks", () => {
   it("registrations are validated with a message that says what to write", () => {
-    expect(checkRef("queue", "/app/pb_hooks/app/index.js", "queueCheck")).toEqual({ name: "queue", module: "/app/pb_hooks/app/index.js", exportName: "queueCheck" });
+    expect(checkRef("queue", "/app/pb_hooks/app/index.js", "queueCheck")).toEqual({
+      name: "queue",
+      module: "/app/pb_hooks/app/index.js",
+      exportName: "queueCheck",
+    });
     expect(() => checkRef("Queue!", "/a.js", "f")).toThrow(/lower-case/);
     expect(() => checkRef("q", "relative/index.js", "f")).toThrow(/absolute path/);
     expect(() => checkRef("q", "/a.js", "not-a-name")).toThrow(/export name/);

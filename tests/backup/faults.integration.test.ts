@@ -111,7 +111,12 @@ describe(`PocketBase ${VERSION} + Litestream ${LITESTREAM} + versitygw`, () => {
   });
 
   it("answers 401 without details to anyone else; the bearer token and a superuser get the report", async () => {
-    const attempts: Record<string, string>[] = [{}, { authorization: "Bearer wrong-token-wrong-token-wrong-token" }, { authorization: `Bearer ${OPS_TOKEN}x` }, { authorization: OPS_TOKEN }];
+    const attempts: Record<string, string>[] = [
+      {},
+      { authorization: "Bearer wrong-token-wrong-token-wrong-token" },
+      { authorization: `Bearer ${OPS_TOKEN}x` },
+      { authorization: OPS_TOKEN },
+    ];
     for (const headers of attempts) {
       const res = await status(headers);
       expect(res.status).toBe(401);
@@ -194,13 +199,20 @@ describe(`PocketBase ${VERSION} + Litestream ${LITESTREAM} + versitygw`, () => {
       // Same key id, new secret: every signature is refused (403 SignatureDoesNotMatch).
       [{ accessKey: S3_KEYS.accessKey, secretKey: "rotatedSecretKey-0000000000000001" }, /^403 SignatureDoesNotMatch$/],
       // Unknown key id: S3 says 403 InvalidAccessKeyId, versitygw 404 XAdminUserNotFound.
-      [{ accessKey: "rotatedAccessKey0001", secretKey: "rotatedSecretKey-0000000000000002" }, /^(403 InvalidAccessKeyId|404 XAdminUserNotFound)$/],
+      [
+        { accessKey: "rotatedAccessKey0001", secretKey: "rotatedSecretKey-0000000000000002" },
+        /^(403 InvalidAccessKeyId|404 XAdminUserNotFound)$/,
+      ],
     ];
     try {
       for (const [keys, detail] of cases) {
         await s3.stop();
         await s3.start(keys);
-        const { body } = await until((b) => codes(b).includes("s3_credentials_refused") && detail.test(b.remote.detail), DETECT_WITHIN_MS, `wrong credentials ${detail}`);
+        const { body } = await until(
+          (b) => codes(b).includes("s3_credentials_refused") && detail.test(b.remote.detail),
+          DETECT_WITHIN_MS,
+          `wrong credentials ${detail}`,
+        );
         expect(body.status).toBe("failing");
       }
     } finally {
@@ -213,7 +225,11 @@ describe(`PocketBase ${VERSION} + Litestream ${LITESTREAM} + versitygw`, () => {
 
   it("replica prefix emptied: failing (replica_empty or not restorable)", async () => {
     rmSync(s3.prefixDir("app/data.db"), { recursive: true, force: true });
-    const { body } = await until((b) => codes(b).some((c) => c === "replica_empty" || c === "replica_not_restorable"), DETECT_WITHIN_MS, "emptied");
+    const { body } = await until(
+      (b) => codes(b).some((c) => c === "replica_empty" || c === "replica_not_restorable"),
+      DETECT_WITHIN_MS,
+      "emptied",
+    );
     expect(body.status).toBe("failing");
     // Writes after the wipe put new LTX files there, but without the history a restore needs.
     for (let i = 0; i < 3; i++) await write();
@@ -231,7 +247,10 @@ describe(`PocketBase ${VERSION} + Litestream ${LITESTREAM} + versitygw`, () => {
       expect(logs).not.toContain(secret);
     }
     // Status changes are pb-ops events (JSON lines).
-    const events = logs.split("\n").filter((l) => l.includes('"backup status changed"')).map((l) => JSON.parse(l.slice(l.indexOf("{"))));
+    const events = logs
+      .split("\n")
+      .filter((l) => l.includes('"backup status changed"'))
+      .map((l) => JSON.parse(l.slice(l.indexOf("{"))));
     expect(events.map((e) => e.to)).toEqual(expect.arrayContaining(["ok", "failing"]));
   });
 });

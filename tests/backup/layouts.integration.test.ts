@@ -72,11 +72,19 @@ describe.each(COMBOS)("PocketBase %s + Litestream %s", (pbVersion, lsVersion) =>
 
   it("reads the replica: ok, remote position equal to Litestream's local one", async () => {
     for (let i = 0; i < 5; i++) {
-      const r = await fetch(`${pb.url}/api/collections/notes/records`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ text: `n${i}` }) });
+      const r = await fetch(`${pb.url}/api/collections/notes/records`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ text: `n${i}` }),
+      });
       expect(r.status).toBe(200);
     }
     const caughtUp = v03
-      ? (b: any) => b.status === "ok" && b.remote.generation === b.local.litestream.generation && b.remote.walIndex >= b.local.litestream.walIndex && b.remote.walIndex !== null
+      ? (b: any) =>
+          b.status === "ok" &&
+          b.remote.generation === b.local.litestream.generation &&
+          b.remote.walIndex >= b.local.litestream.walIndex &&
+          b.remote.walIndex !== null
       : (b: any) => b.status === "ok" && b.remote.txid > 1 && b.remote.txid === b.local.txid;
     const body = await until(caughtUp, 10_000, "caught up");
     expect(body.remote.client).toBe(pbVersion === "v0.31.0" ? "sigv4" : "pocketbase");
@@ -99,7 +107,11 @@ describe.each(COMBOS)("PocketBase %s + Litestream %s", (pbVersion, lsVersion) =>
     await s3.stop();
     await s3.start({ accessKey: S3_KEYS.accessKey, secretKey: "rotatedSecretKey-0000000000000003" });
     try {
-      const body = await until((b) => b.status === "failing" && b.reasons.some((r: any) => r.code === "s3_credentials_refused"), 8000, "refused");
+      const body = await until(
+        (b) => b.status === "failing" && b.reasons.some((r: any) => r.code === "s3_credentials_refused"),
+        8000,
+        "refused",
+      );
       expect(body.remote.detail).toBe("403 SignatureDoesNotMatch");
       const res = await report();
       expect(res.status).toBe(503);

@@ -56,7 +56,10 @@ function address(n: number): string {
 }
 
 async function memory(limiter: boolean): Promise<boolean> {
-  const pb = await startPocketBase({ version: args.version!, env: { PB_RATE_LIMIT: limiter ? "5/10s" : "off", PB_LOG_ACCESS: "false", PB_LOG_LEVEL: "error" } });
+  const pb = await startPocketBase({
+    version: args.version!,
+    env: { PB_RATE_LIMIT: limiter ? "5/10s" : "off", PB_LOG_ACCESS: "false", PB_LOG_LEVEL: "error" },
+  });
   try {
     const token = await pb.superuserToken();
     const set = await fetch(`${pb.url}/api/settings`, {
@@ -74,9 +77,15 @@ async function memory(limiter: boolean): Promise<boolean> {
 
     // Warm up the VM pool and the Go heap with addresses outside the measured range.
     let w = 0;
-    await Promise.all(Array.from({ length: CONNECTIONS }, async () => { while (w < 20_000) await get(agent, url, { "X-Forwarded-For": `172.16.${(w >> 8) & 255}.${w++ & 255}` }); }));
+    await Promise.all(
+      Array.from({ length: CONNECTIONS }, async () => {
+        while (w < 20_000) await get(agent, url, { "X-Forwarded-For": `172.16.${(w >> 8) & 255}.${w++ & 255}` });
+      }),
+    );
     const baseline = rssKiB(pid);
-    console.log(`PocketBase ${args.version}, limiter ${limiter ? "on (5/10s)" : "OFF (control)"}: RSS after warm-up ${(baseline / 1024).toFixed(1)} MB; sending ${N} requests from ${N} distinct addresses over ${CONNECTIONS} connections`);
+    console.log(
+      `PocketBase ${args.version}, limiter ${limiter ? "on (5/10s)" : "OFF (control)"}: RSS after warm-up ${(baseline / 1024).toFixed(1)} MB; sending ${N} requests from ${N} distinct addresses over ${CONNECTIONS} connections`,
+    );
 
     const started = Date.now();
     let next = 0;
@@ -98,7 +107,9 @@ async function memory(limiter: boolean): Promise<boolean> {
         if (n > 0 && n % 100_000 === 0) {
           const rss = rssKiB(pid);
           peak = Math.max(peak, rss);
-          console.log(`  ${n} addresses, ${Math.round(n / ((Date.now() - started) / 1000))} req/s, RSS ${(rss / 1024).toFixed(1)} MB (+${((rss - baseline) / 1024).toFixed(1)}), live client ${live.ok} admitted / ${live.limited} limited`);
+          console.log(
+            `  ${n} addresses, ${Math.round(n / ((Date.now() - started) / 1000))} req/s, RSS ${(rss / 1024).toFixed(1)} MB (+${((rss - baseline) / 1024).toFixed(1)}), live client ${live.ok} admitted / ${live.limited} limited`,
+          );
         }
       }
     });
@@ -149,7 +160,11 @@ async function overhead(): Promise<void> {
   const off = await startPocketBase({ version: args.version!, env: { PB_LOG_ACCESS: "false" } });
   const offMs = await sequentialMs(off, n);
   await off.stop();
-  const on = await startPocketBase({ version: args.version!, env: { PB_LOG_ACCESS: "false", PB_RATE_LIMIT: "1000000000/1s" }, extraHooks: { "zz_bench.pb.js": MICRO_HOOK } });
+  const on = await startPocketBase({
+    version: args.version!,
+    env: { PB_LOG_ACCESS: "false", PB_RATE_LIMIT: "1000000000/1s" },
+    extraHooks: { "zz_bench.pb.js": MICRO_HOOK },
+  });
   const onMs = await sequentialMs(on, n);
   const micro = (await (await fetch(`${on.url}/bench/ratelimit`)).json()) as { usPerCall: number };
   await on.stop();

@@ -29,8 +29,16 @@ const results: ScenarioSummary[] = [
 
 /** The run's description as bench/run.ts fills it, with the connection count of the case. */
 const meta = (connections: number) => ({
-  date: "2026-11-28 09:00 UTC", command: "npm run bench", cores: 2, pocketbase: "v0.40.4", connections, seconds: 4, rounds: 3,
-  route: "/api/health", bootMs: { bare: 300, pbOps: 340 }, features: "all",
+  date: "2026-11-28 09:00 UTC",
+  command: "npm run bench",
+  cores: 2,
+  pocketbase: "v0.40.4",
+  connections,
+  seconds: 4,
+  rounds: 3,
+  route: "/api/health",
+  bootMs: { bare: 300, pbOps: 340 },
+  features: "all",
 });
 
 describe("bench", () => {
@@ -47,14 +55,20 @@ describe("bench", () => {
   });
   it("reports the p99 added at one connection apart from the saturated one", () => {
     const withUnloaded = results.map((r) =>
-      r.id === "bare" ? { ...r, unloaded: { p50Ms: 0.1, p99Ms: 0.3 } } : r.id === "pbops" ? { ...r, p99Ms: 12, unloaded: { p50Ms: 0.4, p99Ms: 1.1 } } : r,
+      r.id === "bare"
+        ? { ...r, unloaded: { p50Ms: 0.1, p99Ms: 0.3 } }
+        : r.id === "pbops"
+          ? { ...r, p99Ms: 12, unloaded: { p50Ms: 0.4, p99Ms: 1.1 } }
+          : r,
     );
     const b = budget(withUnloaded);
     expect(b.addedP99Ms).toBeCloseTo(10);
     expect(b.addedP99UnloadedMs).toBeCloseTo(0.8);
     expect(b.pass).toEqual({ vsNoop: true, vsBuiltin: true, addedP99: false, addedP99Unloaded: true });
     const md = renderMarkdown(withUnloaded, meta(8));
-    expect(md).toContain("at 8 connections (saturated, so it includes queueing behind the lower throughput): **10.000 ms** (budget < 1 ms): not met");
+    expect(md).toContain(
+      "at 8 connections (saturated, so it includes queueing behind the lower throughput): **10.000 ms** (budget < 1 ms): not met",
+    );
     expect(md).toContain("at 1 connection (what one request pays, no queueing): **0.800 ms** (budget < 1 ms): met");
     expect(md).toContain("| pb-ops full stack | 0.400 | 1.100 | 0.800 |");
   });
@@ -75,18 +89,37 @@ describe("bench", () => {
       { id: "touch", label: "touch", rps: 4000, p50Ms: 1, p99Ms: 2, rssMb: 30, non2xx: 0 },
     ];
     const md = renderMarkdown(slowJs, meta(8));
-    expect(md).toContain("runs at **0.56x** of the built-in limiter, so the 0.80x budget asks more of pb-ops than any pb_hooks middleware reaches in this run.");
+    expect(md).toContain(
+      "runs at **0.56x** of the built-in limiter, so the 0.80x budget asks more of pb-ops than any pb_hooks middleware reaches in this run.",
+    );
     expect(md).toContain("(what a request id needs) runs at **0.80x** of the no-op.");
   });
 });
 
 describe("bench: realtime clients and the VM pool", () => {
-  const row = (pool: "default" | "kit", sse: number, impl: PoolImpl, rps: number, rssMb = 100): PoolRow => ({ pool, poolSize: pool === "kit" ? 240 : 15, sse, impl, rps, p50Ms: 1, p99Ms: 2, rssMb });
+  const row = (pool: "default" | "kit", sse: number, impl: PoolImpl, rps: number, rssMb = 100): PoolRow => ({
+    pool,
+    poolSize: pool === "kit" ? 240 : 15,
+    sse,
+    impl,
+    rps,
+    p50Ms: 1,
+    p99Ms: 2,
+    rssMb,
+  });
   const rows: PoolRow[] = [
-    row("default", 0, "bare", 15000), row("default", 0, "noop", 8000), row("default", 0, "pbops", 4000),
-    row("default", 200, "bare", 15000), row("default", 200, "noop", 1000), row("default", 200, "pbops", 850, 300),
-    row("kit", 0, "bare", 15000), row("kit", 0, "noop", 8000), row("kit", 0, "pbops", 4000),
-    row("kit", 200, "bare", 15000), row("kit", 200, "noop", 7000), row("kit", 200, "pbops", 3000, 180),
+    row("default", 0, "bare", 15000),
+    row("default", 0, "noop", 8000),
+    row("default", 0, "pbops", 4000),
+    row("default", 200, "bare", 15000),
+    row("default", 200, "noop", 1000),
+    row("default", 200, "pbops", 850, 300),
+    row("kit", 0, "bare", 15000),
+    row("kit", 0, "noop", 8000),
+    row("kit", 0, "pbops", 4000),
+    row("kit", 200, "bare", 15000),
+    row("kit", 200, "noop", 7000),
+    row("kit", 200, "pbops", 3000, 180),
   ];
   it("checks the issue 22 targets against rows of the same run", () => {
     const t = poolTargets(rows);

@@ -26,7 +26,10 @@ describe("build isolation check", () => {
     mkdirSync(join(src, "lib"));
     writeFileSync(join(src, "lib", "index.ts"), "export const x = 1;\n");
     writeFileSync(join(src, "good.pb.ts"), `routerAdd("GET", "/a", (e) => require(\`\${__hooks}/app/index.js\`).x);\n`);
-    writeFileSync(join(src, "bad.pb.ts"), `import { x } from "./lib/index";\nrouterUse(new Middleware((e) => { x; return e.next(); }, -5, "mine"));\n`);
+    writeFileSync(
+      join(src, "bad.pb.ts"),
+      `import { x } from "./lib/index";\nrouterUse(new Middleware((e) => { x; return e.next(); }, -5, "mine"));\n`,
+    );
     await expect(buildHooks({ libEntry: join(src, "lib", "index.ts"), libName: "app", hooksSrcDir: src, outDir: out })).rejects.toThrow(
       /bad\.pb\.ts:2:35: new Middleware\(-5, "mine"\): handler refers to x,/,
     );
@@ -56,7 +59,9 @@ describe("build isolation check", () => {
   });
 
   it("a top-level function declaration passed by name is checked like an inline handler", () => {
-    const problems = findIsolationProblems(`const secret = "x";\nfunction handler(e) { return e.json(200, { secret }); }\nrouterAdd("GET", "/y", handler);\n`);
+    const problems = findIsolationProblems(
+      `const secret = "x";\nfunction handler(e) { return e.json(200, { secret }); }\nrouterAdd("GET", "/y", handler);\n`,
+    );
     expect(problems.map((p) => p.name)).toEqual(["secret"]);
   });
 

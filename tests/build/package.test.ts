@@ -44,7 +44,22 @@ describe("npm pack", () => {
   });
 
   it("leaves out tests, caches, binaries, typings copied from PocketBase and local data", () => {
-    const forbidden = [/^tests\//, /^node_modules\//, /^types\//, /^pb_data\//, /^bench\//, /^scripts\//, /^\.ci\//, /^examples\/.*node_modules/, /^examples\/.*pb_hooks\//, /^examples\/[^/]+\/types\//, /\.vitest-report/, /pocketbase-v\d/, /litestream-v\d/, /\.tgz$/];
+    const forbidden = [
+      /^tests\//,
+      /^node_modules\//,
+      /^types\//,
+      /^pb_data\//,
+      /^bench\//,
+      /^scripts\//,
+      /^\.ci\//,
+      /^examples\/.*node_modules/,
+      /^examples\/.*pb_hooks\//,
+      /^examples\/[^/]+\/types\//,
+      /\.vitest-report/,
+      /pocketbase-v\d/,
+      /litestream-v\d/,
+      /\.tgz$/,
+    ];
     const leaked = files.filter((f) => forbidden.some((re) => re.test(f)));
     expect(leaked).toEqual([]);
   });

@@ -49,7 +49,8 @@ describe("value imports of pb-ops", () => {
   it("a value import in the library fails the build at its .ts line, saying to use the require form", () => {
     const dir = project({
       "src/hooks/app.pb.ts": GOOD_HOOK,
-      "src/lib/index.ts": 'import type * as PbOps from "pb-ops";\nimport { rateLimit } from "pb-ops";\nexport function hi(e: any) { rateLimit(e, "x", "1/1m"); }\n',
+      "src/lib/index.ts":
+        'import type * as PbOps from "pb-ops";\nimport { rateLimit } from "pb-ops";\nexport function hi(e: any) { rateLimit(e, "x", "1/1m"); }\n',
     });
     const res = build(dir);
     expect(res.status).toBe(1);
@@ -65,19 +66,25 @@ describe("value imports of pb-ops", () => {
     });
     const res = build(dir);
     expect(res.status).toBe(1);
-    expect(res.stderr).toMatch(/src\/lib\/index\.ts: imports \S*src\/adapter\/log\.ts, a file of the pb-ops package: value import from "pb-ops"/);
+    expect(res.stderr).toMatch(
+      /src\/lib\/index\.ts: imports \S*src\/adapter\/log\.ts, a file of the pb-ops package: value import from "pb-ops"/,
+    );
     const sub = project({ "src/hooks/app.pb.ts": GOOD_HOOK, "src/lib/index.ts": 'export { VERSION } from "pb-ops/build";\n' });
     expect(build(sub).stderr).toContain('src/lib/index.ts:1:25: value import from "pb-ops/build"');
   });
 
   it("a value import in a hook file is refused; a type import builds", () => {
-    const bad = project({ "src/hooks/app.pb.ts": 'import { log } from "pb-ops";\nlog;\n' + GOOD_HOOK, "src/lib/index.ts": "export function hi() {}\n" });
+    const bad = project({
+      "src/hooks/app.pb.ts": 'import { log } from "pb-ops";\nlog;\n' + GOOD_HOOK,
+      "src/lib/index.ts": "export function hi() {}\n",
+    });
     const res = build(bad);
     expect(res.status).toBe(1);
     expect(res.stderr).toContain('src/hooks/app.pb.ts:1:21: value import from "pb-ops"');
     const good = project({
       "src/hooks/app.pb.ts": GOOD_HOOK,
-      "src/lib/index.ts": 'import type * as PbOps from "pb-ops";\nconst ops = (): typeof PbOps => require(`${__hooks}/pb_ops/index.js`);\nexport function hi(e: any) { ops().rateLimit(e, "x", "1/1m"); }\n',
+      "src/lib/index.ts":
+        'import type * as PbOps from "pb-ops";\nconst ops = (): typeof PbOps => require(`${__hooks}/pb_ops/index.js`);\nexport function hi(e: any) { ops().rateLimit(e, "x", "1/1m"); }\n',
     });
     const ok = build(good);
     expect(ok.stderr).toBe("");
@@ -89,7 +96,8 @@ describe("value imports of pb-ops", () => {
 describe("isolation errors name the source", () => {
   it("file.ts:line:col and the imported name as written, not esbuild's import_lib", () => {
     const dir = project({
-      "src/hooks/app.pb.ts": 'import { hi as greet } from "../lib/index";\n\nconst word: string = "x";\nrouterAdd("GET", "/api/x", (e) => {\n  greet(e);\n  return e.json(200, { word });\n});\n',
+      "src/hooks/app.pb.ts":
+        'import { hi as greet } from "../lib/index";\n\nconst word: string = "x";\nrouterAdd("GET", "/api/x", (e) => {\n  greet(e);\n  return e.json(200, { word });\n});\n',
       "src/lib/index.ts": "export function hi() {}\n",
     });
     const res = build(dir);
@@ -100,7 +108,10 @@ describe("isolation errors name the source", () => {
   });
 
   it("a require of a path the hooks dir will not hold fails with that path", () => {
-    const dir = project({ "src/hooks/app.pb.ts": 'routerAdd("GET", "/y", (e) => require(`${__hooks}/aap/index.js`).hi(e));\n', "src/lib/index.ts": "export function hi() {}\n" });
+    const dir = project({
+      "src/hooks/app.pb.ts": 'routerAdd("GET", "/y", (e) => require(`${__hooks}/aap/index.js`).hi(e));\n',
+      "src/lib/index.ts": "export function hi() {}\n",
+    });
     const res = build(dir);
     expect(res.status).toBe(1);
     expect(res.stderr).toMatch(/src\/hooks\/app\.pb\.ts:1:31: requires \$\{__hooks\}\/aap\/index\.js, which this build does not produce/);
@@ -109,7 +120,9 @@ describe("isolation errors name the source", () => {
 
 describe("inputs are never written over", () => {
   it("--hooks pointing at the hooks dir itself is refused and the user's files stay byte-identical", () => {
-    const dir = project({ "pb_hooks/main.pb.js": "// mine, with comments\nrouterAdd('GET', '/hi', (e) => e.json(200, {a: 1}))  // keep\n" });
+    const dir = project({
+      "pb_hooks/main.pb.js": "// mine, with comments\nrouterAdd('GET', '/hi', (e) => e.json(200, {a: 1}))  // keep\n",
+    });
     const before = snapshot(dir);
     const res = build(dir, ["--hooks", "pb_hooks"]);
     expect(res.status).toBe(1);
@@ -141,7 +154,11 @@ describe("JS-only mode", () => {
     expect(res.stdout).toContain("beside your 3 own file(s), which were not touched");
     const after = snapshot(dir);
     for (const [f, hash] of Object.entries(before)) expect(after[f], f).toBe(hash);
-    expect(Object.keys(after).filter((f) => !(f in before)).sort()).toEqual(["pb_hooks/pb_ops.pb.js", "pb_hooks/pb_ops/hot.js", "pb_hooks/pb_ops/index.js"]);
+    expect(
+      Object.keys(after)
+        .filter((f) => !(f in before))
+        .sort(),
+    ).toEqual(["pb_hooks/pb_ops.pb.js", "pb_hooks/pb_ops/hot.js", "pb_hooks/pb_ops/index.js"]);
   });
 
   it("an explicit --hooks folder that does not exist is an error, not JS-only mode", () => {

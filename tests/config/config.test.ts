@@ -123,7 +123,12 @@ describe("one vocabulary: keywords, booleans and parser errors are the same in e
   });
 
   it("on/off switches take every boolean spelling, and booleans take on/off", () => {
-    for (const [raw, want] of [["true", "on"], ["0", "off"], ["YES", "on"], ["off", "off"]] as const) {
+    for (const [raw, want] of [
+      ["true", "on"],
+      ["0", "off"],
+      ["YES", "on"],
+      ["off", "off"],
+    ] as const) {
       expect(buildConfig(schema, { PB_RATE_LIMIT_AUTH: raw }).rateLimit.auth, raw).toBe(want);
     }
     expect(buildConfig(schema, { PB_SECURITY_HEADERS: "true" }).headers.enabled).toBe(true);

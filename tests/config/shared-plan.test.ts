@@ -21,7 +21,8 @@ describe("shared plan", () => {
     const back = (k: string) => JSON.parse(entries[k]!);
     expect(back("config")).toEqual(JSON.parse(JSON.stringify(plan.config)));
     expect(back("rateLimit")).toEqual(JSON.parse(JSON.stringify(plan.rateLimit)));
-    for (const cls of Object.keys(plan.headers.classes)) expect(back(`headers.${cls}`)).toEqual(plan.headers.classes[cls as keyof typeof plan.headers.classes]);
+    for (const cls of Object.keys(plan.headers.classes))
+      expect(back(`headers.${cls}`)).toEqual(plan.headers.classes[cls as keyof typeof plan.headers.classes]);
     expect(back("headers")).toEqual({ enabled: plan.headers.enabled, httpsMatters: plan.headers.httpsMatters });
   });
 
@@ -50,7 +51,8 @@ describe("pb_ops/hot.js (built by npm test before this runs)", () => {
     const full = readFileSync(join(ROOT, "pb_hooks/pb_ops/index.js"), "utf8");
     expect(hot).toContain("handleRequest");
     // These variable names only appear in the schema (its log and rate-limit sections).
-    for (const absent of ["PB_LOG_LEVEL", "PB_RATE_LIMIT_RULES", "function boot(", "function buildConfig("]) expect(hot, absent).not.toContain(absent);
+    for (const absent of ["PB_LOG_LEVEL", "PB_RATE_LIMIT_RULES", "function boot(", "function buildConfig("])
+      expect(hot, absent).not.toContain(absent);
     expect(full).toContain("PB_LOG_LEVEL");
     expect(hot.length).toBeLessThan(full.length / 2);
   });

@@ -11,7 +11,19 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { S3Server, replicaUrl } from "../../toolkit/backup-stack";
 import { createDrillCollection, insert, listSeqs, runDrill, waitReplicaCaughtUp } from "../../toolkit/drill";
-import { DEPLOY_POCKETBASE, EntrypointRun, LITESTREAM_YML, entrypointEnv, litestreamBinary, newSite, removeSite, runCommand, superuserToken, upsertSuperuser, type Site } from "../../toolkit/entrypoint";
+import {
+  DEPLOY_POCKETBASE,
+  EntrypointRun,
+  LITESTREAM_YML,
+  entrypointEnv,
+  litestreamBinary,
+  newSite,
+  removeSite,
+  runCommand,
+  superuserToken,
+  upsertSuperuser,
+  type Site,
+} from "../../toolkit/entrypoint";
 import { freePort, startPocketBase } from "../../toolkit/pocketbase";
 import { sleep } from "../../toolkit/wait";
 
@@ -73,7 +85,11 @@ describe("point-in-time restore (litestream restore -timestamp)", () => {
   /** `litestream restore -config /etc/litestream.yml -timestamp T -o OUT /app/pb_data/data.db`, as in docs/deploy.md. */
   function restoreAt(timestamp: string, out: string) {
     mkdirSync(join(out, ".."), { recursive: true });
-    return runCommand(litestreamBinary(), ["restore", "-config", LITESTREAM_YML, "-timestamp", timestamp, "-o", out, join(site.dataDir, "data.db")], env);
+    return runCommand(
+      litestreamBinary(),
+      ["restore", "-config", LITESTREAM_YML, "-timestamp", timestamp, "-o", out, join(site.dataDir, "data.db")],
+      env,
+    );
   }
 
   it("restores the database as it was at a timestamp: earlier writes present, later ones absent", async () => {

@@ -6,7 +6,17 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { S3Server, S3_KEYS, replicaUrl } from "../../toolkit/backup-stack";
 import { createDrillCollection, insert, listSeqs, waitReplicaCaughtUp } from "../../toolkit/drill";
-import { EntrypointRun, entrypointEnv, newSite, parseJsonLines, removeSite, runToExit, superuserToken, upsertSuperuser, type Site } from "../../toolkit/entrypoint";
+import {
+  EntrypointRun,
+  entrypointEnv,
+  newSite,
+  parseJsonLines,
+  removeSite,
+  runToExit,
+  superuserToken,
+  upsertSuperuser,
+  type Site,
+} from "../../toolkit/entrypoint";
 import { pollUntil, sleep } from "../../toolkit/wait";
 
 let s3: S3Server;
@@ -43,21 +53,62 @@ describe("entrypoint: settings are checked before anything starts (one FATAL lin
   const cases: [string, Record<string, string>, RegExp][] = [
     ["REPLICA_URL set but empty", { REPLICA_URL: "" }, /REPLICA_URL is set but empty/],
     ["REPLICA_URL not s3://", { REPLICA_URL: "gs://bucket/db" }, /REPLICA_URL must start with s3:\/\//],
-    ["REPLICA_URL as an https Spaces endpoint", { REPLICA_URL: "https://nyc3.digitaloceanspaces.com/space/db" }, /REPLICA_URL is an https:\/\/ endpoint/],
+    [
+      "REPLICA_URL as an https Spaces endpoint",
+      { REPLICA_URL: "https://nyc3.digitaloceanspaces.com/space/db" },
+      /REPLICA_URL is an https:\/\/ endpoint/,
+    ],
     ["REPLICA_URL without a path", { REPLICA_URL: "s3://bucket" }, /REPLICA_URL needs a path after the bucket/],
     ["REPLICA_URL with embedded credentials", { REPLICA_URL: "s3://KEY:SECRET@bucket/db" }, /must not embed credentials/],
-    ["REPLICA_URL left as the app.yaml example", { REPLICA_URL: "s3://<space-name>.<region>.digitaloceanspaces.com/pocketbase/data.db" }, /still holds the example value/],
+    [
+      "REPLICA_URL left as the app.yaml example",
+      { REPLICA_URL: "s3://<space-name>.<region>.digitaloceanspaces.com/pocketbase/data.db" },
+      /still holds the example value/,
+    ],
     ["REPLICA_URL with a pasted newline", { REPLICA_URL: "s3://bucket/db\n" }, /REPLICA_URL contains whitespace/],
     ["access key missing", { REPLICA_URL: "s3://bucket/db", LITESTREAM_SECRET_ACCESS_KEY: "s" }, /LITESTREAM_ACCESS_KEY_ID is not set/],
     ["secret key missing", { REPLICA_URL: "s3://bucket/db", LITESTREAM_ACCESS_KEY_ID: "k" }, /LITESTREAM_SECRET_ACCESS_KEY is not set/],
-    ["secret key empty", { REPLICA_URL: "s3://bucket/db", LITESTREAM_ACCESS_KEY_ID: "k", LITESTREAM_SECRET_ACCESS_KEY: "" }, /LITESTREAM_SECRET_ACCESS_KEY is set but empty/],
-    ["secret key with a trailing space", { REPLICA_URL: "s3://bucket/db", LITESTREAM_ACCESS_KEY_ID: "k", LITESTREAM_SECRET_ACCESS_KEY: "abc " }, /LITESTREAM_SECRET_ACCESS_KEY contains whitespace/],
-    ["keys without REPLICA_URL", { LITESTREAM_ACCESS_KEY_ID: "k", LITESTREAM_SECRET_ACCESS_KEY: "s" }, /LITESTREAM_ACCESS_KEY_ID is set but REPLICA_URL is not/],
-    ["sync interval not a duration", { REPLICA_URL: "s3://bucket/db", LITESTREAM_ACCESS_KEY_ID: "k", LITESTREAM_SECRET_ACCESS_KEY: "s", LITESTREAM_SYNC_INTERVAL: "fast" }, /LITESTREAM_SYNC_INTERVAL="fast" is not a duration/],
-    ["metrics on a public address", { REPLICA_URL: "s3://bucket/db", LITESTREAM_ACCESS_KEY_ID: "k", LITESTREAM_SECRET_ACCESS_KEY: "s", LITESTREAM_METRICS_ADDR: "0.0.0.0:9090" }, /LITESTREAM_METRICS_ADDR=0.0.0.0:9090 must be a loopback address/],
-    ["encryption key of the wrong length", { POCKETBASE_ENCRYPTION_KEY: "short" }, /POCKETBASE_ENCRYPTION_KEY must be exactly 32 characters \(it has 5\)/],
+    [
+      "secret key empty",
+      { REPLICA_URL: "s3://bucket/db", LITESTREAM_ACCESS_KEY_ID: "k", LITESTREAM_SECRET_ACCESS_KEY: "" },
+      /LITESTREAM_SECRET_ACCESS_KEY is set but empty/,
+    ],
+    [
+      "secret key with a trailing space",
+      { REPLICA_URL: "s3://bucket/db", LITESTREAM_ACCESS_KEY_ID: "k", LITESTREAM_SECRET_ACCESS_KEY: "abc " },
+      /LITESTREAM_SECRET_ACCESS_KEY contains whitespace/,
+    ],
+    [
+      "keys without REPLICA_URL",
+      { LITESTREAM_ACCESS_KEY_ID: "k", LITESTREAM_SECRET_ACCESS_KEY: "s" },
+      /LITESTREAM_ACCESS_KEY_ID is set but REPLICA_URL is not/,
+    ],
+    [
+      "sync interval not a duration",
+      { REPLICA_URL: "s3://bucket/db", LITESTREAM_ACCESS_KEY_ID: "k", LITESTREAM_SECRET_ACCESS_KEY: "s", LITESTREAM_SYNC_INTERVAL: "fast" },
+      /LITESTREAM_SYNC_INTERVAL="fast" is not a duration/,
+    ],
+    [
+      "metrics on a public address",
+      {
+        REPLICA_URL: "s3://bucket/db",
+        LITESTREAM_ACCESS_KEY_ID: "k",
+        LITESTREAM_SECRET_ACCESS_KEY: "s",
+        LITESTREAM_METRICS_ADDR: "0.0.0.0:9090",
+      },
+      /LITESTREAM_METRICS_ADDR=0.0.0.0:9090 must be a loopback address/,
+    ],
+    [
+      "encryption key of the wrong length",
+      { POCKETBASE_ENCRYPTION_KEY: "short" },
+      /POCKETBASE_ENCRYPTION_KEY must be exactly 32 characters \(it has 5\)/,
+    ],
     ["PORT not a number", { PORT: "http" }, /PORT="http" is not a port number/],
-    ["PocketBase binary missing", { POCKETBASE_BIN: "/nonexistent/pocketbase" }, /POCKETBASE_BIN=\/nonexistent\/pocketbase is not an executable file/],
+    [
+      "PocketBase binary missing",
+      { POCKETBASE_BIN: "/nonexistent/pocketbase" },
+      /POCKETBASE_BIN=\/nonexistent\/pocketbase is not an executable file/,
+    ],
   ];
   for (const [name, env, message] of cases) {
     it(name, async () => {
@@ -73,7 +124,8 @@ describe("entrypoint: settings are checked before anything starts (one FATAL lin
       expect(fatal[0]!.msg).toMatch(message);
       // Nothing started, no database created, and no secret echoed.
       expect(existsSync(join(s.dataDir, "data.db"))).toBe(false);
-      if ((env.LITESTREAM_SECRET_ACCESS_KEY ?? "").trim().length > 1) expect(output).not.toContain(env.LITESTREAM_SECRET_ACCESS_KEY!.trim());
+      if ((env.LITESTREAM_SECRET_ACCESS_KEY ?? "").trim().length > 1)
+        expect(output).not.toContain(env.LITESTREAM_SECRET_ACCESS_KEY!.trim());
       expect(output).not.toContain("KEY:SECRET@");
     });
   }
@@ -124,24 +176,34 @@ describe("entrypoint against versitygw", () => {
 
     // New container, wrong secret: no restore, no PocketBase, no empty database.
     const lost = await site();
-    const { code, output, lines } = await runToExit(entrypointEnv(lost, { url, keys: { accessKey: S3_KEYS.accessKey, secretKey: "wrong-secret-key-0000000000000000" } }));
+    const { code, output, lines } = await runToExit(
+      entrypointEnv(lost, { url, keys: { accessKey: S3_KEYS.accessKey, secretKey: "wrong-secret-key-0000000000000000" } }),
+    );
     expect(code).toBe(1);
     const fatal = lines.filter((l) => l.includes("FATAL"));
     expect(fatal).toHaveLength(1);
-    expect(fatal[0]).toMatch(/^entrypoint: FATAL: cannot read the replica s3:\/\/pbops-backups\/guarded\/data\.db: .*StatusCode: 403.*SignatureDoesNotMatch/);
+    expect(fatal[0]).toMatch(
+      /^entrypoint: FATAL: cannot read the replica s3:\/\/pbops-backups\/guarded\/data\.db: .*StatusCode: 403.*SignatureDoesNotMatch/,
+    );
     expect(fatal[0]).toMatch(/Not starting: an empty database would be replicated over a backup that could not be read/);
     expect(output).not.toContain("wrong-secret-key");
     expect(output).not.toContain("Server started");
     expect(existsSync(join(lost.dataDir, "data.db"))).toBe(false);
 
     // Same for a wrong access key id and for a bucket that does not exist.
-    const wrongId = await runToExit(entrypointEnv(lost, { url, keys: { accessKey: "AKIAWRONGWRONGWRONG0", secretKey: S3_KEYS.secretKey } }));
+    const wrongId = await runToExit(
+      entrypointEnv(lost, { url, keys: { accessKey: "AKIAWRONGWRONGWRONG0", secretKey: S3_KEYS.secretKey } }),
+    );
     expect(wrongId.code).toBe(1);
     // versitygw answers an unknown key id with 404 XAdminUserNotFound (Spaces/AWS: 403 InvalidAccessKeyId).
-    expect(wrongId.lines.find((l) => l.includes("FATAL"))).toMatch(/cannot read the replica .*StatusCode: 40[34].*(XAdminUserNotFound|InvalidAccessKeyId)/);
+    expect(wrongId.lines.find((l) => l.includes("FATAL"))).toMatch(
+      /cannot read the replica .*StatusCode: 40[34].*(XAdminUserNotFound|InvalidAccessKeyId)/,
+    );
     const noBucket = await runToExit(entrypointEnv(lost, { url: url.replace("s3://pbops-backups/", "s3://no-such-bucket/") }));
     expect(noBucket.code).toBe(1);
-    expect(noBucket.lines.find((l) => l.includes("FATAL"))).toMatch(/cannot read the replica s3:\/\/no-such-bucket\/guarded\/data\.db: .*NoSuchBucket/);
+    expect(noBucket.lines.find((l) => l.includes("FATAL"))).toMatch(
+      /cannot read the replica s3:\/\/no-such-bucket\/guarded\/data\.db: .*NoSuchBucket/,
+    );
     expect(existsSync(join(lost.dataDir, "data.db"))).toBe(false);
 
     // And the right keys restore the record.
@@ -156,7 +218,9 @@ describe("entrypoint against versitygw", () => {
     const down = `s3://pbops-backups/x/data.db?endpoint=http://127.0.0.1:${s.port}&region=us-east-1&forcePathStyle=true`;
     const { code, lines } = await runToExit(entrypointEnv(s, { url: down }), 60_000);
     expect(code).toBe(1);
-    expect(lines.find((l) => l.includes("FATAL"))).toMatch(/cannot read the replica s3:\/\/pbops-backups\/x\/data\.db: .*connection refused/);
+    expect(lines.find((l) => l.includes("FATAL"))).toMatch(
+      /cannot read the replica s3:\/\/pbops-backups\/x\/data\.db: .*connection refused/,
+    );
     expect(existsSync(join(s.dataDir, "data.db"))).toBe(false);
   }, 60_000);
 
@@ -185,7 +249,11 @@ describe("entrypoint against versitygw", () => {
     const prefix = "sigterm/data.db";
     const migrations = join(s.dataDir, "..", "pb_migrations");
     mkdirSync(migrations, { recursive: true });
-    const env = entrypointEnv(s, { url: replicaUrl(s3, prefix) }, { LITESTREAM_SYNC_INTERVAL: "10s", POCKETBASE_MIGRATIONS_DIR: migrations });
+    const env = entrypointEnv(
+      s,
+      { url: replicaUrl(s3, prefix) },
+      { LITESTREAM_SYNC_INTERVAL: "10s", POCKETBASE_MIGRATIONS_DIR: migrations },
+    );
     const run = start(env, ["--origins=http://127.0.0.1"]);
     await run.waitHealthy(s.url);
     await upsertSuperuser(s, env);

@@ -28,7 +28,9 @@ const KIT_VALUES: Record<string, string> = {
   PB_TRUSTED_PROXY_HEADERS: "do-connecting-ip",
 };
 
-const allVars = Object.values(schema).flatMap((section) => Object.values(section as Record<string, { name: string; default: string; secret?: boolean }>));
+const allVars = Object.values(schema).flatMap((section) =>
+  Object.values(section as Record<string, { name: string; default: string; secret?: boolean }>),
+);
 
 /** The `envs:` entries of .do/app.yaml (the file keeps one `- key:` block per variable). */
 function appEnvs(): Map<string, { value?: string; type?: string; scope?: string }> {
@@ -53,9 +55,13 @@ describe("deploy/Dockerfile builds exactly the pinned versions the suite tests",
 
   it("PocketBase = the newest pinned version, built from the same module with the same Go toolchain", () => {
     expect(arg("POCKETBASE_VERSION")).toBe(POCKETBASE_NEWEST);
-    expect(dockerfile).toContain(`go install "${BINARIES.pocketbase(POCKETBASE_NEWEST).pkg.replace(`@${POCKETBASE_NEWEST}`, "@${POCKETBASE_VERSION}")}"`);
+    expect(dockerfile).toContain(
+      `go install "${BINARIES.pocketbase(POCKETBASE_NEWEST).pkg.replace(`@${POCKETBASE_NEWEST}`, "@${POCKETBASE_VERSION}")}"`,
+    );
     const line = dockerfile.split("\n").find((l) => l.includes("pocketbase/examples/base@"));
-    expect(/GOTOOLCHAIN=(\S+) go install/.exec(line ?? "")?.[1]).toBe((GO_TOOLCHAIN_FOR as Record<string, string>)[POCKETBASE_NEWEST as string]);
+    expect(/GOTOOLCHAIN=(\S+) go install/.exec(line ?? "")?.[1]).toBe(
+      (GO_TOOLCHAIN_FOR as Record<string, string>)[POCKETBASE_NEWEST as string],
+    );
   });
 
   it("Litestream = the pinned v0.5 (pure Go, so CGO_ENABLED=0 holds)", () => {
@@ -87,7 +93,10 @@ describe("deploy/Dockerfile builds exactly the pinned versions the suite tests",
   });
 
   it(".dockerignore (legacy builder) and deploy/Dockerfile.dockerignore (BuildKit) hold the same allowlist", () => {
-    const rules = (p: string) => read(p).split("\n").filter((l) => l.trim() && !l.startsWith("#"));
+    const rules = (p: string) =>
+      read(p)
+        .split("\n")
+        .filter((l) => l.trim() && !l.startsWith("#"));
     expect(rules(".dockerignore")).toEqual(rules("deploy/Dockerfile.dockerignore"));
     expect(rules(".dockerignore")[0]).toBe("*");
   });
@@ -112,12 +121,18 @@ describe("deploy/Dockerfile builds exactly the pinned versions the suite tests",
 
   it("every COPY source exists and is let through Dockerfile.dockerignore", () => {
     const ignore = read("deploy/Dockerfile.dockerignore");
-    const allowed = ignore.split("\n").filter((l) => l.startsWith("!")).map((l) => l.slice(1));
+    const allowed = ignore
+      .split("\n")
+      .filter((l) => l.startsWith("!"))
+      .map((l) => l.slice(1));
     const sources = [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) => m[1]!.split(/\s+/));
     expect(sources.length).toBeGreaterThan(5);
     for (const src of sources) {
       expect(existsSync(join(ROOT, src)), src).toBe(true);
-      expect(allowed.some((a) => src === a || src.startsWith(a)), `${src} not in Dockerfile.dockerignore`).toBe(true);
+      expect(
+        allowed.some((a) => src === a || src.startsWith(a)),
+        `${src} not in Dockerfile.dockerignore`,
+      ).toBe(true);
     }
   });
 
@@ -149,7 +164,8 @@ describe(".do/app.yaml", () => {
   });
 
   it("sets the replica and its credentials, credentials and the encryption key as SECRET", () => {
-    for (const k of ["LITESTREAM_ACCESS_KEY_ID", "LITESTREAM_SECRET_ACCESS_KEY", "POCKETBASE_ENCRYPTION_KEY"]) expect(envs.get(k)?.type, k).toBe("SECRET");
+    for (const k of ["LITESTREAM_ACCESS_KEY_ID", "LITESTREAM_SECRET_ACCESS_KEY", "POCKETBASE_ENCRYPTION_KEY"])
+      expect(envs.get(k)?.type, k).toBe("SECRET");
     expect(envs.get("REPLICA_URL")?.value).toMatch(/^s3:\/\//);
     expect(envs.get("REPLICA_URL")?.type).toBeUndefined();
     // The placeholders are refused by the entrypoint, so an unedited spec cannot start silently.
@@ -180,7 +196,10 @@ describe(".do/app.yaml", () => {
 
 describe("deploy/litestream.yml and deploy/entrypoint.sh", () => {
   it("every ${VAR} in litestream.yml is exported by the entrypoint (or is REPLICA_URL, checked there)", () => {
-    const config = litestreamYml.split("\n").filter((l) => !/^\s*#/.test(l)).join("\n");
+    const config = litestreamYml
+      .split("\n")
+      .filter((l) => !/^\s*#/.test(l))
+      .join("\n");
     const used = new Set([...config.matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]!));
     const exported = new Set((/^export (.+)$/m.exec(entrypoint)?.[1] ?? "").split(/\s+/));
     expect(used.size).toBeGreaterThan(3);
@@ -206,7 +225,10 @@ describe("deploy/litestream.yml and deploy/entrypoint.sh", () => {
     const res = spawnSync("sh", ["-n", join(ROOT, "deploy/entrypoint.sh")], { encoding: "utf8" });
     expect(res.status, res.stderr).toBe(0);
     expect(entrypoint.split("\n")[0]).toBe("#!/bin/sh");
-    const code = entrypoint.split("\n").filter((l) => !/^\s*#/.test(l)).join("\n");
+    const code = entrypoint
+      .split("\n")
+      .filter((l) => !/^\s*#/.test(l))
+      .join("\n");
     expect(code).not.toMatch(/\[\[ |^\s*function |\blocal \w|\$\{\w+\/\/|<<<|\bdeclare |\$\(\(.*\+\+/m);
     const overrides = [...entrypoint.matchAll(/^([A-Z_]+)=\$\{\1:-/gm)].map((m) => m[1]!);
     expect(overrides).toContain("POCKETBASE_BIN");

@@ -15,10 +15,19 @@ const log = (m: string) => console.log(`[deploy] ${m}`);
 describe("rolling deploys with the lease (A -> B -> C -> D under load, then a restore)", () => {
   it("every write acknowledged by any container is in the final restore, once, and the database is intact", async () => {
     const r = await runDeployDrill({ lease: true, deploys: 3, log });
-    console.log(`[deploy] lease on: ${r.acked.length} acked, ${r.lost.length} lost, pause max ${r.maxPauseMs}ms, deploys ${r.deployMs.join("/")}ms`);
+    console.log(
+      `[deploy] lease on: ${r.acked.length} acked, ${r.lost.length} lost, pause max ${r.maxPauseMs}ms, deploys ${r.deployMs.join("/")}ms`,
+    );
     expect(r.acked.length, "the load really wrote").toBeGreaterThan(150);
-    for (const name of ["A", "B", "C", "D"]) expect(r.acked.some((a) => a.by === name), `${name} acknowledged writes`).toBe(true);
-    expect(r.lost.map((a) => `${a.seq}@${a.by}`), Object.values(r.outputs).join("\n=====\n").slice(-20000)).toEqual([]);
+    for (const name of ["A", "B", "C", "D"])
+      expect(
+        r.acked.some((a) => a.by === name),
+        `${name} acknowledged writes`,
+      ).toBe(true);
+    expect(
+      r.lost.map((a) => `${a.seq}@${a.by}`),
+      Object.values(r.outputs).join("\n=====\n").slice(-20000),
+    ).toEqual([]);
     expect(r.duplicates).toBe(0);
     expect(r.integrity).toBe("ok");
     expect(r.refused, "the fence answered 503 during each handoff").toBeGreaterThan(0);
@@ -37,14 +46,20 @@ describe("one handoff on PocketBase v0.31.0 (the DigitalOcean template's version
     expect(r.lost).toEqual([]);
     expect(r.integrity).toBe("ok");
     expect(r.firstRefusal).toMatchObject({ status: 503, retryAfter: "2", by: "A" });
-    expect(JSON.parse(r.firstRefusal!.body)).toEqual({ status: 503, message: "A deploy is in progress: this instance is handing over; retry shortly.", data: {} });
+    expect(JSON.parse(r.firstRefusal!.body)).toEqual({
+      status: 503,
+      message: "A deploy is in progress: this instance is handing over; retry shortly.",
+      data: {},
+    });
   }, 180_000);
 });
 
 describe("control: the same rolling deploys with PB_LEASE=off", () => {
   it("loses acknowledged writes (proves the drill can fail)", async () => {
     const r = await runDeployDrill({ lease: false, deploys: 1, overlapMs: 3000, log });
-    console.log(`[deploy] lease off: ${r.acked.length} acked, ${r.lost.length} lost (${r.lost.filter((a) => a.by === "A").length} acknowledged by A)`);
+    console.log(
+      `[deploy] lease off: ${r.acked.length} acked, ${r.lost.length} lost (${r.lost.filter((a) => a.by === "A").length} acknowledged by A)`,
+    );
     expect(r.acked.length).toBeGreaterThan(100);
     expect(r.lost.length).toBeGreaterThan(0);
   }, 180_000);
@@ -56,7 +71,9 @@ const FAST = { PB_LEASE_HEARTBEAT: "1s", PB_LEASE_TTL: "5s", PB_OPS_TOKEN: OPS_T
 describe("crash: the primary is killed with SIGKILL under load", () => {
   it("the next container takes over within TTL + restore time, and only the last sync interval can be lost", async () => {
     const r = await runCrashDrill(FAST, MONITOR_INTERVAL_MS, log);
-    log(`crash: ${r.acked.length} acked, ${r.lost.length} lost (oldest ${Math.max(0, ...r.lost.map((x) => x.ageMs))}ms before the kill), takeover ${r.takeoverMs}ms`);
+    log(
+      `crash: ${r.acked.length} acked, ${r.lost.length} lost (oldest ${Math.max(0, ...r.lost.map((x) => x.ageMs))}ms before the kill), takeover ${r.takeoverMs}ms`,
+    );
     expect(r.output).toMatch(/TAKEOVER: granted epoch 2: holder \w+ did not acknowledge within 5000ms/);
     const restoredS = Number(/restored .* in (\d+)s/.exec(r.output)?.[1] ?? 0);
     // TTL (5s) + restore + PocketBase start, with a margin for this 2-core machine.
@@ -117,7 +134,11 @@ describe("split: two containers start at once on an empty replica", () => {
       await writer.stop();
       expect(writer.acks.filter((a) => a.by === sb.name)).toEqual([]);
       expect(writer.acks.filter((a) => a.by === p.name).length).toBeGreaterThan(20);
-      const refused = await fetch(`${sb.site.url}/api/collections/drill/records`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+      const refused = await fetch(`${sb.site.url}/api/collections/drill/records`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: "{}",
+      });
       expect(refused.status).toBe(503);
       expect(refused.headers.get("retry-after")).toBe("30");
       expect(((await refused.json()) as { message: string }).message).toMatch(/standby and does not accept writes/);
@@ -161,7 +182,11 @@ describe("the primary without a working lease stops replicating", () => {
         // TTL 5s - 2 heartbeats = 3s of failed renewals, checked every heartbeat (1s request timeout).
         let status = 0;
         while (Date.now() - pausedAt < 8000) {
-          const res = await fetch(`${a.site.url}/api/collections/drill/records`, { method: "POST", headers: { "content-type": "application/json", authorization: token }, body: JSON.stringify({ seq: 1 }) });
+          const res = await fetch(`${a.site.url}/api/collections/drill/records`, {
+            method: "POST",
+            headers: { "content-type": "application/json", authorization: token },
+            body: JSON.stringify({ seq: 1 }),
+          });
           status = res.status;
           if (status === 503) break;
           await sleep(100);
@@ -192,7 +217,11 @@ describe("the primary without a working lease stops replicating", () => {
       const { c: a } = await firstContainer(stack);
       // The agent is the `pocketbase pb-ops lease hold` process in this container's process group.
       const ps = await runCommand("ps", ["-o", "pid=,args=", "-g", String(a.run.child.pid)], {});
-      const agentPid = ps.stdout.split("\n").find((l) => l.includes("pb-ops lease hold"))?.trim().split(/\s+/)[0];
+      const agentPid = ps.stdout
+        .split("\n")
+        .find((l) => l.includes("pb-ops lease hold"))
+        ?.trim()
+        .split(/\s+/)[0];
       expect(agentPid, ps.stdout).toBeDefined();
       process.kill(Number(agentPid), "SIGKILL");
       const { code } = await a.run.exited;

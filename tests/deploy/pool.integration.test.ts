@@ -53,7 +53,13 @@ describe("entrypoint: the VM pool", () => {
     const { code, output } = await runToExit(entrypointEnv(s, undefined, { PB_HOOKS_POOL: value }), 20_000);
     expect(code).toBe(1);
     // The entrypoint wraps every output line in a JSON log line; the message is pb-ops's one line.
-    const msgs = output.split("\n").map((l) => { try { return String(JSON.parse(l).msg); } catch { return l; } });
+    const msgs = output.split("\n").map((l) => {
+      try {
+        return String(JSON.parse(l).msg);
+      } catch {
+        return l;
+      }
+    });
     const lines = msgs.filter((m) => m.includes("PB_HOOKS_POOL"));
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain(`invalid PB_HOOKS_POOL=${JSON.stringify(value)}`);

@@ -131,10 +131,14 @@ describe.each(POCKETBASE_VERSIONS)("scheduled restore drill on PocketBase %s", (
 
   it("runs from PocketBase's cron (trigger cron) and shows in backup-status", async () => {
     let st: any;
-    await waitFor(async () => {
-      st = (await fetchJson(`${stack.pb.url}/api/ops/backup-status`, { headers: AUTH })).body;
-      return st.restoreDrill?.state === "passed";
-    }, 20_000, "a scheduled drill");
+    await waitFor(
+      async () => {
+        st = (await fetchJson(`${stack.pb.url}/api/ops/backup-status`, { headers: AUTH })).body;
+        return st.restoreDrill?.state === "passed";
+      },
+      20_000,
+      "a scheduled drill",
+    );
     expect(st.restoreDrill).toMatchObject({ trigger: "cron", integrity: "ok", schedule: "* * * * *" });
     expect(parseStdout(stack.pb.stdout()).records.some((r) => r.msg === "restore drill passed" && r.trigger === "cron")).toBe(true);
   }, 60_000);

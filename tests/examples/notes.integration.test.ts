@@ -49,21 +49,36 @@ describe.each(POCKETBASE_VERSIONS)("the example app on PocketBase %s", (version:
     const res = await fetchJson(`${pb.url}/api/collections`, {
       method: "POST",
       headers: { Authorization: token, "content-type": "application/json" },
-      body: JSON.stringify({ name: "notes", type: "base", createRule: "", viewRule: "", listRule: "", fields: [{ name: "title", type: "text" }] }),
+      body: JSON.stringify({
+        name: "notes",
+        type: "base",
+        createRule: "",
+        viewRule: "",
+        listRule: "",
+        fields: [{ name: "title", type: "text" }],
+      }),
     });
     expect(res.status).toBe(200);
   });
   afterAll(async () => pb?.stop());
 
   async function createNote(title: string) {
-    return fetchJson(`${pb.url}/api/collections/notes/records`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ title }) });
+    return fetchJson(`${pb.url}/api/collections/notes/records`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ title }),
+    });
   }
 
   it("the record hook normalises titles and logs through pb-ops", async () => {
     const res = await createNote("  hello    world  ");
     expect(res.status).toBe(200);
     expect(res.body.title).toBe("hello world");
-    await waitFor(() => parseStdout(pb.stdout()).records.some((r) => r.msg === "note created" && r.noteId === res.body.id), 10_000, "note created line");
+    await waitFor(
+      () => parseStdout(pb.stdout()).records.some((r) => r.msg === "note created" && r.noteId === res.body.id),
+      10_000,
+      "note created line",
+    );
   });
 
   it("the custom route is rate limited by name, and its log line carries the request id", async () => {
@@ -80,7 +95,11 @@ describe.each(POCKETBASE_VERSIONS)("the example app on PocketBase %s", (version:
     }
     expect(statuses).toEqual([200, 200, 429]);
     expect(Number(limited!.headers.get("retry-after"))).toBeGreaterThan(0);
-    await waitFor(() => parseStdout(pb.stdout()).records.some((r) => r.msg === "note shared" && r.requestId === lastOk), 10_000, "note shared line");
+    await waitFor(
+      () => parseStdout(pb.stdout()).records.some((r) => r.msg === "note shared" && r.requestId === lastOk),
+      10_000,
+      "note shared line",
+    );
     const line = parseStdout(pb.stdout()).records.find((r) => r.msg === "note shared" && r.requestId === lastOk)!;
     expect(line.noteId).toBe(note.id);
   });

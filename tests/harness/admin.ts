@@ -8,7 +8,11 @@ import { header, rawRequest } from "./raw-http";
 export const hmacHex = (text: string, key: string): string => createHmac("sha256", key).update(text).digest("hex");
 
 /** The gate cookie (`name=value`) a GET of the admin path sets, or undefined when none is set. */
-export async function gateCookie(pb: RunningPocketBase, adminPath: string, headers: Record<string, string> = {}): Promise<string | undefined> {
+export async function gateCookie(
+  pb: RunningPocketBase,
+  adminPath: string,
+  headers: Record<string, string> = {},
+): Promise<string | undefined> {
   const r = await rawRequest(pb.port, "GET", adminPath, headers);
   return header(r, "Set-Cookie")?.split(";")[0];
 }

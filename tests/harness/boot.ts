@@ -10,7 +10,11 @@ import { POCKETBASE_VERSIONS, runPocketBase } from "../../toolkit/pocketbase";
 // A variable's documented aliases (S3_ENDPOINT for PB_S3_ENDPOINT...) are known names too, secret
 // when the variable is.
 const names = (v: { name: string; aliases?: readonly string[] }) => [v.name, ...(v.aliases ?? [])];
-const SECRET = new Set(allVars(schema).filter((v) => v.secret).flatMap(names));
+const SECRET = new Set(
+  allVars(schema)
+    .filter((v) => v.secret)
+    .flatMap(names),
+);
 const KNOWN = new Set(allVars(schema).flatMap(names));
 
 /** A bad value of one variable and what its refusal line must say. */

@@ -61,14 +61,22 @@ export async function startDrillStack(version: string, rows: number, env: Record
   });
   if (res.status !== 200) throw new Error(`collection: ${res.status} ${await res.text()}`);
   for (let i = 0; i < rows; i++) {
-    const r = await fetch(`${pb.url}/api/collections/notes/records`, { method: "POST", headers: { "content-type": "application/json", authorization: token }, body: JSON.stringify({ text: `note ${i}` }) });
+    const r = await fetch(`${pb.url}/api/collections/notes/records`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: token },
+      body: JSON.stringify({ text: `note ${i}` }),
+    });
     if (r.status !== 200) throw new Error(`write: ${r.status}`);
   }
   await ls.start();
-  await waitFor(async () => {
-    const b = (await fetchJson(`${pb.url}/api/ops/backup-status`, { headers: AUTH })).body;
-    return b.status === "ok" && b.remote.txid > 1 && b.lag.txidBehind === 0;
-  }, 30_000, "replica caught up");
+  await waitFor(
+    async () => {
+      const b = (await fetchJson(`${pb.url}/api/ops/backup-status`, { headers: AUTH })).body;
+      return b.status === "ok" && b.remote.txid > 1 && b.lag.txidBehind === 0;
+    },
+    30_000,
+    "replica caught up",
+  );
   return {
     s3,
     ls,

@@ -11,7 +11,13 @@ export interface RawResponse {
   body: Buffer;
 }
 
-export function rawRequest(port: number, method: string, target: string, headers: Record<string, string> = {}, body?: string): Promise<RawResponse> {
+export function rawRequest(
+  port: number,
+  method: string,
+  target: string,
+  headers: Record<string, string> = {},
+  body?: string,
+): Promise<RawResponse> {
   const lines = [`${method} ${target} HTTP/1.1`, `Host: 127.0.0.1:${port}`, "Connection: close"];
   for (const [k, v] of Object.entries(headers)) lines.push(`${k}: ${v}`);
   if (body !== undefined) lines.push(`Content-Length: ${Buffer.byteLength(body)}`);

@@ -81,7 +81,11 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s in Chromium", (version: string
     allowed = await frontEnd();
     other = await frontEnd();
     // Private migrations dir, automigrate off: see headers.integration.test.ts.
-    pb = await startPocketBase({ version, env: { PB_CORS_ORIGINS: allowed.origin }, serveArgs: ["--automigrate=false", "--migrationsDir", migrationsDir] });
+    pb = await startPocketBase({
+      version,
+      env: { PB_CORS_ORIGINS: allowed.origin },
+      serveArgs: ["--automigrate=false", "--migrationsDir", migrationsDir],
+    });
     const auth = { Authorization: await pb.superuserToken() };
     const col = await fetch(`${pb.url}/api/collections`, {
       method: "POST",
@@ -131,7 +135,10 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s in Chromium", (version: string
       const record = page.getByText("first picture").first();
       for (let attempt = 1; ; attempt++) {
         await page.goto(`${pb.url}/_/#/collections?collection=${collectionId}`);
-        const shown = await record.waitFor({ timeout: 5_000 }).then(() => true, () => false);
+        const shown = await record.waitFor({ timeout: 5_000 }).then(
+          () => true,
+          () => false,
+        );
         if (shown) break;
         if (attempt === 3) throw new Error(`the gallery collection never showed; the dashboard is at ${page.url()}`);
       }

@@ -57,7 +57,12 @@ async function uploadFile(pb: RunningPocketBase): Promise<string> {
   const col = await fetch(`${pb.url}/api/collections`, {
     method: "POST",
     headers: { ...auth, "content-type": "application/json" },
-    body: JSON.stringify({ name: "attachments", type: "base", viewRule: "", fields: [{ name: "doc", type: "file", maxSelect: 1, maxSize: 1_000_000 }] }),
+    body: JSON.stringify({
+      name: "attachments",
+      type: "base",
+      viewRule: "",
+      fields: [{ name: "doc", type: "file", maxSelect: 1, maxSize: 1_000_000 }],
+    }),
   });
   expect(col.status, await col.clone().text()).toBe(200);
   const form = new FormData();
@@ -150,7 +155,11 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s, default headers", (version: s
 
     const pre = await fetch(`${pb.url}/api/collections/attachments/records`, {
       method: "OPTIONS",
-      headers: { Origin: ALLOWED_ORIGIN, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization,content-type" },
+      headers: {
+        Origin: ALLOWED_ORIGIN,
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization,content-type",
+      },
     });
     expect(pre.status).toBe(204);
     expect(pre.headers.get("access-control-allow-origin")).toBe(ALLOWED_ORIGIN);
@@ -234,7 +243,10 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s, overrides by env", (version: 
   });
 
   it("PB_CORS_ORIGINS=none refuses every cross-origin caller, whatever --origins says", async () => {
-    const pre = await fetch(`${pb.url}/api/health`, { method: "OPTIONS", headers: { Origin: "http://127.0.0.1:4111", "Access-Control-Request-Method": "GET" } });
+    const pre = await fetch(`${pb.url}/api/health`, {
+      method: "OPTIONS",
+      headers: { Origin: "http://127.0.0.1:4111", "Access-Control-Request-Method": "GET" },
+    });
     expect(pre.status).toBe(403);
     const res = await fetch(`${pb.url}/api/health`, { headers: { Origin: "http://127.0.0.1:4111" } });
     expect(res.headers.get("access-control-allow-origin")).toBeNull();
@@ -260,7 +272,10 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s, PB_SECURITY_HEADERS=off and n
   it("PocketBase's CORS stays: --origins defaults to *, any origin may read", async () => {
     const res = await fetch(`${pb.url}/api/health`, { headers: { Origin: "http://evil.example" } });
     expect(res.headers.get("access-control-allow-origin")).toBe("*");
-    const pre = await fetch(`${pb.url}/api/health`, { method: "OPTIONS", headers: { Origin: "http://evil.example", "Access-Control-Request-Method": "GET" } });
+    const pre = await fetch(`${pb.url}/api/health`, {
+      method: "OPTIONS",
+      headers: { Origin: "http://evil.example", "Access-Control-Request-Method": "GET" },
+    });
     expect(pre.status).toBe(204);
     expect(pre.headers.get("access-control-allow-origin")).toBe("*");
   });

@@ -105,7 +105,11 @@ describe("header plan (env)", () => {
   });
 
   it("overrides are sent verbatim (canonical form) on every class", () => {
-    const p = planFor({ PB_X_FRAME_OPTIONS: "sameorigin", PB_REFERRER_POLICY: "no-referrer, strict-origin-when-cross-origin", PB_CORP: "same-site" });
+    const p = planFor({
+      PB_X_FRAME_OPTIONS: "sameorigin",
+      PB_REFERRER_POLICY: "no-referrer, strict-origin-when-cross-origin",
+      PB_CORP: "same-site",
+    });
     for (const cls of Object.values(p.classes)) expect(asMap(cls.plain)["X-Frame-Options"]).toBe("SAMEORIGIN"); // files too when explicit
     expect(asMap(p.classes.admin.plain)["Referrer-Policy"]).toBe("no-referrer, strict-origin-when-cross-origin");
     expect(asMap(p.classes.api.plain)["Cross-Origin-Resource-Policy"]).toBe("same-site");
@@ -163,8 +167,12 @@ describe("value validation", () => {
   });
 
   it("CSP: canonical output; typos and unquoted keywords refused", () => {
-    expect(cspValue("default-src 'self' ;img-src  'self' data: https://cdn.example.com:8443/x;")).toBe("default-src 'self'; img-src 'self' data: https://cdn.example.com:8443/x");
-    expect(cspValue("script-src 'nonce-abc123' 'sha256-GRUzBA7PzKYug7pqxv5rJaec5bwDCw1Vo6/IXwvD3Tc=' *.example.com; sandbox allow-scripts")).toContain("sandbox allow-scripts");
+    expect(cspValue("default-src 'self' ;img-src  'self' data: https://cdn.example.com:8443/x;")).toBe(
+      "default-src 'self'; img-src 'self' data: https://cdn.example.com:8443/x",
+    );
+    expect(
+      cspValue("script-src 'nonce-abc123' 'sha256-GRUzBA7PzKYug7pqxv5rJaec5bwDCw1Vo6/IXwvD3Tc=' *.example.com; sandbox allow-scripts"),
+    ).toContain("sandbox allow-scripts");
     expect(() => cspValue("default-src self")).toThrow(/must be quoted/);
     expect(() => cspValue("defualt-src 'self'")).toThrow(/unknown CSP directive/);
     expect(() => cspValue("default-src 'self'; default-src 'none'")).toThrow(/twice/);
@@ -183,7 +191,10 @@ describe("value validation", () => {
   it("HSTS: forms, force, preload rules", () => {
     expect(hstsValue("off")).toBe("off");
     expect(hstsValue("force")).toEqual({ value: "max-age=31536000; includeSubDomains", force: true });
-    expect(hstsValue("max-age=63072000; includesubdomains; preload")).toEqual({ value: "max-age=63072000; includeSubDomains; preload", force: false });
+    expect(hstsValue("max-age=63072000; includesubdomains; preload")).toEqual({
+      value: "max-age=63072000; includeSubDomains; preload",
+      force: false,
+    });
     expect(hstsValue("max-age=0; force")).toEqual({ value: "max-age=0", force: true });
     expect(() => hstsValue("max-age=1; preload; includeSubDomains")).toThrow(/preload needs/);
     expect(() => hstsValue("includeSubDomains")).toThrow(/max-age/);
@@ -235,7 +246,11 @@ describe("CORS decisions", () => {
     expect(d).toEqual({ vary: ["Origin"], set: [["Access-Control-Allow-Origin", "https://app.example.com"]], verdict: "allowed" });
   });
   it("allowed preflight: 204 with methods and the requested headers echoed", () => {
-    const d = corsDecision(allowed, { method: "OPTIONS", origin: "https://app.example.com", requestHeaders: "content-type, authorization" });
+    const d = corsDecision(allowed, {
+      method: "OPTIONS",
+      origin: "https://app.example.com",
+      requestHeaders: "content-type, authorization",
+    });
     expect(d.answer).toBe(204);
     expect(Object.fromEntries(d.set)).toEqual({
       "Access-Control-Allow-Origin": "https://app.example.com",
@@ -249,8 +264,17 @@ describe("CORS decisions", () => {
     expect(Object.fromEntries(d.set)["Access-Control-Allow-Headers"]).toBeUndefined();
   });
   it("other origins: preflight refused (403), real request goes on without CORS headers", () => {
-    expect(corsDecision(allowed, { method: "OPTIONS", origin: "https://evil.example", requestHeaders: "" })).toEqual({ vary: ["Origin"], set: [], answer: 403, verdict: "refused" });
-    expect(corsDecision(allowed, { method: "POST", origin: "https://app.example.com.evil.example", requestHeaders: "" })).toEqual({ vary: ["Origin"], set: [], verdict: "refused" });
+    expect(corsDecision(allowed, { method: "OPTIONS", origin: "https://evil.example", requestHeaders: "" })).toEqual({
+      vary: ["Origin"],
+      set: [],
+      answer: 403,
+      verdict: "refused",
+    });
+    expect(corsDecision(allowed, { method: "POST", origin: "https://app.example.com.evil.example", requestHeaders: "" })).toEqual({
+      vary: ["Origin"],
+      set: [],
+      verdict: "refused",
+    });
     expect(corsDecision(allowed, { method: "GET", origin: "null", requestHeaders: "" }).verdict).toBe("refused");
   });
   it("no Origin: like PocketBase, OPTIONS gets 204 and other methods go on", () => {
@@ -288,7 +312,10 @@ describe("one descriptor per managed header", () => {
     const switches = ["PB_SECURITY_HEADERS", "PB_SECURITY_HEADERS_OFF", "PB_CORS_ORIGINS", "PB_ENCRYPTION_COOKIE_SECURE"];
     for (const v of Object.values(schema.headers)) {
       if (switches.includes(v.name)) continue;
-      expect(MANAGED.filter((d) => (d.vars as readonly string[]).includes(v.name)).map((d) => d.name), v.name).toHaveLength(1);
+      expect(
+        MANAGED.filter((d) => (d.vars as readonly string[]).includes(v.name)).map((d) => d.name),
+        v.name,
+      ).toHaveLength(1);
     }
   });
 });

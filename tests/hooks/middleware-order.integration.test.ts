@@ -25,7 +25,12 @@ routerAdd("GET", "/seen", (e) => e.json(200, { seen: $app.store().get("seen") ||
 describe.each(POCKETBASE_VERSIONS)("PocketBase %s: an app middleware beside pbOps", (version: string) => {
   let pb: RunningPocketBase;
   beforeAll(async () => {
-    pb = await startPocketBase({ version, superuser: false, env: { PB_RATE_LIMIT_RULES: "GET /api/app/ping 1/60s name=ping", PB_ADMIN_PATH: ADMIN_PATH }, extraHooks: { "zz_app.pb.js": APP_HOOK } });
+    pb = await startPocketBase({
+      version,
+      superuser: false,
+      env: { PB_RATE_LIMIT_RULES: "GET /api/app/ping 1/60s name=ping", PB_ADMIN_PATH: ADMIN_PATH },
+      extraHooks: { "zz_app.pb.js": APP_HOOK },
+    });
   });
   afterAll(async () => pb?.stop());
 

@@ -12,7 +12,16 @@ import { BINARIES, POCKETBASE_NEWEST } from "../../scripts/versions.mjs";
 import { S3Server, S3_KEYS, replicaUrl } from "../../toolkit/backup-stack";
 import { createDrillCollection, insert, listSeqs, waitReplicaCaughtUp } from "../../toolkit/drill";
 import { Writer, type Container } from "../../toolkit/deploy-drill";
-import { DEPLOY_LITESTREAM, LITESTREAM_YML, entrypointEnv, litestreamBinary, parseJsonLines, runCommand, type JsonLine, type Site } from "../../toolkit/entrypoint";
+import {
+  DEPLOY_LITESTREAM,
+  LITESTREAM_YML,
+  entrypointEnv,
+  litestreamBinary,
+  parseJsonLines,
+  runCommand,
+  type JsonLine,
+  type Site,
+} from "../../toolkit/entrypoint";
 import { freePort } from "../../toolkit/pocketbase";
 import { sleep } from "../../toolkit/wait";
 
@@ -83,7 +92,22 @@ async function runContainer(suffix: string, env: Record<string, string>, volume 
   if (!volumes.includes(volume)) volumes.push(volume);
   const port = Number(env.PORT);
   const startedAt = Date.now();
-  await dockerOk(["run", "-d", "--name", name, "--network", "host", "-v", `${volume}:/app/pb_data`, ...Object.keys(env).flatMap((k) => ["-e", k]), IMAGE!], 60_000, env);
+  await dockerOk(
+    [
+      "run",
+      "-d",
+      "--name",
+      name,
+      "--network",
+      "host",
+      "-v",
+      `${volume}:/app/pb_data`,
+      ...Object.keys(env).flatMap((k) => ["-e", k]),
+      IMAGE!,
+    ],
+    60_000,
+    env,
+  );
   return { name, volume, port, url: `http://127.0.0.1:${port}`, startedAt };
 }
 
@@ -96,7 +120,8 @@ async function waitHealthy(box: Box, timeoutMs = 120_000): Promise<number> {
       // not listening yet
     }
     const state = await dockerOk(["inspect", "--format", "{{.State.Status}}", box.name]);
-    if (state !== "running" || Date.now() > deadline) throw new Error(`${box.name} not healthy (${state}):\n${(await logs(box.name)).stdout.slice(-6000)}`);
+    if (state !== "running" || Date.now() > deadline)
+      throw new Error(`${box.name} not healthy (${state}):\n${(await logs(box.name)).stdout.slice(-6000)}`);
     await sleep(100);
   }
 }
@@ -163,7 +188,8 @@ describe(`the image (${IMAGE})`, () => {
       const out = join(scratch, inImage.split("/").pop()!);
       await dockerOk(["cp", `${name}:${inImage}`, out]);
       // Same module versions, build settings and Go toolchain: `go version -m` lists them all.
-      const info = async (p: string) => (await runCommand("go", ["version", "-m", p], process.env as Record<string, string>)).stdout.replace(/^[^\n]*: /, "");
+      const info = async (p: string) =>
+        (await runCommand("go", ["version", "-m", p], process.env as Record<string, string>)).stdout.replace(/^[^\n]*: /, "");
       expect(await info(out), inImage).toBe(await info(tested));
       // With -trimpath and the same toolchain the build is reproducible: the same bytes.
       expect(sha256(out), `${inImage} = ${tested}`).toBe(sha256(tested));
@@ -173,11 +199,17 @@ describe(`the image (${IMAGE})`, () => {
   it("a bad setting stops the container with one JSON FATAL line on stdout", async () => {
     const name = `${tag}-fatal`;
     names.push(name);
-    const res = await docker(["run", "--name", name, "--network", "host", "-e", "REPLICA_URL", IMAGE!], 60_000, { REPLICA_URL: "gs://bucket/db" });
+    const res = await docker(["run", "--name", name, "--network", "host", "-e", "REPLICA_URL", IMAGE!], 60_000, {
+      REPLICA_URL: "gs://bucket/db",
+    });
     expect(res.status).toBe(1);
     const lines = await jsonStream(name);
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ level: "ERROR", source: "entrypoint", msg: expect.stringMatching(/^FATAL: REPLICA_URL must start with s3:\/\//) });
+    expect(lines[0]).toMatchObject({
+      level: "ERROR",
+      source: "entrypoint",
+      msg: expect.stringMatching(/^FATAL: REPLICA_URL must start with s3:\/\//),
+    });
   }, 60_000);
 
   describe("from env only: run, kill -9, lose the volume, restore; then a rolling deploy", () => {
@@ -192,7 +224,15 @@ describe(`the image (${IMAGE})`, () => {
       console.log(`[image] A healthy ${healthyMs}ms after docker run (empty replica)`);
       expect(await dockerOk(["exec", a.name, "id", "-u"])).toBe("10001");
       // Every process in the container, tini included.
-      const uids = (await dockerOk(["exec", a.name, "sh", "-c", "for s in /proc/[0-9]*/status; do sed -n 's/^Uid:[[:space:]]*\\([0-9]*\\).*/\\1/p' $s 2>/dev/null; done"])).split("\n");
+      const uids = (
+        await dockerOk([
+          "exec",
+          a.name,
+          "sh",
+          "-c",
+          "for s in /proc/[0-9]*/status; do sed -n 's/^Uid:[[:space:]]*\\([0-9]*\\).*/\\1/p' $s 2>/dev/null; done",
+        ])
+      ).split("\n");
       expect(uids.length).toBeGreaterThan(4);
       expect(new Set(uids)).toEqual(new Set(["10001"]));
       // Docker runs the image's HEALTHCHECK command itself; run the same one now (interval 30s).
@@ -208,13 +248,25 @@ describe(`the image (${IMAGE})`, () => {
       // Written from the environment at start: nothing was clicked in the dashboard.
       const settings = (await (await fetch(`${a.url}/api/settings`, { headers: { authorization: token } })).json()) as any;
       expect(settings.trustedProxy).toEqual({ headers: ["do-connecting-ip"], useLeftmostIP: false });
-      expect(settings.s3).toMatchObject({ enabled: true, endpoint: s3.url, bucket: FILES_BUCKET, accessKey: S3_KEYS.accessKey, forcePathStyle: true });
+      expect(settings.s3).toMatchObject({
+        enabled: true,
+        endpoint: s3.url,
+        bucket: FILES_BUCKET,
+        accessKey: S3_KEYS.accessKey,
+        forcePathStyle: true,
+      });
       await createDrillCollection(a.url, token);
       for (let i = 1; i <= rows; i++) await insert(a.url, token, i, `row ${i}`);
       const coll = await fetch(`${a.url}/api/collections`, {
         method: "POST",
         headers: { "content-type": "application/json", authorization: token },
-        body: JSON.stringify({ name: "docs", type: "base", fields: [{ name: "doc", type: "file", maxSelect: 1, maxSize: 1_000_000 }], createRule: "", viewRule: "" }),
+        body: JSON.stringify({
+          name: "docs",
+          type: "base",
+          fields: [{ name: "doc", type: "file", maxSelect: 1, maxSize: 1_000_000 }],
+          createRule: "",
+          viewRule: "",
+        }),
       });
       expect(coll.status).toBe(200);
       const form = new FormData();
@@ -222,7 +274,9 @@ describe(`the image (${IMAGE})`, () => {
       const created = await fetch(`${a.url}/api/collections/docs/records`, { method: "POST", body: form });
       expect(created.status).toBe(200);
       file = (await created.json()) as { id: string; doc: string };
-      const stored = readdirSync(join(s3.dir, "data", FILES_BUCKET), { recursive: true }).map(String).filter((f) => f.endsWith(`${file.id}/${file.doc}`));
+      const stored = readdirSync(join(s3.dir, "data", FILES_BUCKET), { recursive: true })
+        .map(String)
+        .filter((f) => f.endsWith(`${file.id}/${file.doc}`));
       expect(stored).toHaveLength(1);
       await waitReplicaCaughtUp(replicaSite(), entrypointEnv(replicaSite(), { url: replicaUrl(s3, PREFIX) }), 30_000);
       let body: any;
@@ -231,7 +285,12 @@ describe(`the image (${IMAGE})`, () => {
         if (body.status === "ok") break;
         await sleep(500);
       }
-      expect(body, JSON.stringify(body)).toMatchObject({ status: "ok", reasons: [], litestream: { state: "up" }, files: { storage: "s3", localFiles: false } });
+      expect(body, JSON.stringify(body)).toMatchObject({
+        status: "ok",
+        reasons: [],
+        litestream: { state: "up" },
+        files: { storage: "s3", localFiles: false },
+      });
     }, 120_000);
 
     let b: Box;
@@ -282,7 +341,10 @@ describe(`the image (${IMAGE})`, () => {
       await sleep(1500);
       await writer.stop();
       expect(await dockerOk(["inspect", "--format", "{{.State.ExitCode}}", b.name])).toBe("0");
-      expect(writer.acks.some((x) => x.by === b.name) && writer.acks.some((x) => x.by === c.name), "both containers acknowledged writes").toBe(true);
+      expect(
+        writer.acks.some((x) => x.by === b.name) && writer.acks.some((x) => x.by === c.name),
+        "both containers acknowledged writes",
+      ).toBe(true);
       expect(writer.refused, "B's fence answered 503 during the handoff").toBeGreaterThan(0);
       const onC = await listSeqs(c.url, await login(c.url));
       expect(writer.acks.filter((x) => !onC.has(x.seq)).map((x) => `${x.seq}@${x.by}`)).toEqual([]);
@@ -290,7 +352,9 @@ describe(`the image (${IMAGE})`, () => {
       const bLines = await jsonStream(b.name);
       expect(bLines.map((l) => l.msg).join("\n")).toMatch(/handed over: serving reads only until stopped/);
       expect((await jsonStream(c.name)).map((l) => l.msg).join("\n")).toMatch(/restored /);
-      console.log(`[image] deploy under load: C healthy ${healthyMs}ms after docker run; ${writer.acks.length} acknowledged, ${writer.refused} refused (503), longest pause ${writer.maxPause(stop - 3000, Date.now())}ms; docker stop of B took ${stopMs}ms`);
+      console.log(
+        `[image] deploy under load: C healthy ${healthyMs}ms after docker run; ${writer.acks.length} acknowledged, ${writer.refused} refused (503), longest pause ${writer.maxPause(stop - 3000, Date.now())}ms; docker stop of B took ${stopMs}ms`,
+      );
 
       // C stops cleanly too, and what it shipped restores intact with every acknowledged write.
       await waitReplicaCaughtUp(replicaSite(), entrypointEnv(replicaSite(), { url: replicaUrl(s3, PREFIX) }), 30_000);
@@ -299,7 +363,12 @@ describe(`the image (${IMAGE})`, () => {
       await jsonStream(c.name);
       const out = join(scratch, "final", "data.db");
       const env = entrypointEnv(replicaSite(), { url: replicaUrl(s3, PREFIX) });
-      const restore = await runCommand(litestreamBinary(), ["restore", "-config", LITESTREAM_YML, "-o", out, join(replicaSite().dataDir, "data.db")], env, 60_000);
+      const restore = await runCommand(
+        litestreamBinary(),
+        ["restore", "-config", LITESTREAM_YML, "-o", out, join(replicaSite().dataDir, "data.db")],
+        env,
+        60_000,
+      );
       expect(restore.status, restore.stderr).toBe(0);
       const q = async (sql: string) => (await runCommand("sqlite3", [out, sql], {})).stdout.trim();
       expect(await q("PRAGMA integrity_check;")).toBe("ok");

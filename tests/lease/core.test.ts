@@ -1,7 +1,20 @@
 // The deploy lease's pure decisions (src/lease): who claims, waits, takes over or stands by, and when
 // a holder hands over or fences itself. Times are on the deciding machine's own clock only.
 import { describe, expect, it } from "vitest";
-import { decideClaim, decideHolder, leaseKey, markPrevious, newClaimMemory, newLease, observe, parseLease, releaseOwn, type ClaimMemory, type Holder, type Lease } from "../../src/lease/decide";
+import {
+  decideClaim,
+  decideHolder,
+  leaseKey,
+  markPrevious,
+  newClaimMemory,
+  newLease,
+  observe,
+  parseLease,
+  releaseOwn,
+  type ClaimMemory,
+  type Holder,
+  type Lease,
+} from "../../src/lease/decide";
 import { leaseSettingsError, selfFenceAfterMs } from "../../src/lease/config";
 import { buildConfig } from "../../src/config/load";
 import { schema } from "../../src/config/schema";
@@ -21,7 +34,10 @@ describe("claim", () => {
 
   it("claims the next epoch at once from an active holder, recording it as previous", () => {
     const a = decideClaim(active(A, 4), B, observe(newClaimMemory(0), '"e1"', 0), 0, ISO, T);
-    expect(a).toMatchObject({ kind: "replace", lease: { epoch: 5, holder: B, previous: { epoch: 4, holderId: "aaaa", state: "claimed" } } });
+    expect(a).toMatchObject({
+      kind: "replace",
+      lease: { epoch: 5, holder: B, previous: { epoch: 4, holderId: "aaaa", state: "claimed" } },
+    });
   });
 
   it("after claiming: waits for the acknowledgement, takes over only after TTL without one (crash)", () => {
@@ -66,7 +82,10 @@ describe("claim", () => {
     expect(decideClaim(theirs, B, mem, 1500, ISO, T)).toMatchObject({ kind: "standby" });
     const silent = observe(newClaimMemory(0), '"1"', 0);
     expect(decideClaim(theirs, B, silent, 9999, ISO, T).kind).toBe("wait");
-    expect(decideClaim(theirs, B, silent, 10_000, ISO, T)).toMatchObject({ kind: "replace", lease: { epoch: 2, previous: { holderId: "aaaa", state: "claimed" } } });
+    expect(decideClaim(theirs, B, silent, 10_000, ISO, T)).toMatchObject({
+      kind: "replace",
+      lease: { epoch: 2, previous: { holderId: "aaaa", state: "claimed" } },
+    });
   });
 
   it("losing a create race (the other wrote first) is proof of life: standby", () => {
@@ -76,7 +95,10 @@ describe("claim", () => {
 
   it("a claim replaced by a third container turns us into a standby", () => {
     const mem: ClaimMemory = { ...newClaimMemory(0), claimedEpoch: 2, claimedAtMs: 0 };
-    expect(decideClaim(newLease(3, C, ISO), B, mem, 100, ISO, T)).toMatchObject({ kind: "standby", why: expect.stringMatching(/replaced by cccc/) });
+    expect(decideClaim(newLease(3, C, ISO), B, mem, 100, ISO, T)).toMatchObject({
+      kind: "standby",
+      why: expect.stringMatching(/replaced by cccc/),
+    });
   });
 
   it("observe() counts only a change of ETag after the first read as a sign of life", () => {
@@ -91,7 +113,10 @@ describe("holder", () => {
   it("renews; a conflict from its own epoch (old holder writing) is retried; a newer epoch starts the handoff", () => {
     expect(decideHolder(1, "aaaa", 0, { kind: "ok" }, 100, T).kind).toBe("renewed");
     expect(decideHolder(2, "bbbb", 0, { kind: "conflict", lease: newLease(2, B, ISO) }, 100, T).kind).toBe("retry");
-    expect(decideHolder(1, "aaaa", 0, { kind: "conflict", lease: newLease(2, B, ISO) }, 100, T)).toMatchObject({ kind: "handoff", why: "bbbb claimed epoch 2" });
+    expect(decideHolder(1, "aaaa", 0, { kind: "conflict", lease: newLease(2, B, ISO) }, 100, T)).toMatchObject({
+      kind: "handoff",
+      why: "bbbb claimed epoch 2",
+    });
     expect(decideHolder(1, "aaaa", 0, { kind: "conflict", lease: null }, 100, T).kind).toBe("handoff");
   });
 
@@ -108,7 +133,13 @@ describe("holder", () => {
     const acked = markPrevious(claim, 1, "aaaa", "acknowledged", null, ISO)!;
     expect(acked.previous).toMatchObject({ state: "acknowledged" });
     expect(markPrevious(acked, 1, "aaaa", "acknowledged", null, ISO)).toBeNull();
-    expect(markPrevious(acked, 1, "aaaa", "released", 9, "t")!.previous).toEqual({ epoch: 1, holderId: "aaaa", state: "released", releasedTxid: 9, releasedAt: "t" });
+    expect(markPrevious(acked, 1, "aaaa", "released", 9, "t")!.previous).toEqual({
+      epoch: 1,
+      holderId: "aaaa",
+      state: "released",
+      releasedTxid: 9,
+      releasedAt: "t",
+    });
     expect(markPrevious(claim, 7, "aaaa", "released", 9, ISO)).toBeNull();
     expect(markPrevious(claim, 1, "zzzz", "released", 9, ISO)).toBeNull();
     expect(releaseOwn(claim, 1, "aaaa", 3, ISO)).toBeNull();
@@ -133,7 +164,9 @@ describe("object and settings", () => {
     const cfg = buildConfig(schema, {}).lease;
     expect(cfg).toEqual({ enabled: true, heartbeat: 2000, ttl: 10_000, handoffTimeout: 60_000 });
     expect(leaseSettingsError(cfg, {})).toBeNull();
-    expect(leaseSettingsError({ ...cfg, ttl: 4000 }, { PB_LEASE_TTL: "4s" })?.message).toMatch(/invalid PB_LEASE_TTL="4s": must be more than 2 x PB_LEASE_HEARTBEAT/);
+    expect(leaseSettingsError({ ...cfg, ttl: 4000 }, { PB_LEASE_TTL: "4s" })?.message).toMatch(
+      /invalid PB_LEASE_TTL="4s": must be more than 2 x PB_LEASE_HEARTBEAT/,
+    );
     expect(leaseSettingsError({ ...cfg, handoffTimeout: 5000 }, {})?.message).toMatch(/PB_LEASE_HANDOFF_TIMEOUT/);
   });
 });
@@ -146,7 +179,10 @@ describe("health under the lease", () => {
       httpStatus: 503,
       body: { status: "standby", lease: { role: "standby", reason: "another container is primary" } },
     });
-    expect(healthReport({ ...base, lease: { role: "fenced", reason: "deploy" } })).toMatchObject({ httpStatus: 200, body: { status: "ok", lease: { role: "fenced" } } });
+    expect(healthReport({ ...base, lease: { role: "fenced", reason: "deploy" } })).toMatchObject({
+      httpStatus: 200,
+      body: { status: "ok", lease: { role: "fenced" } },
+    });
     expect(healthReport(base).body).not.toHaveProperty("lease");
   });
 });

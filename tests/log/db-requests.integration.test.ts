@@ -37,7 +37,9 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s", (version: string) => {
     const urls = await requestsLoggedByPocketBase({ PB_LOG_DB_REQUESTS: "errors" }, "dberr");
     expect(urls).toEqual(["/test/bad?tag=dberr-bad", "/test/boom?tag=dberr-boom"]);
     await waitFor(() => pb!.stdout().includes("dberr-boom-id"), 10_000, "access lines");
-    const ids = accessLines(parseStdout(pb!.stdout()).records).map((l) => l.requestId).filter((id) => String(id).startsWith("dberr-"));
+    const ids = accessLines(parseStdout(pb!.stdout()).records)
+      .map((l) => l.requestId)
+      .filter((id) => String(id).startsWith("dberr-"));
     expect(ids).toEqual(["dberr-ok-id", "dberr-ok-id", "dberr-bad-id", "dberr-boom-id"]);
   });
 

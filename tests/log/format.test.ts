@@ -56,7 +56,9 @@ describe("level filter", () => {
 describe("redaction", () => {
   const r = makeRedactor(["x-team-key"]);
   it("replaces sensitive query values and keeps the rest", () => {
-    expect(r.path("/api/x?token=abc&page=2&refresh_token=def&password=p")).toBe(`/api/x?token=${REDACTED}&page=2&refresh_token=${REDACTED}&password=${REDACTED}`);
+    expect(r.path("/api/x?token=abc&page=2&refresh_token=def&password=p")).toBe(
+      `/api/x?token=${REDACTED}&page=2&refresh_token=${REDACTED}&password=${REDACTED}`,
+    );
     expect(r.path("/api/x?Api_Key=1&%74oken=2")).toBe(`/api/x?Api_Key=${REDACTED}&%74oken=${REDACTED}`);
     expect(r.path("/no/query")).toBe("/no/query");
   });
@@ -96,20 +98,70 @@ describe("made request ids", () => {
 describe("access fields", () => {
   it("carry the request facts, redacted and clipped", () => {
     const f = accessFields(
-      { method: "GET", uri: "/api/a?token=t", status: 200, durationMs: 1.234, ip: "1.2.3.4", requestId: "rid12345", userAgent: "u".repeat(600), extra: { rateLimit: "allowed" } },
+      {
+        method: "GET",
+        uri: "/api/a?token=t",
+        status: 200,
+        durationMs: 1.234,
+        ip: "1.2.3.4",
+        requestId: "rid12345",
+        userAgent: "u".repeat(600),
+        extra: { rateLimit: "allowed" },
+      },
       makeRedactor([]),
     );
-    expect(f).toMatchObject({ method: "GET", path: `/api/a?token=${REDACTED}`, status: 200, durationMs: 1.23, ip: "1.2.3.4", requestId: "rid12345", rateLimit: "allowed" });
+    expect(f).toMatchObject({
+      method: "GET",
+      path: `/api/a?token=${REDACTED}`,
+      status: 200,
+      durationMs: 1.23,
+      ip: "1.2.3.4",
+      requestId: "rid12345",
+      rateLimit: "allowed",
+    });
     expect(String(f.userAgent).length).toBeLessThan(600);
   });
   it("the fast JSON access line is byte for byte the generic record of the same fields", () => {
     const r = makeRedactor([]);
     const facts = [
       { method: "GET", uri: "/api/a?token=t&x=1", status: 200, durationMs: 0.5, ip: "::1", requestId: "rid12345", userAgent: "ua" },
-      { method: "POST", uri: "/api/b", status: 500, durationMs: 12.345, ip: "10.0.0.1", requestId: "rid67890", userAgent: "", authCollection: "users", authId: "u1", errorMessage: "boom", extra: { rateLimit: "limited", cors: "allowed" } },
+      {
+        method: "POST",
+        uri: "/api/b",
+        status: 500,
+        durationMs: 12.345,
+        ip: "10.0.0.1",
+        requestId: "rid67890",
+        userAgent: "",
+        authCollection: "users",
+        authId: "u1",
+        errorMessage: "boom",
+        extra: { rateLimit: "limited", cors: "allowed" },
+      },
       // Strings that need escaping take the JSON.stringify path; every outcome field; odd numbers.
-      { method: "GE\"T", uri: '/api/\u00e9?q="x"\\y', status: 404, durationMs: NaN, ip: "1.2.3.4", requestId: "r\n1", userAgent: "Mozilla/5.0 \u{1F600} \ud800 \u0007 \u007f", errorMessage: "x".repeat(300), extra: { adminGate: "hidden", cors: "refused", rateLimit: "allowed", rateLimitRule: "default" } },
-      { method: "GET", uri: "/" + "a".repeat(3000), status: 429, durationMs: 1e21, ip: "", requestId: "", userAgent: "u".repeat(600), authCollection: "", authId: "", extra: {} },
+      {
+        method: 'GE"T',
+        uri: '/api/\u00e9?q="x"\\y',
+        status: 404,
+        durationMs: NaN,
+        ip: "1.2.3.4",
+        requestId: "r\n1",
+        userAgent: "Mozilla/5.0 \u{1F600} \ud800 \u0007 \u007f",
+        errorMessage: "x".repeat(300),
+        extra: { adminGate: "hidden", cors: "refused", rateLimit: "allowed", rateLimitRule: "default" },
+      },
+      {
+        method: "GET",
+        uri: "/" + "a".repeat(3000),
+        status: 429,
+        durationMs: 1e21,
+        ip: "",
+        requestId: "",
+        userAgent: "u".repeat(600),
+        authCollection: "",
+        authId: "",
+        extra: {},
+      },
     ];
     for (const f of facts) {
       const level = accessLevel(f.status);

@@ -50,7 +50,11 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s, stdout a pipe", (version: str
     const seen = await mixedRequests(pb.url, 1000);
     for (const s of seen) expect(s.status, s.path).toBe(KINDS.find(([p]) => p === s.path)![1]);
     const ids = new Set(seen.map((s) => s.requestId));
-    await waitFor(() => accessLines(parseStdout(pb.stdout()).records).filter((r) => ids.has(r.requestId)).length >= 1000, 10_000, "1000 access lines");
+    await waitFor(
+      () => accessLines(parseStdout(pb.stdout()).records).filter((r) => ids.has(r.requestId)).length >= 1000,
+      10_000,
+      "1000 access lines",
+    );
 
     const { records, stray } = parseStdout(pb.stdout());
     expect(stray).toEqual([]);
@@ -68,7 +72,11 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s, stdout a pipe", (version: str
   });
 
   it("errors thrown inside handlers are logged with status and message", async () => {
-    for (const [path, status, message] of [["/test/boom", 500, "kaboom"], ["/test/bad", 400, "bad input"], ["/test/jserror", 400, "plain js error"]] as const) {
+    for (const [path, status, message] of [
+      ["/test/boom", 500, "kaboom"],
+      ["/test/bad", 400, "bad input"],
+      ["/test/jserror", 400, "plain js error"],
+    ] as const) {
       const res = await fetch(`${pb.url}${path}`);
       const id = res.headers.get("x-request-id")!;
       await waitFor(() => accessLines(parseStdout(pb.stdout()).records).some((r) => r.requestId === id), 3000, `line for ${path}`);
@@ -88,11 +96,17 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s, stdout a pipe", (version: str
     // PocketBase batches its log writes (up to 3 s).
     const token = await pb.superuserToken();
     let found: any;
-    await waitFor(async () => {
-      const { body } = await fetchJson(`${pb.url}/api/logs?filter=${encodeURIComponent('message="custom event"')}`, { headers: { Authorization: token } });
-      found = body?.items?.[0];
-      return !!found;
-    }, 8000, "mirrored log");
+    await waitFor(
+      async () => {
+        const { body } = await fetchJson(`${pb.url}/api/logs?filter=${encodeURIComponent('message="custom event"')}`, {
+          headers: { Authorization: token },
+        });
+        found = body?.items?.[0];
+        return !!found;
+      },
+      8000,
+      "mirrored log",
+    );
     expect(found.level).toBe(0);
     expect(found.data).toMatchObject({ orderId: 42, requestId: "order-flow-000042" });
   });
@@ -155,21 +169,32 @@ describe("stdout a terminal", () => {
     const port = await freePort();
     const cmd = `${pocketbaseBinary(POCKETBASE_VERSIONS[0]!)} serve --http 127.0.0.1:${port} --dir ${dir}/data --hooksDir ${hooks} --migrationsDir ${dir}/migrations`;
     // util-linux `script` gives the command a pseudo-terminal as stdin/stdout/stderr.
-    const child = spawn("script", ["-qfec", cmd, "/dev/null"], { env: baseEnv({ TERM: "dumb" }), stdio: ["pipe", "pipe", "pipe"], detached: true });
+    const child = spawn("script", ["-qfec", cmd, "/dev/null"], {
+      env: baseEnv({ TERM: "dumb" }),
+      stdio: ["pipe", "pipe", "pipe"],
+      detached: true,
+    });
     let out = "";
     child.stdout.on("data", (b) => (out += b.toString()));
     try {
-      await waitFor(async () => {
-        try {
-          return (await fetch(`http://127.0.0.1:${port}/api/health`)).ok;
-        } catch {
-          return false;
-        }
-      }, 20_000, "PocketBase on a pty");
+      await waitFor(
+        async () => {
+          try {
+            return (await fetch(`http://127.0.0.1:${port}/api/health`)).ok;
+          } catch {
+            return false;
+          }
+        },
+        20_000,
+        "PocketBase on a pty",
+      );
       const res = await fetch(`http://127.0.0.1:${port}/test/ok`, { headers: { "X-Request-Id": "tty-check-0001" } });
       expect(res.status).toBe(200);
       await waitFor(() => out.includes("tty-check-0001"), 10_000, "access line on the pty");
-      const line = out.split("\n").map((l) => l.replace(/\r$/, "")).find((l) => l.includes("tty-check-0001"))!;
+      const line = out
+        .split("\n")
+        .map((l) => l.replace(/\r$/, ""))
+        .find((l) => l.includes("tty-check-0001"))!;
       expect(line.startsWith("{")).toBe(true);
       expect(JSON.parse(line)).toMatchObject({ msg: "request", status: 200, path: "/test/ok" });
     } finally {

@@ -35,8 +35,13 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s", (version: string) => {
     pb = await startPocketBase({ version, env: { PB_LOG_FORMAT: "text" }, extraHooks: TEST_ROUTE_HOOKS });
     await hit("/test/ok", "fmt-text-0001");
     await waitFor(() => pb!.stdout().includes("fmt-text-0001"), 10_000, "text line");
-    const line = pb.stdout().split("\n").find((l) => l.includes("fmt-text-0001"))!;
-    expect(line).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z INFO {2}request method=GET path=\/test\/ok status=200 durationMs=\S+ ip=127\.0\.0\.1 requestId=fmt-text-0001/);
+    const line = pb
+      .stdout()
+      .split("\n")
+      .find((l) => l.includes("fmt-text-0001"))!;
+    expect(line).toMatch(
+      /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z INFO {2}request method=GET path=\/test\/ok status=200 durationMs=\S+ ip=127\.0\.0\.1 requestId=fmt-text-0001/,
+    );
     expect(() => JSON.parse(line)).toThrow();
   });
 
@@ -59,7 +64,13 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s", (version: string) => {
 
   it("a token in Authorization, in a cookie and in ?token= never appears in any output", async () => {
     pb = await startPocketBase({ version, env: { PB_LOG_MIRROR: "all", PB_LOG_REDACT: "x-team-key" }, extraHooks: TEST_ROUTE_HOOKS });
-    const secrets: string[] = ["AuthzSecretValue123", "CookieSecretValue456", "QuerySecretValue789", "PasswordSecret000", "TeamKeySecret111"];
+    const secrets: string[] = [
+      "AuthzSecretValue123",
+      "CookieSecretValue456",
+      "QuerySecretValue789",
+      "PasswordSecret000",
+      "TeamKeySecret111",
+    ];
     await hit("/test/ok", "red-000000001", { headers: { Authorization: `Bearer ${secrets[0]!}` } });
     await hit("/test/bad", "red-000000002", { headers: { Cookie: `pb_auth=${secrets[1]!}; theme=dark` } });
     await hit(`/test/ok?token=${secrets[2]}&page=2&password=${secrets[3]}&x-team-key=${secrets[4]}`, "red-000000003");

@@ -11,11 +11,20 @@ describe("addresses", () => {
     expect(parseIp("2001:db8::1")).toEqual(parseIp("2001:0db8:0000:0000:0000:0000:0000:0001"));
     expect(parseIp("::ffff:203.0.113.7")).toEqual(parseIp("203.0.113.7"));
     expect(parseIp("::")).toEqual(new Array(16).fill(0));
-    for (const bad of ["256.1.1.1", "1.2.3", "01.2.3.4", "2001:db8::1::2", "1:2:3:4:5:6:7:8:9", "fe80::1%eth0", "abc", "", "1:2:3:4:5:6:7::8:9"]) {
+    for (const bad of [
+      "256.1.1.1",
+      "1.2.3",
+      "01.2.3.4",
+      "2001:db8::1::2",
+      "1:2:3:4:5:6:7:8:9",
+      "fe80::1%eth0",
+      "abc",
+      "",
+      "1:2:3:4:5:6:7::8:9",
+    ]) {
       expect(parseIp(bad), bad).toBeUndefined();
     }
   });
-
 
   it("holds IPv4 IPv4-mapped and writes addresses back out", () => {
     expect(parseIp("10.1.2.3")).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10, 1, 2, 3]);
@@ -44,7 +53,6 @@ describe("CIDR ranges", () => {
     expect(() => parseCidr("2001:db8::/129")).toThrow(/prefix length/);
     expect(() => parseCidr("example.com")).toThrow(/not an IP/);
   });
-
 
   it("matches lists: IPv4 in both spellings, IPv6 expanded, IPv4 rules never match IPv6 and the reverse only for ::/0", () => {
     const list = ["10.0.0.0/8", "192.168.1.7", "2001:db8::/32"].map(parseCidr);
@@ -88,8 +96,16 @@ describe("CIDR ranges", () => {
       const r = () => buildConfig(schema, { PB_RATE_LIMIT_EXEMPT: bad });
       let reasonA = "";
       let reasonR = "";
-      try { a(); } catch (err) { reasonA = (err as { reason: string }).reason; }
-      try { r(); } catch (err) { reasonR = (err as { reason: string }).reason; }
+      try {
+        a();
+      } catch (err) {
+        reasonA = (err as { reason: string }).reason;
+      }
+      try {
+        r();
+      } catch (err) {
+        reasonR = (err as { reason: string }).reason;
+      }
       expect(reasonA, bad).not.toBe("");
       expect(reasonA, bad).toBe(reasonR);
     }

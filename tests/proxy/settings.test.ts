@@ -27,7 +27,10 @@ describe("PB_TRUSTED_PROXY_HEADERS", () => {
 
 describe("writing the setting", () => {
   it("writes when it differs: headers, their order, or the side", () => {
-    expect(trustedProxyChange(["do-connecting-ip"], false, { headers: [], useLeftmostIP: false })).toEqual({ headers: ["do-connecting-ip"], useLeftmostIP: false });
+    expect(trustedProxyChange(["do-connecting-ip"], false, { headers: [], useLeftmostIP: false })).toEqual({
+      headers: ["do-connecting-ip"],
+      useLeftmostIP: false,
+    });
     expect(trustedProxyChange(["a", "b"], false, { headers: ["b", "a"], useLeftmostIP: false })).not.toBeNull();
     expect(trustedProxyChange(["a"], true, { headers: ["a"], useLeftmostIP: false })).toEqual({ headers: ["a"], useLeftmostIP: true });
   });
@@ -42,12 +45,20 @@ describe("looking at a request", () => {
   const req = (h: Record<string, string>) => (name: string) => (h[name.toLowerCase()] ?? "") !== "";
 
   it("untrusted: known proxy headers on the request and none of them trusted", () => {
-    expect(lookAtProxyHeaders(req({ "do-connecting-ip": "1.2.3.4", "x-forwarded-for": "1.2.3.4" }), [])).toEqual({ kind: "untrusted", headers: ["do-connecting-ip", "x-forwarded-for"] });
-    expect(lookAtProxyHeaders(req({ "cf-connecting-ip": "1.2.3.4" }), ["do-connecting-ip"])).toEqual({ kind: "untrusted", headers: ["cf-connecting-ip"] });
+    expect(lookAtProxyHeaders(req({ "do-connecting-ip": "1.2.3.4", "x-forwarded-for": "1.2.3.4" }), [])).toEqual({
+      kind: "untrusted",
+      headers: ["do-connecting-ip", "x-forwarded-for"],
+    });
+    expect(lookAtProxyHeaders(req({ "cf-connecting-ip": "1.2.3.4" }), ["do-connecting-ip"])).toEqual({
+      kind: "untrusted",
+      headers: ["cf-connecting-ip"],
+    });
   });
 
   it("trusted: a trusted header is present, whatever else rides along (App Platform also sends X-Forwarded-For)", () => {
-    expect(lookAtProxyHeaders(req({ "do-connecting-ip": "1.2.3.4", "x-forwarded-for": "1.2.3.4" }), ["do-connecting-ip"])).toEqual({ kind: "trusted" });
+    expect(lookAtProxyHeaders(req({ "do-connecting-ip": "1.2.3.4", "x-forwarded-for": "1.2.3.4" }), ["do-connecting-ip"])).toEqual({
+      kind: "trusted",
+    });
   });
 
   it("none: a direct request (health checks from inside the platform, local clients)", () => {

@@ -9,7 +9,10 @@ import { POCKETBASE_VERSIONS, SUPERUSER, startPocketBase, type RunningPocketBase
 import { header, rawRequest } from "../harness/raw-http";
 
 const JSON_HEADERS = { "Content-Type": "application/json" };
-const RULES = ["GET /api/collections/posts/records 3/60s name=posts-read", "POST /api/collections/posts/records 3/60s name=posts-write"].join(";");
+const RULES = [
+  "GET /api/collections/posts/records 3/60s name=posts-read",
+  "POST /api/collections/posts/records 3/60s name=posts-write",
+].join(";");
 
 let nextClient = 1;
 const client = () => ({ "X-Forwarded-For": `10.9.${Math.floor(nextClient / 250)}.${(nextClient++ % 250) + 1}` });
@@ -24,14 +27,24 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s", (version: string) => {
     const created = await fetch(`${pb.url}/api/collections`, {
       method: "POST",
       headers: auth,
-      body: JSON.stringify({ name: "posts", type: "base", listRule: "", viewRule: "", createRule: "", fields: [{ name: "title", type: "text" }] }),
+      body: JSON.stringify({
+        name: "posts",
+        type: "base",
+        listRule: "",
+        viewRule: "",
+        createRule: "",
+        fields: [{ name: "title", type: "text" }],
+      }),
     });
     expect(created.status).toBe(200);
     postsId = ((await created.json()) as { id: string }).id;
     const settings = await fetch(`${pb.url}/api/settings`, {
       method: "PATCH",
       headers: auth,
-      body: JSON.stringify({ trustedProxy: { headers: ["X-Forwarded-For"], useLeftmostIP: false }, batch: { enabled: true, maxRequests: 50, timeout: 3} }),
+      body: JSON.stringify({
+        trustedProxy: { headers: ["X-Forwarded-For"], useLeftmostIP: false },
+        batch: { enabled: true, maxRequests: 50, timeout: 3 },
+      }),
     });
     expect(settings.status).toBe(200);
   }, 60_000);
@@ -57,14 +70,17 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s", (version: string) => {
     "collection id": [postsId, postsId, postsId],
   });
 
-  it.each(["letter case", "Unicode case folding (ſ is s)", "percent-encoding", "collection id"])("GET rule: %s meets the same bucket, which holds exactly 3", async (kind) => {
-    const names = (spellings() as Record<string, string[]>)[kind]!;
-    // Alternate the canonical name and the spellings: 6 requests, exactly 3 allowed.
-    const targets = ["posts", names[0], names[1], "posts", names[2], names[0]].map((n) => `/api/collections/${n}/records`);
-    const { statuses, policies } = await run("GET", targets);
-    expect(statuses).toEqual([200, 200, 200, 429, 429, 429]);
-    expect(new Set(policies)).toEqual(new Set(['"posts-read";q=3;w=60']));
-  });
+  it.each(["letter case", "Unicode case folding (ſ is s)", "percent-encoding", "collection id"])(
+    "GET rule: %s meets the same bucket, which holds exactly 3",
+    async (kind) => {
+      const names = (spellings() as Record<string, string[]>)[kind]!;
+      // Alternate the canonical name and the spellings: 6 requests, exactly 3 allowed.
+      const targets = ["posts", names[0], names[1], "posts", names[2], names[0]].map((n) => `/api/collections/${n}/records`);
+      const { statuses, policies } = await run("GET", targets);
+      expect(statuses).toEqual([200, 200, 200, 429, 429, 429]);
+      expect(new Set(policies)).toEqual(new Set(['"posts-read";q=3;w=60']));
+    },
+  );
 
   it("a control: another collection is not in that bucket (the rule is not simply matching everything)", async () => {
     const { statuses, policies } = await run("GET", Array(5).fill("/api/collections/users/records"));
@@ -83,9 +99,22 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s", (version: string) => {
   it.each([["_superusers"], ["_SUPERUSERS"], ["%5Fsuperusers"], ["_%C5%BFuperu%C5%BFers"], ["pbc_3142635823"]])(
     "built-in superuser-auth bucket: %s shares the 5-per-minute bucket with every other spelling",
     async (first) => {
-      const names = [first, "_superusers", "_SuperUsers", "pbc_3142635823", "%5Fsuperusers", "_%C5%BFuperusers", "_SUPERUSERS", "pbc_3142635823"];
+      const names = [
+        first,
+        "_superusers",
+        "_SuperUsers",
+        "pbc_3142635823",
+        "%5Fsuperusers",
+        "_%C5%BFuperusers",
+        "_SUPERUSERS",
+        "pbc_3142635823",
+      ];
       const body = JSON.stringify({ identity: SUPERUSER.email, password: "wrong-password-1" });
-      const { statuses, policies } = await run("POST", names.map((n) => `/api/collections/${n}/auth-with-password`), body);
+      const { statuses, policies } = await run(
+        "POST",
+        names.map((n) => `/api/collections/${n}/auth-with-password`),
+        body,
+      );
       expect(statuses).toEqual([400, 400, 400, 400, 400, 429, 429, 429]);
       expect(new Set(policies)).toEqual(new Set(['"superuser-auth";q=5;w=60']));
     },
@@ -99,14 +128,18 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s", (version: string) => {
 
   async function countPosts(title: string): Promise<number> {
     const su = await pb.superuserToken();
-    const r = await fetch(`${pb.url}/api/collections/posts/records?perPage=1&filter=${encodeURIComponent(`title="${title}"`)}`, { headers: { Authorization: su } });
+    const r = await fetch(`${pb.url}/api/collections/posts/records?perPage=1&filter=${encodeURIComponent(`title="${title}"`)}`, {
+      headers: { Authorization: su },
+    });
     return ((await r.json()) as { totalItems: number }).totalItems;
   }
 
   it("batch: each sub-request meets its own route's rule and takes from the caller's bucket; the bucket holds exactly 3", async () => {
     const h = client();
     const tag = `t${Date.now()}`;
-    const mk = (names: string[]) => ({ requests: names.map((n) => ({ method: "POST", url: `/api/collections/${n}/records`, body: { title: tag } })) });
+    const mk = (names: string[]) => ({
+      requests: names.map((n) => ({ method: "POST", url: `/api/collections/${n}/records`, body: { title: tag } })),
+    });
     const send = (names: string[]) => rawRequest(pb.port, "POST", "/api/batch", { ...h, ...JSON_HEADERS }, JSON.stringify(mk(names)));
     const first = await send(["posts", "POSTS"]);
     expect(first.status).toBe(200);
@@ -116,7 +149,13 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s", (version: string) => {
     expect(header(second, "Retry-After")).toMatch(/^\d+$/);
     const third = await send(["posts"]);
     expect(third.status).toBe(429);
-    const single = await rawRequest(pb.port, "POST", "/api/collections/posts/records", { ...h, ...JSON_HEADERS }, JSON.stringify({ title: tag }));
+    const single = await rawRequest(
+      pb.port,
+      "POST",
+      "/api/collections/posts/records",
+      { ...h, ...JSON_HEADERS },
+      JSON.stringify({ title: tag }),
+    );
     expect(single.status).toBe(429);
     expect(await countPosts(tag)).toBe(2);
   });
@@ -124,7 +163,11 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s", (version: string) => {
   it("batch of 40 creates from a client whose bucket is empty creates nothing", async () => {
     const h = client();
     const tag = `e${Date.now()}`;
-    for (let i = 0; i < 3; i++) expect((await rawRequest(pb.port, "POST", "/api/collections/posts/records", { ...h, ...JSON_HEADERS }, JSON.stringify({ title: "x" }))).status).toBe(200);
+    for (let i = 0; i < 3; i++)
+      expect(
+        (await rawRequest(pb.port, "POST", "/api/collections/posts/records", { ...h, ...JSON_HEADERS }, JSON.stringify({ title: "x" })))
+          .status,
+      ).toBe(200);
     const requests = Array.from({ length: 40 }, () => ({ method: "POST", url: "/api/collections/posts/records", body: { title: tag } }));
     const r = await rawRequest(pb.port, "POST", "/api/batch", { ...h, ...JSON_HEADERS }, JSON.stringify({ requests }));
     expect(r.status).toBe(429);
@@ -137,7 +180,12 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s", (version: string) => {
     const tag = `m${Date.now()}`;
     const form = () => {
       const f = new FormData();
-      f.append("@jsonPayload", JSON.stringify({ requests: Array.from({ length: 2 }, () => ({ method: "POST", url: "/api/collections/POSTS/records", body: { title: tag } })) }));
+      f.append(
+        "@jsonPayload",
+        JSON.stringify({
+          requests: Array.from({ length: 2 }, () => ({ method: "POST", url: "/api/collections/POSTS/records", body: { title: tag } })),
+        }),
+      );
       return f;
     };
     const first = await fetch(`${pb.url}/api/batch`, { method: "POST", headers: h, body: form() });

@@ -17,7 +17,9 @@ describe("addresses", () => {
   });
 
   it("PB_RATE_LIMIT_EXEMPT exempts what it lists and nothing else; garbage addresses are never exempt", () => {
-    const plan = buildPlan(buildConfig(schema, { PB_RATE_LIMIT: "1/1s", PB_RATE_LIMIT_EXEMPT: "10.0.0.0/8, 2001:db8::/32,127.0.0.2" }).rateLimit);
+    const plan = buildPlan(
+      buildConfig(schema, { PB_RATE_LIMIT: "1/1s", PB_RATE_LIMIT_EXEMPT: "10.0.0.0/8, 2001:db8::/32,127.0.0.2" }).rateLimit,
+    );
     expect(isExemptIp(plan, "10.9.9.9")).toBe(true);
     expect(isExemptIp(plan, "2001:0db8:0000:0000:0000:0000:0000:0001")).toBe(true);
     expect(isExemptIp(plan, "127.0.0.2")).toBe(true);

@@ -31,7 +31,9 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s, PB_RATE_LIMIT=20/1s", (versio
   });
   afterAll(async () => pb?.stop());
 
-  it(`${CONNECTIONS} keep-alive connections for ${DURATION_MS / 1000} s: admitted <= burst + rate x elapsed and >= 98% of it`, { timeout: 60_000 }, async () => {
+  it(`${CONNECTIONS} keep-alive connections for ${DURATION_MS / 1000} s: admitted <= burst + rate x elapsed and >= 98% of it`, {
+    timeout: 60_000,
+  }, async () => {
     const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
     const counts = { ok: 0, limited: 0, other: 0 };
     const started = performance.now();

@@ -23,8 +23,14 @@ function oracleBinary(): string {
   mkdirSync(join(cacheDir(), "bin"), { recursive: true });
   const tmp = `${target}.build-${process.pid}`;
   // Not under /tmp or ~/.cache: see scripts/binaries.mjs (keeps the cache in one place).
-  const res = spawnSync("go", ["build", "-trimpath", "-o", tmp, "."], { cwd: ORACLE_SRC, encoding: "utf8", env: { ...process.env, CGO_ENABLED: "0" }, timeout: 300_000 });
-  if (res.status !== 0) throw new Error(`building the Go rate oracle failed (is Go installed?):\n${res.error ?? ""}${res.stdout}${res.stderr}`);
+  const res = spawnSync("go", ["build", "-trimpath", "-o", tmp, "."], {
+    cwd: ORACLE_SRC,
+    encoding: "utf8",
+    env: { ...process.env, CGO_ENABLED: "0" },
+    timeout: 300_000,
+  });
+  if (res.status !== 0)
+    throw new Error(`building the Go rate oracle failed (is Go installed?):\n${res.error ?? ""}${res.stdout}${res.stderr}`);
   renameSync(tmp, target);
   return target;
 }
@@ -53,11 +59,15 @@ function randomCase(rand: () => number): Case {
   // Rates as users write them (count per window), awkward floats, very slow and very fast ones,
   // and zero (a bucket that never refills).
   const rate =
-    pick < 0.45 ? int(1, 200) / [1, 10, 60, 3600][int(0, 3)]!
-    : pick < 0.75 ? rand() * 50
-    : pick < 0.85 ? rand() * 0.01
-    : pick < 0.95 ? 100 + rand() * 100_000
-    : 0;
+    pick < 0.45
+      ? int(1, 200) / [1, 10, 60, 3600][int(0, 3)]!
+      : pick < 0.75
+        ? rand() * 50
+        : pick < 0.85
+          ? rand() * 0.01
+          : pick < 0.95
+            ? 100 + rand() * 100_000
+            : 0;
   const burst = rand() < 0.05 ? 0 : rand() < 0.8 ? int(1, 20) : int(21, 1000);
   const ops: [number, number][] = [];
   let t = int(0, 5000);
@@ -91,7 +101,10 @@ function runGo(bin: string, cases: Case[]): { allowed: boolean[]; tokens: number
   const input = cases.map((c) => JSON.stringify(c)).join("\n") + "\n";
   const res = spawnSync(bin, [], { input, encoding: "utf8", maxBuffer: 1 << 28, timeout: 60_000 });
   if (res.status !== 0) throw new Error(`oracle failed: ${res.stderr}`);
-  return res.stdout.trim().split("\n").map((l) => JSON.parse(l));
+  return res.stdout
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
 }
 
 describe("token bucket vs golang.org/x/time/rate (Limiter.AllowN at explicit times)", () => {
@@ -125,13 +138,53 @@ describe("token bucket vs golang.org/x/time/rate (Limiter.AllowN at explicit tim
   it("agrees on hand-picked edges: cost above burst, zero burst, zero rate, sub-nanosecond deficit", () => {
     const bin = oracleBinary();
     const cases: Case[] = [
-      { rate: 1, burst: 3, ops: [[0, 4], [0, 3], [0, 1], [999, 1], [1000, 1]] },
-      { rate: 5, burst: 0, ops: [[0, 0], [0, 1], [10_000, 1]] },
-      { rate: 0, burst: 2, ops: [[0, 1], [0, 1], [0, 1], [1e9, 1]] },
+      {
+        rate: 1,
+        burst: 3,
+        ops: [
+          [0, 4],
+          [0, 3],
+          [0, 1],
+          [999, 1],
+          [1000, 1],
+        ],
+      },
+      {
+        rate: 5,
+        burst: 0,
+        ops: [
+          [0, 0],
+          [0, 1],
+          [10_000, 1],
+        ],
+      },
+      {
+        rate: 0,
+        burst: 2,
+        ops: [
+          [0, 1],
+          [0, 1],
+          [0, 1],
+          [1e9, 1],
+        ],
+      },
       // Ten refills of 0.1 (cost-0 requests update the bucket) sum to 0.9999999999999999: the deficit
       // is worth less than a nanosecond, so Go allows the next request and goes a hair negative.
-      { rate: 0.1, burst: 1, ops: [[0, 1], ...Array.from({ length: 10 }, (_, i): [number, number] => [(i + 1) * 1000, 0]), [10_000, 1], [10_001, 1]] },
-      { rate: 0.1, burst: 5, ops: [[10_000, 5], [9_000, 1], [30_000, 2], [29_999, 1]] },
+      {
+        rate: 0.1,
+        burst: 1,
+        ops: [[0, 1], ...Array.from({ length: 10 }, (_, i): [number, number] => [(i + 1) * 1000, 0]), [10_000, 1], [10_001, 1]],
+      },
+      {
+        rate: 0.1,
+        burst: 5,
+        ops: [
+          [10_000, 5],
+          [9_000, 1],
+          [30_000, 2],
+          [29_999, 1],
+        ],
+      },
     ];
     const want = runGo(bin, cases);
     cases.forEach((c, i) => {

@@ -17,7 +17,11 @@ interface Reply {
 }
 
 /** One HTTP request from a chosen loopback source address (no keep-alive: a fresh socket each time). */
-function hit(base: string, path: string, opts: { from?: string; method?: string; headers?: Record<string, string>; body?: unknown } = {}): Promise<Reply> {
+function hit(
+  base: string,
+  path: string,
+  opts: { from?: string; method?: string; headers?: Record<string, string>; body?: unknown } = {},
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const data = opts.body === undefined ? undefined : JSON.stringify(opts.body);
     const req = request(
@@ -87,7 +91,11 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s with PB_RATE_LIMIT=5/10s", (ve
   let pb: RunningPocketBase;
   let token: string;
   beforeAll(async () => {
-    pb = await startPocketBase({ version, env: { PB_RATE_LIMIT: "5/10s", PB_RATE_LIMIT_EXEMPT: "127.0.0.9" }, extraHooks: { "zz_app.pb.js": APP_HOOK } });
+    pb = await startPocketBase({
+      version,
+      env: { PB_RATE_LIMIT: "5/10s", PB_RATE_LIMIT_EXEMPT: "127.0.0.9" },
+      extraHooks: { "zz_app.pb.js": APP_HOOK },
+    });
     token = await pb.superuserToken();
   });
   afterAll(async () => pb?.stop());
@@ -130,7 +138,10 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s with PB_RATE_LIMIT=5/10s", (ve
     await logThrottleRefilled();
     await burst(pb.url, "/api/health", 6, { from: "127.0.0.13" });
     const out = await stdoutMatching(pb, /"status":429,[^\n]*"ip":"127\.0\.0\.13"/);
-    const lines = out.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
+    const lines = out
+      .split("\n")
+      .filter((l) => l.startsWith("{"))
+      .map((l) => JSON.parse(l));
     const events = lines.filter((l) => l.msg === "rate limited" && l.key === "default|127.0.0.13");
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ level: "WARN", rule: "default", method: "GET", path: "/api/health", retryAfterS: 2 });
@@ -159,7 +170,11 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s with PB_RATE_LIMIT=5/10s", (ve
     expect(users[10]!.headers["ratelimit-policy"]).toBe('"auth";q=10;w=60');
     expect(Number(users[10]!.headers["retry-after"])).toBeGreaterThanOrEqual(5);
 
-    const supers = await burst(pb.url, "/api/collections/_superusers/auth-with-password", 6, { from: "127.0.0.15", method: "POST", body: bad });
+    const supers = await burst(pb.url, "/api/collections/_superusers/auth-with-password", 6, {
+      from: "127.0.0.15",
+      method: "POST",
+      body: bad,
+    });
     expect(supers.map((r) => r.status)).toEqual([400, 400, 400, 400, 400, 429]);
     expect(supers[5]!.headers["ratelimit-policy"]).toBe('"superuser-auth";q=5;w=60');
 
@@ -202,9 +217,15 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s with PB_RATE_LIMIT=5/10s", (ve
     const spoofed = await hit(pb.url, "/api/health", { from, headers: { "X-Forwarded-For": "198.51.100.1" } });
     expect(spoofed.status).toBe(429);
     // Behind an untrusted proxy the rejection log says why everyone may share one bucket.
-    expect(await stdoutMatching(pb, /"hint"/)).toMatch(/"key":"default\|127\.0\.0\.21".*"hint":"request has X-Forwarded-For but PocketBase trusts no proxy header/);
+    expect(await stdoutMatching(pb, /"hint"/)).toMatch(
+      /"key":"default\|127\.0\.0\.21".*"hint":"request has X-Forwarded-For but PocketBase trusts no proxy header/,
+    );
 
-    const set = await hit(pb.url, "/api/settings", { method: "PATCH", headers: { Authorization: token }, body: { trustedProxy: { headers: ["X-Forwarded-For"], useLeftmostIP: false } } });
+    const set = await hit(pb.url, "/api/settings", {
+      method: "PATCH",
+      headers: { Authorization: token },
+      body: { trustedProxy: { headers: ["X-Forwarded-For"], useLeftmostIP: false } },
+    });
     expect(set.status).toBe(200);
 
     const viaProxy = (ip: string) => ({ from, headers: { "X-Forwarded-For": ip } });

@@ -32,7 +32,11 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s", (version: string) => {
   afterAll(async () => pb?.stop());
 
   const accessLineOf = async (requestId: string): Promise<Line> => {
-    await waitFor(() => parseStdout(pb.stdout()).records.some((r) => r.msg === "request" && r.requestId === requestId), 10_000, `access line ${requestId}`);
+    await waitFor(
+      () => parseStdout(pb.stdout()).records.some((r) => r.msg === "request" && r.requestId === requestId),
+      10_000,
+      `access line ${requestId}`,
+    );
     return parseStdout(pb.stdout()).records.find((r) => r.msg === "request" && r.requestId === requestId)!;
   };
 
@@ -50,8 +54,17 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s", (version: string) => {
     const allowed = await accessLineOf(replies[0]!.headers.get("x-request-id")!);
     // The route's decision replaces the middleware's default-rule "allowed" on the same request.
     expect(allowed).toMatchObject({ status: 200, rateLimit: "allowed", rateLimitRule: "sms" });
-    await waitFor(() => parseStdout(pb.stdout()).records.some((r) => r.msg === "rate limited" && r.requestId === id), 10_000, "rate limited event");
-    expect(parseStdout(pb.stdout()).records.find((r) => r.msg === "rate limited" && r.requestId === id)).toMatchObject({ level: "WARN", rule: "sms", method: "POST", path: "/api/app/sms" });
+    await waitFor(
+      () => parseStdout(pb.stdout()).records.some((r) => r.msg === "rate limited" && r.requestId === id),
+      10_000,
+      "rate limited event",
+    );
+    expect(parseStdout(pb.stdout()).records.find((r) => r.msg === "rate limited" && r.requestId === id)).toMatchObject({
+      level: "WARN",
+      rule: "sms",
+      method: "POST",
+      path: "/api/app/sms",
+    });
 
     // The pipeline's own 429, for comparison: the same fields on the same kinds of line.
     await fetch(`${pb.url}/api/health`);
@@ -60,9 +73,16 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s", (version: string) => {
     const pipeId = piped.headers.get("x-request-id")!;
     const pipeLine = await accessLineOf(pipeId);
     expect(pipeLine).toMatchObject({ status: 429, rateLimit: "limited", rateLimitRule: "healthz" });
-    const fieldsOf = (l: Line) => Object.keys(l).filter((k) => !["time", "durationMs", "userAgent"].includes(k)).sort();
+    const fieldsOf = (l: Line) =>
+      Object.keys(l)
+        .filter((k) => !["time", "durationMs", "userAgent"].includes(k))
+        .sort();
     expect(fieldsOf(routeLine)).toEqual(fieldsOf(pipeLine));
-    await waitFor(() => parseStdout(pb.stdout()).records.some((r) => r.msg === "rate limited" && r.requestId === pipeId), 10_000, "pipeline event");
+    await waitFor(
+      () => parseStdout(pb.stdout()).records.some((r) => r.msg === "rate limited" && r.requestId === pipeId),
+      10_000,
+      "pipeline event",
+    );
     const pipeEvent = parseStdout(pb.stdout()).records.find((r) => r.msg === "rate limited" && r.requestId === pipeId)!;
     const routeEvent = parseStdout(pb.stdout()).records.find((r) => r.msg === "rate limited" && r.requestId === id)!;
     expect(Object.keys(routeEvent).sort()).toEqual(Object.keys(pipeEvent).sort());

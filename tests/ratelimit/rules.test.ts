@@ -16,7 +16,12 @@ describe("rate grammar COUNT/WINDOW [options]", () => {
 
   it("accepts minutes, hours, a day, and burst/cost/key options", () => {
     expect(parseRateWords(["5/1m"], true).limit).toEqual({ rate: 5 / 60, burst: 5 });
-    expect(parseRateWords(["3600/1h", "burst=10", "cost=2", "key=auth"], true)).toMatchObject({ limit: { rate: 1, burst: 10 }, cost: 2, key: "auth", windowS: 3600 });
+    expect(parseRateWords(["3600/1h", "burst=10", "cost=2", "key=auth"], true)).toMatchObject({
+      limit: { rate: 1, burst: 10 },
+      cost: 2,
+      key: "auth",
+      windowS: 3600,
+    });
     expect(parseRateWords(["1000/1d"], true).windowS).toBe(86_400);
   });
 
@@ -43,7 +48,10 @@ describe("rule grammar", () => {
   it("parses method, alternative paths, audience, options and name", () => {
     const r = parseRule("post /api/collections/*/records|/api/batch @auth 10/60s burst=3 key=auth name=writes", "rule1");
     expect(r).toMatchObject({ name: "writes", method: "POST", audience: "auth", key: "auth", limit: { burst: 3 } });
-    expect(r.paths).toEqual([["api", "collections", "*", "records"], ["api", "batch"]]);
+    expect(r.paths).toEqual([
+      ["api", "collections", "*", "records"],
+      ["api", "batch"],
+    ]);
     expect(r.policyHeader).toBe('"writes";q=10;w=60');
   });
 
@@ -92,7 +100,10 @@ describe("matching", () => {
   });
 
   it("order: user rules, then built-in auth rules (superusers first), then the default /api/ rule", () => {
-    const cfg = buildConfig(schema, { PB_RATE_LIMIT: "100/60s", PB_RATE_LIMIT_RULES: "POST /api/collections/special/auth-with-password 50/60s" });
+    const cfg = buildConfig(schema, {
+      PB_RATE_LIMIT: "100/60s",
+      PB_RATE_LIMIT_RULES: "POST /api/collections/special/auth-with-password 50/60s",
+    });
     const plan = buildPlan(cfg.rateLimit);
     const name = (m: string, p: string) => firstMatch(plan.rules, req(m, p))?.name;
     expect(name("POST", "/api/collections/special/auth-with-password")).toBe("rule1");

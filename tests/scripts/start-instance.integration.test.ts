@@ -33,7 +33,11 @@ describe("one npm start per data dir", () => {
     const target = join(dir, "pb_hooks");
     mkdirSync(target);
     writeFileSync(join(target, "old.pb.js"), "old");
-    await expect(buildAndSwap(target, async () => { throw new Error("isolation"); })).rejects.toThrow("isolation");
+    await expect(
+      buildAndSwap(target, async () => {
+        throw new Error("isolation");
+      }),
+    ).rejects.toThrow("isolation");
     expect(readFileSync(join(target, "old.pb.js"), "utf8")).toBe("old");
     await buildAndSwap(target, async (next: string) => {
       expect(next).not.toBe(target);
@@ -58,9 +62,14 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s's superuser hint", (version: s
       fixed += fixer.flush();
       const line = fixed.split("\n").find((l) => l.includes("superuser upsert"))!;
       expect(line).toMatch(new RegExp(`superuser upsert EMAIL PASS --dir ${pb.dataDir}\\)$`));
-      expect(fixed.split("\n").filter((l) => !l.includes("superuser upsert"))).toEqual(raw.split("\n").filter((l) => !l.includes("superuser upsert")));
+      expect(fixed.split("\n").filter((l) => !l.includes("superuser upsert"))).toEqual(
+        raw.split("\n").filter((l) => !l.includes("superuser upsert")),
+      );
       const cmd = /running: (\S+) superuser upsert EMAIL PASS (--dir \S+)\)$/.exec(line)!;
-      const res = spawnSync(cmd[1]!, ["superuser", "upsert", SUPERUSER.email, SUPERUSER.password, ...cmd[2]!.split(" ")], { encoding: "utf8", env: { PATH: process.env.PATH ?? "" } });
+      const res = spawnSync(cmd[1]!, ["superuser", "upsert", SUPERUSER.email, SUPERUSER.password, ...cmd[2]!.split(" ")], {
+        encoding: "utf8",
+        env: { PATH: process.env.PATH ?? "" },
+      });
       expect(res.status, res.stdout + res.stderr).toBe(0);
       const auth = await fetchJson(`${pb.url}/api/collections/_superusers/auth-with-password`, {
         method: "POST",

@@ -60,7 +60,9 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s", (version: string) => {
   });
 
   it("a superuser email without a password, and a password without an email", () => {
-    expect(refusedLine(version, { PB_SUPERUSER_EMAIL: "ops@example.com" })).toContain('invalid PB_SUPERUSER_PASSWORD="none": unset while PB_SUPERUSER_EMAIL is set');
+    expect(refusedLine(version, { PB_SUPERUSER_EMAIL: "ops@example.com" })).toContain(
+      'invalid PB_SUPERUSER_PASSWORD="none": unset while PB_SUPERUSER_EMAIL is set',
+    );
     const line = refusedLine(version, { PB_SUPERUSER_PASSWORD: "a-long-enough-Passw0rd" });
     expect(line).toContain('invalid PB_SUPERUSER_EMAIL="none"');
     expect(line).not.toContain("a-long-enough-Passw0rd");
@@ -71,7 +73,9 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s: writing at serve time", (vers
   it("an email PocketBase refuses for the superuser stops boot with one line, without the password", () => {
     const password = "a-long-enough-Passw0rd";
     const line = refusedLine(version, { PB_SUPERUSER_EMAIL: "a..b@example.com", PB_SUPERUSER_PASSWORD: password });
-    expect(line).toContain('invalid PB_SUPERUSER_EMAIL="a..b@example.com": PocketBase refused to save the superuser (email: must be a valid email address.)');
+    expect(line).toContain(
+      'invalid PB_SUPERUSER_EMAIL="a..b@example.com": PocketBase refused to save the superuser (email: must be a valid email address.)',
+    );
     expect(line).not.toContain(password);
   });
 });
@@ -100,7 +104,9 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s: the S3 check at serve time", 
   it("a refused secret stops boot with one line; neither key appears", () => {
     const wrong = "wrongSecret-0a1b2c3d4e5f6a7b8c9d";
     const line = refusedLine(version, storage({ PB_S3_SECRET_KEY: wrong }));
-    expect(line).toMatch(/invalid PB_S3_ACCESS_KEY="\[redacted\]": S3 at http:\/\/127\.0\.0\.1:\d+ refused the keys \(403 SignatureDoesNotMatch\)/);
+    expect(line).toMatch(
+      /invalid PB_S3_ACCESS_KEY="\[redacted\]": S3 at http:\/\/127\.0\.0\.1:\d+ refused the keys \(403 SignatureDoesNotMatch\)/,
+    );
     expect(line).not.toContain(wrong);
     expect(line).not.toContain(S3_KEYS.accessKey);
   });

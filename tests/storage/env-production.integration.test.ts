@@ -21,7 +21,9 @@ const FILES_BUCKET = "pbops-files";
 const ADMIN = { email: "owner@example.com", password: "env-Only-superuser-7351" };
 const OPS_TOKEN = "envprodToken-5d1c9e7a3b2f4a6c8e0b1d3f5a7c9e2b";
 const LS_V05 = LITESTREAM_VERSIONS.find((v: string) => v.startsWith("v0.5."))!;
-const REAL_IP_ROUTE = { "zz_realip.pb.js": `routerAdd("GET", "/test/realip", (e) => e.json(200, { realIP: e.realIP(), remoteIP: e.remoteIP() }));` };
+const REAL_IP_ROUTE = {
+  "zz_realip.pb.js": `routerAdd("GET", "/test/realip", (e) => e.json(200, { realIP: e.realIP(), remoteIP: e.remoteIP() }));`,
+};
 
 async function login(pb: RunningPocketBase, email: string, password: string) {
   return fetchJson(`${pb.url}/api/collections/_superusers/auth-with-password`, {
@@ -35,7 +37,16 @@ async function createFilesCollection(pb: RunningPocketBase, token: string): Prom
   const res = await fetchJson(`${pb.url}/api/collections`, {
     method: "POST",
     headers: { "content-type": "application/json", authorization: token },
-    body: JSON.stringify({ name: "docs", type: "base", fields: [{ name: "title", type: "text" }, { name: "doc", type: "file", maxSelect: 1, maxSize: 1_000_000 }], createRule: "", viewRule: "" }),
+    body: JSON.stringify({
+      name: "docs",
+      type: "base",
+      fields: [
+        { name: "title", type: "text" },
+        { name: "doc", type: "file", maxSelect: 1, maxSize: 1_000_000 },
+      ],
+      createRule: "",
+      viewRule: "",
+    }),
   });
   if (res.status !== 200) throw new Error(`collection: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.id as string;
@@ -51,7 +62,9 @@ async function reportUntil(pb: RunningPocketBase, pred: (b: any) => boolean, wha
 
 function filesUnder(dir: string): string[] {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((d) => d.isFile()).map((d) => join(d.parentPath ?? (d as any).path, d.name));
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((d) => d.isFile())
+    .map((d) => join(d.parentPath ?? (d as any).path, d.name));
 }
 
 describe.each(POCKETBASE_VERSIONS)("PocketBase %s from env only", (version: string) => {
@@ -87,7 +100,14 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s from env only", (version: stri
       // .do/app.yaml lists the PB_ spelling as none; the guide's S3_BUCKET above is the one meant.
       PB_S3_BUCKET: "none",
     };
-    pb = await startPocketBase({ version, dataDir: join(dataDir, "pb_data"), superuser: false, env, extraHooks: REAL_IP_ROUTE, serveArgs: ["--automigrate=false", "--encryptionEnv", "POCKETBASE_ENCRYPTION_KEY"] });
+    pb = await startPocketBase({
+      version,
+      dataDir: join(dataDir, "pb_data"),
+      superuser: false,
+      env,
+      extraHooks: REAL_IP_ROUTE,
+      serveArgs: ["--automigrate=false", "--encryptionEnv", "POCKETBASE_ENCRYPTION_KEY"],
+    });
     ls = new Litestream({ version: LS_V05, dbPath: join(pb.dataDir, "data.db"), replicaUrl: url, metricsPort });
     await ls.start();
   }, 120_000);
@@ -114,7 +134,14 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s from env only", (version: stri
     const token = (await login(pb, ADMIN.email, ADMIN.password)).body.token;
     const s = (await fetchJson(`${pb.url}/api/settings`, { headers: { authorization: token } })).body;
     expect(s.trustedProxy).toEqual({ headers: ["do-connecting-ip"], useLeftmostIP: false });
-    expect(s.s3).toMatchObject({ enabled: true, endpoint: s3.url, bucket: FILES_BUCKET, region: "us-east-1", accessKey: S3_KEYS.accessKey, forcePathStyle: true });
+    expect(s.s3).toMatchObject({
+      enabled: true,
+      endpoint: s3.url,
+      bucket: FILES_BUCKET,
+      region: "us-east-1",
+      accessKey: S3_KEYS.accessKey,
+      forcePathStyle: true,
+    });
     expect(JSON.stringify(s)).not.toContain(S3_KEYS.secretKey);
     expect(pb.stdout() + pb.stderr()).not.toContain(S3_KEYS.secretKey);
     // Stored encrypted with POCKETBASE_ENCRYPTION_KEY: the secret is in neither data.db nor its WAL.
@@ -125,11 +152,17 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s from env only", (version: stri
   });
 
   it("e.realIP() and the access log use do-connecting-ip, not the socket or X-Forwarded-For", async () => {
-    const res = await fetchJson(`${pb.url}/test/realip`, { headers: { "do-connecting-ip": "203.0.113.9", "x-forwarded-for": "198.51.100.1, 10.0.0.1" } });
+    const res = await fetchJson(`${pb.url}/test/realip`, {
+      headers: { "do-connecting-ip": "203.0.113.9", "x-forwarded-for": "198.51.100.1, 10.0.0.1" },
+    });
     expect(res.body).toEqual({ realIP: "203.0.113.9", remoteIP: "127.0.0.1" });
     const plain = await fetchJson(`${pb.url}/test/realip`);
     expect(plain.body.realIP).toBe("127.0.0.1");
-    await waitFor(() => parseStdout(pb.stdout()).records.some((r) => r.msg === "request" && r.path === "/test/realip" && r.ip === "203.0.113.9"), 5000, "access line with the proxied IP");
+    await waitFor(
+      () => parseStdout(pb.stdout()).records.some((r) => r.msg === "request" && r.path === "/test/realip" && r.ip === "203.0.113.9"),
+      5000,
+      "access line with the proxied IP",
+    );
     // A trusted header on the request: no untrusted-proxy warning.
     expect(parseStdout(pb.stdout()).records.filter((r) => /proxy PocketBase does not trust/.test(r.msg))).toEqual([]);
   });
@@ -168,7 +201,14 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s from env only", (version: stri
     await ls.stop();
     const dir = pb.dataDir;
     await pb.stop();
-    pb = await startPocketBase({ version, dataDir: dir, superuser: false, env, extraHooks: REAL_IP_ROUTE, serveArgs: ["--automigrate=false", "--encryptionEnv", "POCKETBASE_ENCRYPTION_KEY"] });
+    pb = await startPocketBase({
+      version,
+      dataDir: dir,
+      superuser: false,
+      env,
+      extraHooks: REAL_IP_ROUTE,
+      serveArgs: ["--automigrate=false", "--encryptionEnv", "POCKETBASE_ENCRYPTION_KEY"],
+    });
     await ls.start();
     const msgs = parseStdout(pb.stdout()).records.map((r) => r.msg);
     expect(msgs).toContain("trusted proxy headers already as PB_TRUSTED_PROXY_HEADERS says");
@@ -184,7 +224,14 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s from env only", (version: stri
     await pb.stop();
     const newPassword = "rotated-Superuser-pass-2468";
     env = { ...env, PB_TRUSTED_PROXY_HEADERS: "X-Forwarded-For", PB_TRUSTED_PROXY_LEFTMOST_IP: "true", PB_SUPERUSER_PASSWORD: newPassword };
-    pb = await startPocketBase({ version, dataDir: dir, superuser: false, env, extraHooks: REAL_IP_ROUTE, serveArgs: ["--automigrate=false", "--encryptionEnv", "POCKETBASE_ENCRYPTION_KEY"] });
+    pb = await startPocketBase({
+      version,
+      dataDir: dir,
+      superuser: false,
+      env,
+      extraHooks: REAL_IP_ROUTE,
+      serveArgs: ["--automigrate=false", "--encryptionEnv", "POCKETBASE_ENCRYPTION_KEY"],
+    });
     await ls.start();
     const msgs = parseStdout(pb.stdout()).records.map((r) => r.msg);
     expect(msgs).toContain("trusted proxy headers set from PB_TRUSTED_PROXY_HEADERS");
@@ -195,7 +242,9 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s from env only", (version: stri
     expect(res.status).toBe(200);
     const s = (await fetchJson(`${pb.url}/api/settings`, { headers: { authorization: res.body.token } })).body;
     expect(s.trustedProxy).toEqual({ headers: ["x-forwarded-for"], useLeftmostIP: true });
-    const ip = await fetchJson(`${pb.url}/test/realip`, { headers: { "x-forwarded-for": "198.51.100.7, 10.0.0.1", "do-connecting-ip": "203.0.113.9" } });
+    const ip = await fetchJson(`${pb.url}/test/realip`, {
+      headers: { "x-forwarded-for": "198.51.100.7, 10.0.0.1", "do-connecting-ip": "203.0.113.9" },
+    });
     expect(ip.body.realIP).toBe("198.51.100.7");
     expect(pb.stdout() + pb.stderr()).not.toContain(newPassword);
   });
@@ -239,7 +288,11 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s with files on the local disk a
     const created = await fetchJson(`${pb.url}/api/collections/docs/records`, { method: "POST", body: form });
     expect(created.status, JSON.stringify(created.body)).toBe(200);
     expect(filesUnder(join(pb.dataDir, "storage")).some((f) => f.endsWith(created.body.doc))).toBe(true);
-    const body = await reportUntil(pb, (b) => b.status === "degraded" && b.litestream.state === "up" && b.remote.state === "ok", "status degraded");
+    const body = await reportUntil(
+      pb,
+      (b) => b.status === "degraded" && b.litestream.state === "up" && b.remote.state === "ok",
+      "status degraded",
+    );
     expect(body.reasons.map((r: any) => [r.code, r.severity])).toEqual([["files_local", "degraded"]]);
     expect(body.reasons[0].message).toMatch(/PB_S3_/);
     expect(body.files).toEqual({ storage: "local", localFiles: true });
@@ -253,7 +306,8 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s with files on the local disk a
     // Each VM looks at most once a second while it sees no proxy header: wait that out, then many
     // proxied requests (several VMs may serve them) give one line across VMs.
     await sleep(1100);
-    for (let i = 0; i < 40; i++) await fetch(`${pb.url}/api/health`, { headers: { "do-connecting-ip": "203.0.113.20", "x-forwarded-for": "203.0.113.20" } });
+    for (let i = 0; i < 40; i++)
+      await fetch(`${pb.url}/api/health`, { headers: { "do-connecting-ip": "203.0.113.20", "x-forwarded-for": "203.0.113.20" } });
     await waitFor(() => warnings().length > 0, 5000, "warning line");
     await sleep(300);
     const w = warnings();

@@ -24,14 +24,19 @@ describe("PB_SUPERUSER_EMAIL + PB_SUPERUSER_PASSWORD", () => {
 
   it("both set: that superuser; the password is redacted in the boot summary", () => {
     const env = { PB_SUPERUSER_EMAIL: "ops@example.com", PB_SUPERUSER_PASSWORD: "a-long-random-Passphrase" };
-    expect(superuserFromConfig(buildConfig(schema, env).superuser)).toEqual({ email: "ops@example.com", password: "a-long-random-Passphrase" });
+    expect(superuserFromConfig(buildConfig(schema, env).superuser)).toEqual({
+      email: "ops@example.com",
+      password: "a-long-random-Passphrase",
+    });
     expect(configSummary(schema, env).PB_SUPERUSER_PASSWORD).toBe("[redacted]");
   });
 
   it("one without the other stops boot naming the missing one", () => {
-    expect(message(() => checkConfig(buildConfig(schema, { PB_SUPERUSER_EMAIL: "ops@example.com" })))).toContain("invalid PB_SUPERUSER_PASSWORD=\"none\": unset while PB_SUPERUSER_EMAIL is set");
+    expect(message(() => checkConfig(buildConfig(schema, { PB_SUPERUSER_EMAIL: "ops@example.com" })))).toContain(
+      'invalid PB_SUPERUSER_PASSWORD="none": unset while PB_SUPERUSER_EMAIL is set',
+    );
     const m = message(() => checkConfig(buildConfig(schema, { PB_SUPERUSER_PASSWORD: "a-long-random-Passphrase" })));
-    expect(m).toContain("invalid PB_SUPERUSER_EMAIL=\"none\"");
+    expect(m).toContain('invalid PB_SUPERUSER_EMAIL="none"');
     expect(m).not.toContain("Passphrase");
   });
 
@@ -51,6 +56,8 @@ describe("PB_SUPERUSER_EMAIL + PB_SUPERUSER_PASSWORD", () => {
   });
 
   it("a bad email is shown (not a secret)", () => {
-    expect(message(() => buildConfig(schema, { PB_SUPERUSER_EMAIL: "ops-at-example" }))).toContain('invalid PB_SUPERUSER_EMAIL="ops-at-example": not an email address');
+    expect(message(() => buildConfig(schema, { PB_SUPERUSER_EMAIL: "ops-at-example" }))).toContain(
+      'invalid PB_SUPERUSER_EMAIL="ops-at-example": not an email address',
+    );
   });
 });

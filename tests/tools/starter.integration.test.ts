@@ -34,7 +34,9 @@ function newProject(dir: string, name: string) {
 
 beforeAll(() => {
   // pb_hooks/ and dist/ are built by the global setup; --ignore-scripts packs exactly those.
-  const packed = JSON.parse(execFileSync("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", work], { cwd: ROOT, encoding: "utf8" }));
+  const packed = JSON.parse(
+    execFileSync("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", work], { cwd: ROOT, encoding: "utf8" }),
+  );
   tarball = join(work, packed[0].filename);
   newProject(app, "my-app");
   const res = run("npm", ["install", ...NPM, tarball], app);
@@ -46,7 +48,8 @@ describe("the starter (pb-ops installed from its npm pack tarball)", () => {
     writeFileSync(join(app, ".gitignore"), "mine\n");
     const res = run("npx", ["pb-ops-build", "init"], app);
     expect(res.status, res.out).toBe(0);
-    for (const f of ["tsconfig.json", "src/hooks/my-app.pb.ts", "src/lib/index.ts", "types/pocketbase.d.ts"]) expect(existsSync(join(app, f)), f).toBe(true);
+    for (const f of ["tsconfig.json", "src/hooks/my-app.pb.ts", "src/lib/index.ts", "types/pocketbase.d.ts"])
+      expect(existsSync(join(app, f)), f).toBe(true);
     expect(res.out).toContain("kept .gitignore (exists)");
     expect(readFileSync(join(app, ".gitignore"), "utf8")).toBe("mine\n");
     const tsconfig = readFileSync(join(app, "tsconfig.json"), "utf8");
@@ -64,7 +67,10 @@ describe("the starter (pb-ops installed from its npm pack tarball)", () => {
     expect(ok.status).toBe(0);
     // No DOM and no Node typings: goja has neither `window` nor `setTimeout`.
     const probe = join(app, "src", "lib", "probe.ts");
-    writeFileSync(probe, "export const a: number = window.length;\nexport const b = setTimeout;\nexport const c: string = $app.settings().meta.appName;\n");
+    writeFileSync(
+      probe,
+      "export const a: number = window.length;\nexport const b = setTimeout;\nexport const c: string = $app.settings().meta.appName;\n",
+    );
     try {
       const bad = run(process.execPath, [TSC[major], "--noEmit", "-p", "."], app);
       expect(bad.status).not.toBe(0);
@@ -79,7 +85,8 @@ describe("the starter (pb-ops installed from its npm pack tarball)", () => {
   it("builds with pb-ops-build: the app's hooks and library, plus pb-ops's", () => {
     const res = run("npx", ["pb-ops-build"], app);
     expect(res.status, res.out).toBe(0);
-    for (const f of ["my-app.pb.js", "my-app/index.js", "pb_ops.pb.js", "pb_ops/index.js"]) expect(existsSync(join(app, "pb_hooks", f)), f).toBe(true);
+    for (const f of ["my-app.pb.js", "my-app/index.js", "pb_ops.pb.js", "pb_ops/index.js"])
+      expect(existsSync(join(app, "pb_hooks", f)), f).toBe(true);
   });
 });
 
@@ -108,13 +115,16 @@ describe("installed from a git URL (npm runs prepare: no PocketBase binary, no G
   const gitApp = join(work, "git-app");
   beforeAll(() => {
     // The working tree as a commit of its own, so the test installs what is on disk now.
-    const files = execFileSync("git", ["ls-files", "-co", "--exclude-standard", "-z"], { cwd: ROOT, encoding: "utf8" }).split("\0").filter(Boolean);
+    const files = execFileSync("git", ["ls-files", "-co", "--exclude-standard", "-z"], { cwd: ROOT, encoding: "utf8" })
+      .split("\0")
+      .filter(Boolean);
     for (const f of files) {
       if (!existsSync(join(ROOT, f))) continue;
       mkdirSync(dirname(join(repo, f)), { recursive: true });
       cpSync(join(ROOT, f), join(repo, f));
     }
-    const git = (...args: string[]) => execFileSync("git", ["-c", "user.email=t@example.com", "-c", "user.name=t", ...args], { cwd: repo, stdio: "pipe" });
+    const git = (...args: string[]) =>
+      execFileSync("git", ["-c", "user.email=t@example.com", "-c", "user.name=t", ...args], { cwd: repo, stdio: "pipe" });
     git("init", "-q");
     git("add", "-A");
     git("commit", "-qm", "snapshot");
@@ -125,12 +135,21 @@ describe("installed from a git URL (npm runs prepare: no PocketBase binary, no G
 
   it("brings the bundles, the typings and the example; init takes PocketBase's typings from the user's binary", () => {
     const pkg = join(gitApp, "node_modules", "pb-ops");
-    for (const f of ["pb_hooks/pb_ops.pb.js", "pb_hooks/pb_ops/index.js", "dist/index.d.ts", "dist/jsvm-runtime.d.ts", "examples/notes/src/lib/index.ts"]) expect(existsSync(join(pkg, f)), f).toBe(true);
+    for (const f of [
+      "pb_hooks/pb_ops.pb.js",
+      "pb_hooks/pb_ops/index.js",
+      "dist/index.d.ts",
+      "dist/jsvm-runtime.d.ts",
+      "examples/notes/src/lib/index.ts",
+    ])
+      expect(existsSync(join(pkg, f)), f).toBe(true);
     // Without a PocketBase binary at prepare time there is no shipped copy: init says what to do.
     expect(existsSync(join(pkg, "dist", "pocketbase.d.ts"))).toBe(false);
     const none = run("npx", ["pb-ops-build", "init"], gitApp);
     expect(none.status).toBe(1);
-    expect(none.out).toContain("no PocketBase typings found: run your PocketBase once (it writes pb_data/types.d.ts) and pass --from pb_data/types.d.ts, or pass --pocketbase ./pocketbase");
+    expect(none.out).toContain(
+      "no PocketBase typings found: run your PocketBase once (it writes pb_data/types.d.ts) and pass --from pb_data/types.d.ts, or pass --pocketbase ./pocketbase",
+    );
     const res = run("npx", ["pb-ops-build", "init", "--pocketbase", pocketbaseBinary(POCKETBASE_VERSIONS[1]!)], gitApp);
     expect(res.status, res.out).toBe(0);
     const tsc = run(process.execPath, [TSC[5], "--noEmit", "-p", "."], gitApp);
