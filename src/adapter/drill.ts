@@ -94,16 +94,19 @@ function passThroughFlags(): string[] {
   return out;
 }
 
+/** Rows of one table of the database $app has open (the live one, or the copy the verifier opened). */
+function countRows(table: string): number {
+  const row = new DynamicModel({ n: 0 });
+  $app
+    .db()
+    .newQuery(`SELECT count(*) AS n FROM "${table.replace(/"/g, '""')}"`)
+    .one(row);
+  return Number(row.n);
+}
+
 function liveCounts(tables: string[]): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const t of tables) {
-    const row = new DynamicModel({ n: 0 });
-    $app
-      .db()
-      .newQuery(`SELECT count(*) AS n FROM "${t.replace(/"/g, '""')}"`)
-      .one(row);
-    out[t] = Number(row.n);
-  }
+  for (const t of tables) out[t] = countRows(t);
   return out;
 }
 
@@ -283,12 +286,7 @@ export function drillCommand(args: string[]): void {
   if (integrity === "ok") {
     for (const t of tables) {
       try {
-        const row = new DynamicModel({ n: 0 });
-        $app
-          .db()
-          .newQuery(`SELECT count(*) AS n FROM "${t.replace(/"/g, '""')}"`)
-          .one(row);
-        counts[t] = Number(row.n);
+        counts[t] = countRows(t);
       } catch {
         // a table missing from the copy shows as missing in the comparison
       }

@@ -24,6 +24,19 @@ export function headerValue(raw: string): string {
 /** RFC 9110 token (header names, directive names). */
 export const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
+/** Directives whose values are not source lists. */
+const CSP_NON_SOURCE = new Set([
+  "sandbox",
+  "upgrade-insecure-requests",
+  "block-all-mixed-content",
+  "report-uri",
+  "report-to",
+  "require-trusted-types-for",
+  "trusted-types",
+  "webrtc",
+]);
+
+/** Every directive pb-ops accepts: those taking source lists, and the others above. */
 const CSP_DIRECTIVES = new Set([
   "default-src",
   "script-src",
@@ -45,26 +58,7 @@ const CSP_DIRECTIVES = new Set([
   "base-uri",
   "form-action",
   "frame-ancestors",
-  "sandbox",
-  "upgrade-insecure-requests",
-  "block-all-mixed-content",
-  "report-uri",
-  "report-to",
-  "require-trusted-types-for",
-  "trusted-types",
-  "webrtc",
-]);
-
-/** Directives whose values are not source lists. */
-const CSP_NON_SOURCE = new Set([
-  "sandbox",
-  "upgrade-insecure-requests",
-  "block-all-mixed-content",
-  "report-uri",
-  "report-to",
-  "require-trusted-types-for",
-  "trusted-types",
-  "webrtc",
+  ...CSP_NON_SOURCE,
 ]);
 
 const CSP_KEYWORDS = new Set([
