@@ -91,7 +91,7 @@ export const onOff: Parser<"on" | "off"> = parser("one of on|off (or true|false|
 });
 
 export function intIn(min: number, max: number): Parser<number> {
-  return parser(`a whole number from ${min} to ${max}`, (raw) => {
+  return parser(`an integer from ${min} to ${max}`, (raw) => {
     const v = raw.trim();
     if (!/^-?\d+$/.test(v)) throw new InvalidValue("not an integer");
     const n = Number(v);

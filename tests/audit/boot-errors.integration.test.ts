@@ -8,7 +8,7 @@ const BAD_VALUES: BadValue[] = [
   ["PB_RESTORE_DRILL", "nightly", /not off, auto, hourly, daily, weekly or a 5-field cron expression/],
   ["PB_RESTORE_DRILL", "61 3 * * *", /minute out of range 0\.\.59/],
   ["PB_ALERT_COOLDOWN", "0s", /out of range 1000ms/],
-  ["PB_ALERT_RETRIES", "0", /out of range 1\.\.10; expected a whole number from 1 to 10/],
+  ["PB_ALERT_RETRIES", "0", /out of range 1\.\.10; expected an integer from 1 to 10/],
 ];
 
 describeBadValues(BAD_VALUES);

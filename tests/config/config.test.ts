@@ -151,9 +151,9 @@ describe("one vocabulary: keywords, booleans and parser errors are the same in e
 
   it("combinators state what they accept, and variables built from them say it once", () => {
     expect(oneOf(["a", "b"] as const).accepted).toBe("one of a|b");
-    expect(intIn(1, 10).accepted).toBe("a whole number from 1 to 10");
+    expect(intIn(1, 10).accepted).toBe("an integer from 1 to 10");
     expect(durationIn(1000, 86_400_000).accepted).toBe("a duration from 1s to 1d");
-    expect(keywordOr("none", listOf(intIn(1, 2))).accepted).toBe("`none` or a comma-separated list of a whole number from 1 to 2");
+    expect(keywordOr("none", listOf(intIn(1, 2))).accepted).toBe("`none` or a comma-separated list of an integer from 1 to 2");
     expect(schema.rateLimit.exempt.accepted).toBe("`none` or a comma-separated list of IPv4/IPv6 addresses and CIDR ranges");
     expect(schema.admin.allowIps.accepted).toBe("`any` or a comma-separated list of IPv4/IPv6 addresses and CIDR ranges");
     for (const v of allVars(schema)) expect(v.accepted, v.name).toMatch(/\S/);
