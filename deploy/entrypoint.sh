@@ -85,6 +85,13 @@ case $PORT in '' | *[!0-9]*) die "PORT=\"$PORT\" is not a port number" ;; esac
 pb_args="--dir $POCKETBASE_DIR --hooksDir $POCKETBASE_HOOKS_DIR --automigrate=false"
 [ -d "$POCKETBASE_MIGRATIONS_DIR" ] && pb_args="$pb_args --migrationsDir $POCKETBASE_MIGRATIONS_DIR"
 
+# JS VM pool (PB_HOOKS_POOL; default = src/pool/config.ts, kept in step by tests/deploy-kit.test.ts):
+# PocketBase reads --hooksPool before any hook runs, so it is passed here. pb-ops validates the
+# value at boot (the one source of its accepted form) and stops with one line on a bad one; a value
+# that is not 1-5 plain digits is not passed, so that pb-ops, not the flag parser, reports it.
+hooks_pool=${PB_HOOKS_POOL:-240}
+case $hooks_pool in '' | *[!0-9]* | ??????*) ;; *) pb_args="$pb_args --hooksPool $hooks_pool" ;; esac
+
 # PocketBase's --encryptionEnv names a variable whose value (32 characters, AES-256) encrypts the
 # stored settings (SMTP/S3 secrets). The guide's PB_ENCRYPTION_ENV is read by nobody.
 if [ "${POCKETBASE_ENCRYPTION_KEY+set}" = set ]; then

@@ -10,6 +10,7 @@ import { describe, expect, it } from "vitest";
 import { BINARIES, GO_TOOLCHAIN_FOR, LITESTREAM_VERSIONS, POCKETBASE_NEWEST } from "../scripts/versions.mjs";
 import { METRICS_AUTO, resolveMetricsUrl } from "../src/backup/config";
 import { schema } from "../src/config/schema";
+import { DEFAULT_HOOKS_POOL } from "../src/pool/config";
 import { ROOT } from "./harness/paths";
 
 const read = (p: string) => readFileSync(join(ROOT, p), "utf8");
@@ -133,6 +134,11 @@ describe(".do/app.yaml", () => {
     expect(appYaml).toMatch(/# MUST stay 1\./);
     expect(/^\s+http_path: (\S+)$/m.exec(appYaml)?.[1]).toBe("/api/ops/health");
     expect(/^\s+dockerfile_path: (\S+)$/m.exec(appYaml)?.[1]).toBe("deploy/Dockerfile");
+  });
+
+  it("the VM pool default is the same in the schema, the entrypoint and npm start", () => {
+    expect(/^hooks_pool=\$\{PB_HOOKS_POOL:-(\d+)\}$/m.exec(entrypoint)?.[1]).toBe(String(DEFAULT_HOOKS_POOL));
+    expect(/process\.env\.PB_HOOKS_POOL \?\? "(\d+)"/.exec(read("scripts/start.mjs"))?.[1]).toBe(String(DEFAULT_HOOKS_POOL));
   });
 
   it("Litestream tuning defaults match the entrypoint's", () => {
