@@ -28,6 +28,35 @@ export interface HeaderPlan {
 const UPGRADE = "upgrade-insecure-requests";
 
 /**
+ * Headers that only act on a document (a page the browser renders, its links, windows and
+ * subresources): not sent on the API class. An API response is JSON that the browser never renders
+ * as a page in normal use, and if someone opens one as a page it carries no PocketBase auth (tokens
+ * travel in the Authorization header, not cookies) and can load nothing (the API CSP is
+ * `default-src 'none'`). So on /api/ these protect nothing, and each costs a JSVM-to-Go call on every
+ * request (docs/headers.md, "Which headers, where"; docs/performance.md):
+ * - Cross-Origin-Opener-Policy: severs window references of a top-level page; a JSON page holds none
+ *   worth reaching (no frames, no script, no auth).
+ * - Origin-Agent-Cluster: process/agent keying of a page's scripts; JSON runs no script.
+ * - Referrer-Policy: what a page's links and subresources send as Referer; JSON under `default-src
+ *   'none'` makes no requests and has no links.
+ * - X-DNS-Prefetch-Control: DNS prefetching of a page's links; JSON has none.
+ * - X-Permitted-Cross-Domain-Policies: Adobe Flash/Acrobat policy files, served from the site root
+ *   (public class, where it stays), never from /api/.
+ * - X-XSS-Protection: the retired XSS auditor of HTML pages; sending nothing is the same as `0` once
+ *   PocketBase's `1; mode=block` (pbSecurityHeaders) is unbound, which pb-ops does.
+ * Kept on /api/: the CSP, X-Frame-Options (framing), X-Content-Type-Options (sniffing JSON as
+ * script/HTML), Cross-Origin-Resource-Policy (no-cors reads by other sites) and HSTS.
+ */
+export const DOCUMENT_ONLY: ReadonlySet<ManagedHeader> = new Set<ManagedHeader>([
+  "Cross-Origin-Opener-Policy",
+  "Origin-Agent-Cluster",
+  "Referrer-Policy",
+  "X-DNS-Prefetch-Control",
+  "X-Permitted-Cross-Domain-Policies",
+  "X-XSS-Protection",
+]);
+
+/**
  * On a page served over http:// the browser would rewrite every http:// subresource, its own
  * included, to https://, which this server does not answer: the directive is kept for HTTPS only.
  */
@@ -68,7 +97,10 @@ export function buildHeaderPlan(cfg: HeadersConfig): HeaderPlan {
       ["X-XSS-Protection", "0"],
     ];
     const kept: Array<readonly [ManagedHeader, string]> = [];
-    for (const [name, value] of entries) if (value !== undefined && !disabled.has(name)) kept.push(Object.freeze([name, value] as const));
+    for (const [name, value] of entries) {
+      if (value === undefined || disabled.has(name) || (cls === "api" && DOCUMENT_ONLY.has(name))) continue;
+      kept.push(Object.freeze([name, value] as const));
+    }
     return Object.freeze(kept);
   };
 
