@@ -42,8 +42,8 @@ const UPGRADE = "upgrade-insecure-requests";
  * - X-DNS-Prefetch-Control: DNS prefetching of a page's links; JSON has none.
  * - X-Permitted-Cross-Domain-Policies: Adobe Flash/Acrobat policy files, served from the site root
  *   (public class, where it stays), never from /api/.
- * - X-XSS-Protection: the retired XSS auditor of HTML pages; sending nothing is the same as `0` once
- *   PocketBase's `1; mode=block` (pbSecurityHeaders) is unbound, which pb-ops does.
+ * - X-XSS-Protection: the retired XSS auditor, which only ever inspected HTML pages (JSON under
+ *   nosniff is never one); PocketBase's `1; mode=block` (pbSecurityHeaders) stays unbound.
  * Kept on /api/: the CSP, X-Frame-Options (framing), X-Content-Type-Options (sniffing JSON as
  * script/HTML), Cross-Origin-Resource-Policy (no-cors reads by other sites) and HSTS.
  */
