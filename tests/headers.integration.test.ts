@@ -224,10 +224,17 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s, overrides by env", (version: 
     expect(res.headers.get("strict-transport-security")).toBe("max-age=63072000; includeSubDomains; preload");
     expect(res.headers.get("content-security-policy")).toBe("default-src 'none'");
     expect(res.headers.get("x-frame-options")).toBe("SAMEORIGIN");
-    expect(res.headers.get("referrer-policy")).toBe("strict-origin-when-cross-origin");
+    // Referrer-Policy is a page-only header, not sent on the API class (DOCUMENT_ONLY in
+    // src/headers/policy.ts): the override shows on a page, where it acts.
+    expect(res.headers.get("referrer-policy")).toBeNull();
     expect(res.headers.get("x-permitted-cross-domain-policies")).toBeNull();
     expect(res.headers.get("origin-agent-cluster")).toBeNull();
     expect(managed(res.headers)).toEqual(expected(env, "api", false));
+    const page = await fetch(`${pb.url}/missing.html`);
+    expect(page.headers.get("referrer-policy")).toBe("strict-origin-when-cross-origin");
+    expect(page.headers.get("x-permitted-cross-domain-policies")).toBeNull();
+    expect(page.headers.get("origin-agent-cluster")).toBeNull();
+    expect(managed(page.headers)).toEqual(expected(env, "public", false));
   });
 
   it("PB_ENCRYPTION_COOKIE_SECURE=true marks cookies Secure on plain http", async () => {
