@@ -35,9 +35,14 @@ export const writeAccessLine: PostStage = (e, state, error) => {
     const status = error !== undefined && !e.written() ? statusOfError(error) : e.status() || 200;
     const sample = getConfig().log.sample;
     if (sample < 1 && !keepAccessLine(status, sample, Math.random())) return;
-    // The URL is read again, not taken from state: the admin gate replaces a secret path in it.
-    const url = e.request!.url!;
-    const query = url.rawQuery;
+    // The URL as it is after the handler, not state.path: the admin gate replaces a secret path in
+    // it. scrubUrlForLogs, the post stage just before this one, has read it already.
+    let uri = state.logUri;
+    if (uri === undefined) {
+      const url = e.request!.url!;
+      const query = url.rawQuery;
+      uri = query ? `${url.path}?${query}` : url.path;
+    }
     const auth = e.auth;
     // A route's own rateLimit() (another VM) leaves its outcome on the event; it is the later,
     // more specific decision, so it wins over the middleware's.
@@ -49,7 +54,7 @@ export const writeAccessLine: PostStage = (e, state, error) => {
     }
     const written = emitAccess(accessLevel(status), {
       method: state.method,
-      uri: query ? `${url.path}?${query}` : url.path,
+      uri,
       status,
       durationMs: Date.now() - state.startedAtMs,
       ip: clientIp(e, state),
@@ -96,13 +101,19 @@ const scrubMemo = new Map<string, string>();
  * request's URL to its scrubbed form, so neither pb-ops's access line nor PocketBase's request log
  * (which reads the URL after the whole chain) carries OAuth2 codes, tokens or the admin path.
  */
-export const scrubUrlForLogs: PostStage = (e) => {
+export const scrubUrlForLogs: PostStage = (e, state) => {
   try {
     const url = e.request!.url!;
     const raw = url.rawQuery;
-    if (raw === "") return;
+    // The access line (the next post stage) takes the URL from here: no second read from Go.
+    const path = url.path;
+    if (raw === "") {
+      state.logUri = path;
+      return;
+    }
     const scrubbed = scrubbedQuery(raw);
     if (scrubbed !== raw) url.rawQuery = scrubbed;
+    state.logUri = scrubbed ? `${path}?${scrubbed}` : path;
   } catch (err) {
     console.error(`pb-ops: url scrub failed: ${err}`);
   }
