@@ -28,7 +28,9 @@ async function poolOf(extra: Record<string, string>) {
   const run = new EntrypointRun(entrypointEnv(s, undefined, extra));
   runs.push(run);
   await run.waitHealthy(s.url);
-  const argv = readFileSync(`/proc/${run.child.pid}/cmdline`, "utf8").split("\0");
+  // The entrypoint runs PocketBase as its child.
+  const children = readFileSync(`/proc/${run.child.pid}/task/${run.child.pid}/children`, "utf8").trim().split(/\s+/);
+  const argv = children.map((pid) => readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0")).find((a) => a.includes("serve"))!;
   const { body } = await fetchJson(`${s.url}/api/ops/health`);
   return { argv, pool: body.pool };
 }
@@ -50,7 +52,9 @@ describe("entrypoint: the VM pool", () => {
     const s = await site();
     const { code, output } = await runToExit(entrypointEnv(s, undefined, { PB_HOOKS_POOL: value }), 20_000);
     expect(code).toBe(1);
-    const lines = output.split("\n").filter((l) => l.includes("PB_HOOKS_POOL"));
+    // The entrypoint wraps every output line in a JSON log line; the message is pb-ops's one line.
+    const msgs = output.split("\n").map((l) => { try { return String(JSON.parse(l).msg); } catch { return l; } });
+    const lines = msgs.filter((m) => m.includes("PB_HOOKS_POOL"));
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain(`invalid PB_HOOKS_POOL=${JSON.stringify(value)}`);
     expect(lines[0]).toContain("expected an integer from 1 to 2000");

@@ -2,7 +2,7 @@ import { healthReport } from "../health/report";
 import { VERSION } from "../version";
 import { startedAtMs } from "./boot";
 import { currentPoolReport } from "./vm-pool";
-import { currentRole } from "./lease";
+import { currentRole } from "./lease-fence";
 
 /** Reads a real table so a closed, locked or missing database fails the check (SELECT 1 would not). */
 function probeDatabase(): { ok: boolean; latencyMs: number; error?: string } {

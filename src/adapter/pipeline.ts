@@ -13,7 +13,7 @@ import { getConfig, headerClass } from "./config";
 import { getRedactor } from "./log";
 import { rateLimitEnabled, rateLimitStage } from "./ratelimit";
 import { headerStages } from "./headers";
-import { leaseFenceStage } from "./lease";
+import { leaseFenceStage } from "./lease-fence";
 import { newRequestState, type RequestState } from "./request-state";
 import { noteVmStart } from "./vm-pool";
 import { warnUntrustedProxy } from "./proxy";
