@@ -224,9 +224,9 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s, overrides by env", (version: 
     expect(res.headers.get("strict-transport-security")).toBe("max-age=63072000; includeSubDomains; preload");
     expect(res.headers.get("content-security-policy")).toBe("default-src 'none'");
     expect(res.headers.get("x-frame-options")).toBe("SAMEORIGIN");
-    // Referrer-Policy is a page-only header, not sent on the API class (DOCUMENT_ONLY in
-    // src/headers/policy.ts): the override shows on a page, where it acts.
-    expect(res.headers.get("referrer-policy")).toBeNull();
+    // Referrer-Policy is a page-only header, left out of the API class by default (DOCUMENT_ONLY in
+    // src/headers/policy.ts), but a value the operator set is sent everywhere, the API included.
+    expect(res.headers.get("referrer-policy")).toBe("strict-origin-when-cross-origin");
     expect(res.headers.get("x-permitted-cross-domain-policies")).toBeNull();
     expect(res.headers.get("origin-agent-cluster")).toBeNull();
     expect(managed(res.headers)).toEqual(expected(env, "api", false));

@@ -52,6 +52,16 @@ describe("header plan (defaults)", () => {
     expect(m["X-Content-Type-Options"]).toBe("nosniff");
   });
 
+  it("a page-only header the operator set explicitly (PB_COOP, PB_REFERRER_POLICY) is still sent on the API", () => {
+    const p = planFor({ PB_COOP: "same-origin-allow-popups", PB_REFERRER_POLICY: "same-origin" });
+    expect(asMap(p.classes.api.plain)["Cross-Origin-Opener-Policy"]).toBe("same-origin-allow-popups");
+    expect(asMap(p.classes.api.plain)["Referrer-Policy"]).toBe("same-origin");
+    // The defaults stay off the API class.
+    const d = planFor({});
+    expect(asMap(d.classes.api.plain)["Cross-Origin-Opener-Policy"]).toBeUndefined();
+    expect(asMap(d.classes.api.plain)["Referrer-Policy"]).toBeUndefined();
+  });
+
   it("API responses leave out the headers that only act on a rendered page (DOCUMENT_ONLY, docs/headers.md)", () => {
     for (const list of [plan.classes.api.plain, plan.classes.api.secure]) {
       const names = list.map(([n]) => n);

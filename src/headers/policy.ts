@@ -1,7 +1,7 @@
 // From the parsed config to the final, frozen header lists: one list per route class and per
 // "request is HTTPS or not". Built once per VM; the request stage only picks a list and loops.
 import type { ConfigOf } from "../config/load";
-import type { headerVars } from "./config";
+import { headerVars } from "./config";
 import type { ManagedHeader } from "./defaults";
 import { ROUTE_CLASSES, type RouteClass } from "./route-class";
 import { OFF } from "./values";
@@ -46,6 +46,8 @@ const UPGRADE = "upgrade-insecure-requests";
  *   nosniff is never one); PocketBase's `1; mode=block` (pbSecurityHeaders) stays unbound.
  * Kept on /api/: the CSP, X-Frame-Options (framing), X-Content-Type-Options (sniffing JSON as
  * script/HTML), Cross-Origin-Resource-Policy (no-cors reads by other sites) and HSTS.
+ * A value the operator set explicitly (PB_COOP, PB_REFERRER_POLICY other than the default) is still
+ * sent on /api/ too: a security setting someone chose is never dropped for speed.
  */
 export const DOCUMENT_ONLY: ReadonlySet<ManagedHeader> = new Set<ManagedHeader>([
   "Cross-Origin-Opener-Policy",
@@ -69,6 +71,10 @@ function withoutUpgrade(csp: string): string {
 
 export function buildHeaderPlan(cfg: HeadersConfig): HeaderPlan {
   const disabled = new Set<string>(cfg.disabled);
+  // Page-only headers whose value the operator chose: sent on the API class too (DOCUMENT_ONLY).
+  const explicit = new Set<ManagedHeader>();
+  if (cfg.coop !== headerVars.coop.default) explicit.add("Cross-Origin-Opener-Policy");
+  if (cfg.referrerPolicy !== headerVars.referrerPolicy.default) explicit.add("Referrer-Policy");
   const cspByClass: Record<RouteClass, string> = { api: cfg.csp, files: cfg.cspFiles, admin: cfg.cspAdmin, public: cfg.cspPublic };
   // `auto` sends no X-Frame-Options on record files: PocketBase v0.40 deletes it there itself so
   // front ends can embed uploads (apis/file.go), and a file's sandbox CSP already stops it running
@@ -98,7 +104,7 @@ export function buildHeaderPlan(cfg: HeadersConfig): HeaderPlan {
     ];
     const kept: Array<readonly [ManagedHeader, string]> = [];
     for (const [name, value] of entries) {
-      if (value === undefined || disabled.has(name) || (cls === "api" && DOCUMENT_ONLY.has(name))) continue;
+      if (value === undefined || disabled.has(name) || (cls === "api" && DOCUMENT_ONLY.has(name) && !explicit.has(name))) continue;
       kept.push(Object.freeze([name, value] as const));
     }
     return Object.freeze(kept);
