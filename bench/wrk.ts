@@ -46,8 +46,9 @@ export function parseWrk(out: string): LoadResult {
 }
 
 /** Bounded: one thread, `connections` connections, `seconds` seconds, then wrk exits. */
-export function runWrk(url: string, seconds: number, connections: number): LoadResult {
-  const res = spawnSync(ensureWrk(), ["-t1", `-c${connections}`, `-d${seconds}s`, "--latency", url], {
+export function runWrk(url: string, seconds: number, connections: number, headers: Record<string, string> = {}): LoadResult {
+  const h = Object.entries(headers).flatMap(([k, v]) => ["-H", `${k}: ${v}`]);
+  const res = spawnSync(ensureWrk(), ["-t1", `-c${connections}`, `-d${seconds}s`, "--latency", ...h, url], {
     encoding: "utf8",
     timeout: (seconds + 30) * 1000,
   });

@@ -32,6 +32,8 @@ export const STORE = {
   poolWarned: "pbOps.pool.warned",
   /** Prefix of the shared plan's entries (src/adapter/config.ts): `pbOps.plan.<part>`. */
   planPrefix: "pbOps.plan.",
+  warmLeft: "pbOps.warm.left",
+  warmDone: "pbOps.warm.done",
 } as const;
 
 /** Request-event keys (e.set / e.get). */

@@ -1,8 +1,8 @@
 // From the parsed config to the final, frozen header lists: one list per route class and per
 // "request is HTTPS or not". Built once per VM; the request stage only picks a list and loops.
 import type { SectionOf } from "../config/load";
-import type { headerVars } from "./config";
-import { type HeaderInputs, MANAGED, type ManagedHeader } from "./managed";
+import { headerVars } from "./config";
+import { DOCUMENT_ONLY, type HeaderInputs, MANAGED, type ManagedHeader } from "./managed";
 import { ROUTE_CLASSES, type RouteClass } from "./route-class";
 import { OFF } from "./values";
 
@@ -27,6 +27,16 @@ export interface HeaderPlan {
 
 export function buildHeaderPlan(cfg: HeadersConfig): HeaderPlan {
   const disabled = new Set<string>(cfg.disabled);
+  // Page-only headers whose value the operator chose (a variable of theirs off its default): sent
+  // on the API class too (DOCUMENT_ONLY in managed.ts).
+  const explicit = new Set<string>();
+  for (const d of MANAGED) {
+    if (!DOCUMENT_ONLY.has(d.name)) continue;
+    for (const v of d.vars) {
+      const key = (Object.keys(headerVars) as (keyof typeof headerVars)[]).find((k) => headerVars[k].name === v)!;
+      if (cfg[key] !== headerVars[key].default) explicit.add(d.name);
+    }
+  }
   const cspByClass: Record<RouteClass, string> = { api: cfg.csp, files: cfg.cspFiles, admin: cfg.cspAdmin, public: cfg.cspPublic };
   // `auto` sends no X-Frame-Options on record files: PocketBase v0.40 deletes it there itself so
   // front ends can embed uploads (apis/file.go), and a file's sandbox CSP already stops it running
@@ -49,7 +59,8 @@ export function buildHeaderPlan(cfg: HeadersConfig): HeaderPlan {
     const kept: Array<readonly [ManagedHeader, string]> = [];
     for (const d of MANAGED) {
       const value = d.value(inputs, cls, secure);
-      if (value !== undefined && !disabled.has(d.name)) kept.push(Object.freeze([d.name, value] as const));
+      if (value === undefined || disabled.has(d.name) || (cls === "api" && DOCUMENT_ONLY.has(d.name) && !explicit.has(d.name))) continue;
+      kept.push(Object.freeze([d.name, value] as const));
     }
     return Object.freeze(kept);
   };
@@ -64,3 +75,5 @@ export function buildHeaderPlan(cfg: HeadersConfig): HeaderPlan {
   }
   return Object.freeze({ enabled: cfg.enabled, classes: Object.freeze(classes), httpsMatters });
 }
+
+export { DOCUMENT_ONLY } from "./managed";
