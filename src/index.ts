@@ -16,6 +16,8 @@ export { leaseCommand, leaseRefresh } from "./adapter/lease";
 export { health } from "./adapter/health";
 /** @internal Registration only: the pbOps request middleware and its priority. */
 export { handleRequest, PIPELINE_PRIORITY } from "./adapter/pipeline";
+/** @internal Registration only: the pool warm-up job's id and (never due) schedule. */
+export { WARM_CRON, WARM_JOB_ID } from "./adapter/warm";
 /** @internal Registration only: GET /api/ops/backup-status. */
 export { backupStatus } from "./adapter/backup";
 /** @internal Registration only: GET /api/ops/audit. */

@@ -15,9 +15,10 @@ import { logEvent } from "./log";
 import { prepareVm } from "./pipeline";
 import { STORE } from "./keys";
 
-const WARM_JOB_ID = "__pbOpsWarmPool__";
+/** The warm-up job, one source: the hook file registers it with these (through index.ts). */
+export const WARM_JOB_ID = "__pbOpsWarmPool__";
 /** Never due: February has no 31st. */
-const WARM_CRON = "0 0 31 2 *";
+export const WARM_CRON = "0 0 31 2 *";
 /**
  * VMs warmed at most: enough for the concurrent requests of a small instance; each warmed VM holds
  * the request path in memory (~0.4 MB more than an idle one, docs/performance.md), so a large

@@ -44,7 +44,7 @@ routerUse(
 
 // Pool warm-up (src/adapter/warm.ts): a job that is never due; onServe runs it so each of the first
 // pooled VMs loads the request path before any request. Same module cache as the middleware.
-cronAdd("__pbOpsWarmPool__", "0 0 31 2 *", () =>
+cronAdd(require(`${__hooks}/pb_ops/index.js`).WARM_JOB_ID, require(`${__hooks}/pb_ops/index.js`).WARM_CRON, () =>
   ((globalThis as any).__pbOpsHot || ((globalThis as any).__pbOpsHot = require(`${__hooks}/pb_ops/hot.js`))).warmVm(),
 );
 
