@@ -435,3 +435,15 @@ export function gateBatch(e: core.BatchRequestEvent): void {
 export function batchRequestEvent(e: core.BatchRequestEvent): core.RequestEvent {
   return (e as unknown as { requestEvent: core.RequestEvent }).requestEvent;
 }
+
+/**
+ * True when the request carries a valid gate cookie (PB_ADMIN_PATH visited, within
+ * PB_ADMIN_GATE_TTL) from an allowed address: pages behind the gate (the ops page,
+ * src/adapter/metrics.ts) check it again in their handler, so they stay closed even if routing changes.
+ */
+export function hasGateAccess(e: core.RequestEvent): boolean {
+  const cfg = getConfig().admin;
+  if (cfg.path === null) return false;
+  if (cfg.allowIps !== null && !ipAllowed(cfg.allowIps, e.realIP())) return false;
+  return checkGateCookies(e.request!.header.values("Cookie"), gateKey(), Math.floor(Date.now() / 1000), Math.floor(cfg.gateTtlMs / 1000), hs256) === "valid";
+}

@@ -13,6 +13,7 @@ import { getConfig } from "./config";
 import { rateLimitEnabled, rateLimitStage } from "./ratelimit";
 import { headerStages } from "./headers";
 import { leaseFenceStage } from "./lease";
+import { countRequest } from "./metrics-count";
 import { newRequestState, type RequestState } from "./request-state";
 import { warnUntrustedProxy } from "./proxy";
 
@@ -51,6 +52,9 @@ function buildStages(config: Config): Stages {
   // Query scrubbing first: the access line and PocketBase's request log read the URL afterwards.
   const post: PostStage[] = [scrubUrlForLogs];
   if (config.log.access) post.push(writeAccessLine);
+  // Request counters (src/adapter/metrics-count.ts): after the access line, which copies a route's
+  // own rate-limit decision into the fields.
+  if (config.metrics.enabled) post.push(countRequest);
   return { pre, post };
 }
 

@@ -1,0 +1,154 @@
+// GET /api/ops/metrics (Prometheus text), the ops page GET /_/pb-ops and the minute cron tick that
+// samples the charts. The counting itself is src/adapter/metrics-count.ts (hot path).
+import { mayReadBackupStatus } from "../backup/auth";
+import { parseTotals } from "../metrics/counters";
+import { CONTENT_TYPE, formatMetrics, type Gauges } from "../metrics/exposition";
+import { pageCsp, renderPage } from "../metrics/page";
+import { emptyRing, takeSample, type Ring } from "../metrics/ring";
+import { VERSION } from "../version";
+import { hasGateAccess } from "./admin";
+import { auditState } from "./audit";
+import { backupReport, readLocal } from "./backup";
+import { startedAtMs } from "./boot";
+import { getConfig } from "./config";
+import { drillReport, lastDrill } from "./drill";
+import { currentRole } from "./lease";
+import { logEvent } from "./log";
+import { METRICS_KEY } from "./metrics-count";
+
+const RING_KEY = "pbOps.metrics.ring";
+export const OPS_PAGE_PATH = "/_/pb-ops";
+
+export function metricsEnabled(): boolean {
+  return getConfig().metrics.enabled;
+}
+
+/** The page is registered only behind the hidden admin path: without it there is no gate. */
+export function opsPageEnabled(): boolean {
+  return getConfig().metrics.enabled && getConfig().admin.path !== null;
+}
+
+function totals() {
+  return parseTotals($app.store().get(METRICS_KEY) as string | undefined);
+}
+
+type BackupView = { gauges: Gauges["backup"]; card: { status: string; detail: string[] } };
+
+function backupView(): BackupView {
+  try {
+    const out = backupReport();
+    const b = out.body as { lag?: { seconds: number | null }; remote?: { newestObject?: { modifiedAt: string } | null }; reasons?: { code: string; message?: string }[] };
+    const newest = b.remote?.newestObject?.modifiedAt;
+    return {
+      gauges: { state: out.status, lagSeconds: b.lag?.seconds ?? null, lastUploadMs: newest ? Date.parse(newest) : null },
+      card: { status: out.status, detail: (b.reasons ?? []).map((r) => r.message ?? r.code) },
+    };
+  } catch (err) {
+    logEvent("warn", "metrics: backup-status could not be read", { error: String(err) });
+    return { gauges: null, card: { status: "unknown", detail: [String(err)] } };
+  }
+}
+
+function gauges(nowMs: number, backup: Gauges["backup"]): Gauges {
+  const local = readLocal($app.dataDir());
+  const d = lastDrill();
+  return {
+    version: VERSION,
+    uptimeSeconds: Math.round((nowMs - startedAtMs()) / 1000),
+    dbBytes: local.dbBytes,
+    walBytes: local.walBytes,
+    backup,
+    drill: d ? { ok: d.ok, atMs: d.atMs, durationMs: d.durationMs } : null,
+    nowMs,
+    vmStarts: null,
+  };
+}
+
+/** GET /api/ops/metrics: superuser or Bearer PB_OPS_TOKEN, like backup-status. */
+export function metricsRoute(e: core.RequestEvent): void {
+  e.response.header().set("Cache-Control", "no-store");
+  const who = mayReadBackupStatus({ isSuperuser: e.hasSuperuserAuth(), authorization: e.request!.header.get("Authorization"), opsToken: getConfig().backup.opsToken });
+  if (!who) {
+    e.response.header().set("WWW-Authenticate", 'Bearer realm="pb-ops"');
+    e.json(401, { status: 401, message: "Unauthorized.", data: {} });
+    return;
+  }
+  const now = Date.now();
+  const text = formatMetrics(totals(), gauges(now, backupView().gauges));
+  e.response.header().set("Content-Type", CONTENT_TYPE);
+  e.string(200, text);
+}
+
+function readRing(): Ring {
+  const raw = $app.store().get(RING_KEY) as string | undefined;
+  return typeof raw === "string" ? (JSON.parse(raw) as Ring) : emptyRing(startedAtMs());
+}
+
+/** Cron job, once a minute: one sample of the shared totals into the 24 h ring. */
+export function metricsTick(): void {
+  try {
+    const now = Date.now();
+    const lag = backupView().gauges;
+    const t = totals();
+    $app.store().setFunc(RING_KEY, (old: unknown) => {
+      const ring = typeof old === "string" ? (JSON.parse(old) as Ring) : emptyRing(startedAtMs());
+      return JSON.stringify(takeSample(ring, t, now, lag && lag.state !== "unconfigured" ? lag.lagSeconds : null));
+    });
+  } catch (err) {
+    logEvent("warn", "metrics: sample failed", { error: String(err) });
+  }
+}
+
+function healthCard(): { status: string; detail: string[] } {
+  const detail: string[] = [];
+  let status = "ok";
+  try {
+    $app.db().newQuery("SELECT count(*) FROM _collections LIMIT 1").execute();
+  } catch (err) {
+    status = "failing";
+    detail.push(`database: ${String(err)}`);
+  }
+  const role = currentRole() as { role: string; reason: string } | null;
+  if (role && status === "ok") {
+    status = "standby";
+    detail.push(`${role.role}: ${role.reason}`);
+  }
+  return { status, detail };
+}
+
+/**
+ * GET /_/pb-ops: under /_/, so the admin gate has already refused a stranger exactly as for any
+ * /_/ path (a miss). Checked again here: a valid gate cookie, a superuser token or PB_OPS_TOKEN.
+ */
+export function opsPage(e: core.RequestEvent): void {
+  const h = e.response.header();
+  h.set("Cache-Control", "no-store");
+  const token = mayReadBackupStatus({ isSuperuser: e.hasSuperuserAuth(), authorization: e.request!.header.get("Authorization"), opsToken: getConfig().backup.opsToken });
+  if (!token && !hasGateAccess(e)) throw new NotFoundError();
+  const now = Date.now();
+  const backup = backupView();
+  const audit = (() => {
+    try {
+      const a = auditState();
+      return { status: a.state, detail: a.detail };
+    } catch (err) {
+      return { status: "unknown", detail: [String(err)] };
+    }
+  })();
+  const dr = drillReport(now) as { state: string; ageSeconds?: number; reason?: string; durationMs?: number };
+  const drill = { status: dr.state, detail: dr.state === "never" ? [] : [`${dr.ageSeconds} s ago, took ${dr.durationMs} ms`, ...(dr.reason ? [dr.reason] : [])] };
+  const html = renderPage({
+    nowMs: now,
+    version: VERSION,
+    uptimeSeconds: (now - startedAtMs()) / 1000,
+    samples: readRing().samples,
+    health: healthCard(),
+    backup: backup.card,
+    audit,
+    drill,
+    refreshSeconds: 60,
+  });
+  h.set("Content-Security-Policy", pageCsp());
+  h.set("Referrer-Policy", "no-referrer");
+  e.html(200, html);
+}
