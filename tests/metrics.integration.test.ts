@@ -5,7 +5,8 @@
 import parsePrometheusTextFormat from "parse-prometheus-text-format";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fetchJson } from "./harness/http";
-import { POCKETBASE_VERSIONS, startPocketBase, SUPERUSER, type RunningPocketBase } from "./harness/pocketbase";
+import { POCKETBASE_VERSIONS, startPocketBase, type RunningPocketBase } from "./harness/pocketbase";
+import { superuserToken } from "./harness/metrics-page";
 
 const OPS_TOKEN = "opsToken-metrics-4c1e9a7b3d5f2e8a0c6b";
 const ADMIN_PATH = "/Hq7vL2xP9mR4tW8nK3zb5";
@@ -26,19 +27,6 @@ function value(fams: Family[], name: string, match: Record<string, string> = {})
   let sum = 0;
   for (const m of f.metrics) if (Object.entries(match).every(([k, v]) => m.labels?.[k] === v)) sum += Number(m.value ?? m.count ?? 0);
   return sum;
-}
-
-/** The superuser login is behind the gate: open it first (the cookie), then sign in. */
-export async function superuserToken(pb: RunningPocketBase, adminPath = ADMIN_PATH): Promise<string> {
-  const open = await fetch(`${pb.url}${adminPath}`, { redirect: "manual" });
-  const cookie = (open.headers.get("set-cookie") ?? "").split(";")[0]!;
-  const res = await fetchJson(`${pb.url}/api/collections/_superusers/auth-with-password`, {
-    method: "POST",
-    headers: { "content-type": "application/json", cookie },
-    body: JSON.stringify({ identity: SUPERUSER.email, password: SUPERUSER.password }),
-  });
-  expect(res.status).toBe(200);
-  return (res.body as { token: string }).token;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -65,7 +53,7 @@ describe.each(POCKETBASE_VERSIONS)("metrics on PocketBase %s", (version) => {
   it("answers 401 without the token or a superuser; a superuser reads it", async () => {
     expect((await fetchJson(`${pb.url}/api/ops/metrics`)).status).toBe(401);
     expect((await fetchJson(`${pb.url}/api/ops/metrics`, { headers: { authorization: "Bearer wrong-token-wrong-token-wrong" } })).status).toBe(401);
-    const su = await fetch(`${pb.url}/api/ops/metrics`, { headers: { authorization: await superuserToken(pb) } });
+    const su = await fetch(`${pb.url}/api/ops/metrics`, { headers: { authorization: await superuserToken(pb, ADMIN_PATH) } });
     expect(su.status).toBe(200);
     expect(await su.text()).toMatch(/^pbops_info\{version="\d+\.\d+\.\d+[^"]*"\} 1$/m);
   });
