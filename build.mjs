@@ -2,6 +2,7 @@
 // Builds what a user copies into PocketBase's hooks dir:
 //   pb_hooks/pb_ops/index.js  the library bundle (CommonJS; in a subfolder so PocketBase does not
 //                             run it as a hook file)
+//   pb_hooks/pb_ops/hot.js    the request middleware alone (what every new VM loads)
 //   pb_hooks/*.pb.js          registration files compiled one to one from src/hooks/*.pb.ts; every
 //                             handler only require()s the library and calls one function.
 // Every registration file is checked for handler isolation; a violation fails the build.
@@ -166,7 +167,7 @@ function hooksRequires(code) {
  * `provides`: paths relative to outDir that another step puts there (pb-ops's own hooks), so a
  * `require(`${__hooks}/pb_ops/index.js`)` is known to resolve.
  */
-export async function buildHooks({ libEntry, libName, hooksSrcDir, outDir, define = {}, refusePbOps = false, provides = [] }) {
+export async function buildHooks({ libEntry, libName, hooksSrcDir, outDir, define = {}, refusePbOps = false, provides = [], extraLibs = {} }) {
   const entries = (await readdir(hooksSrcDir)).filter((f) => /\.pb\.(ts|js)$/.test(f)).sort();
   if (entries.length === 0) throw new Error(`no *.pb.ts or *.pb.js files in ${hooksSrcDir}`);
   const compiled = [];
@@ -174,6 +175,9 @@ export async function buildHooks({ libEntry, libName, hooksSrcDir, outDir, defin
 
   const libDir = libEntry ? join(outDir, libName) : undefined;
   const lib = libEntry ? await bundleLibrary(libEntry, join(libDir, "index.js"), define, { refusePbOps }) : undefined;
+  // More bundles next to index.js (pb-ops: hot.js, the request middleware alone).
+  const extras = [];
+  if (libEntry) for (const [file, entry] of Object.entries(extraLibs)) extras.push([file, (await bundleLibrary(entry, join(libDir, file), define, { refusePbOps })).code]);
 
   // Never write over an input: the user's own hooks (--hooks pointing at the hooks dir itself) or
   // sources inside the library folder the build replaces.
@@ -190,7 +194,7 @@ export async function buildHooks({ libEntry, libName, hooksSrcDir, outDir, defin
   }
 
   // A require of a path that will not exist is "Invalid module" at boot, without the path.
-  const willExist = new Set([...compiled.map((c) => c.name), ...(libEntry ? [`${libName}/index.js`] : []), ...provides]);
+  const willExist = new Set([...compiled.map((c) => c.name), ...(libEntry ? [`${libName}/index.js`, ...Object.keys(extraLibs).map((f) => `${libName}/${f}`)] : []), ...provides]);
   for (const c of compiled) {
     for (const r of hooksRequires(c.code)) {
       if (willExist.has(r.path) || existsSync(join(outDir, r.path))) continue;
@@ -206,6 +210,7 @@ export async function buildHooks({ libEntry, libName, hooksSrcDir, outDir, defin
     await rm(libDir, { recursive: true, force: true });
     await mkdir(libDir, { recursive: true });
     await writeFile(join(libDir, "index.js"), lib.code);
+    for (const [file, code] of extras) await writeFile(join(libDir, file), code);
   }
   for (const c of compiled) await writeFile(join(outDir, c.name), c.code);
   return compiled.map((c) => c.name);
@@ -219,6 +224,8 @@ export async function buildPbOps(outDir = join(ROOT, "pb_hooks")) {
     libName: "pb_ops",
     hooksSrcDir: join(ROOT, "src/hooks"),
     outDir,
+    // The request middleware alone, small so a new VM evaluates little (docs/performance.md).
+    extraLibs: { "hot.js": join(ROOT, "src/hot.ts") },
     define: { __PB_OPS_VERSION__: JSON.stringify(pkg.version) },
   });
 }

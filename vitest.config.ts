@@ -3,6 +3,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["tests/**/*.test.ts"],
+    // The container checks need the built image: `npm run test:image` (vitest.image.config.ts).
+    exclude: ["tests/image/**", "**/node_modules/**"],
     globalSetup: ["tests/harness/global-setup.ts"],
     testTimeout: 60_000,
     hookTimeout: 90_000,

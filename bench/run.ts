@@ -1,6 +1,9 @@
 // npm run bench: real PocketBase on loopback, measured side by side in one run:
 //   1. bare PocketBase  2. one no-op JS routerUse middleware  3. PocketBase's built-in rate limiter
 //   4. pb-ops full stack. Writes docs/bench.md and docs/bench.svg.
+//   Then the same load with 0, 40 and 200 realtime (SSE) clients open, with PocketBase's default
+//   VM pool and with the kit's (issue 22). `npm run bench -- --pool-only` runs only those rows and
+//   rewrites only their section of docs/bench.md; BENCH_POOL=0 skips them.
 // Bounded: every load is wrk for a fixed number of seconds against 127.0.0.1.
 import { spawnSync } from "node:child_process";
 import { closeSync, openSync, readFileSync, writeFileSync } from "node:fs";
@@ -15,6 +18,9 @@ import { startPocketBase, type RunningPocketBase, type StartOptions } from "../t
 import { renderMarkdown, renderSvg, budget, type ScenarioSummary } from "./report";
 import { runWrk, ensureWrk, type LoadResult } from "./wrk";
 import { FULL_STACK_ENV, FULL_STACK_FEATURES } from "./full-stack";
+import { markedPoolSection, poolTargets, renderPoolSection, splicePoolSection, type PoolImpl, type PoolMeta, type PoolRow } from "./pool-report";
+import { openSseClients, type SseClients } from "../tests/harness/sse";
+import { DEFAULT_HOOKS_POOL, POCKETBASE_DEFAULT_POOL } from "../src/pool/config";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 // 5 rounds: the no-op row alone moved by a third between 3-round runs on the 2-core machine.
@@ -139,6 +145,87 @@ function rateLimiterReruns(): string[] {
   return out;
 }
 
+/** Bounded: at most 200 SSE clients per server, 9 servers at a time, all on loopback. */
+const SSE_COUNTS = (process.env.BENCH_SSE ?? "0,40,200").split(",").map(Number);
+
+async function poolRows(): Promise<PoolRow[]> {
+  const rows: PoolRow[] = [];
+  const pools = [
+    { pool: "default" as const, size: POCKETBASE_DEFAULT_POOL, args: [] as string[], env: {} as Record<string, string> },
+    { pool: "kit" as const, size: DEFAULT_HOOKS_POOL, args: ["--hooksPool", String(DEFAULT_HOOKS_POOL)], env: { PB_HOOKS_POOL: String(DEFAULT_HOOKS_POOL) } },
+  ];
+  const impls: { impl: PoolImpl; options: Omit<StartOptions, "version"> }[] = [
+    { impl: "bare", options: { withPbOps: false } },
+    { impl: "noop", options: { withPbOps: false, extraHooks: { "noop.pb.js": NOOP_MIDDLEWARE } } },
+    { impl: "pbops", options: { withPbOps: true, env: FULL_STACK_ENV } },
+  ];
+  for (const p of pools) {
+    // One pool at a time: its 9 servers (3 kinds x 3 SSE counts) measured round-robin, so the
+    // ratios within the pool share the machine's state.
+    const cells: { impl: PoolImpl; sse: number; pb: RunningPocketBase; clients: SseClients; runs: LoadResult[] }[] = [];
+    try {
+      for (const sse of SSE_COUNTS) {
+        for (const i of impls) {
+          const pb = await startPocketBase({ version, superuser: false, stdoutFd: devNull, ...i.options, env: { ...(i.options.env ?? {}), ...(i.impl === "pbops" ? p.env : {}) }, serveArgs: p.args });
+          const clients = await openSseClients(pb.url, sse);
+          cells.push({ impl: i.impl, sse, pb, clients, runs: [] });
+          runWrk(`${pb.url}${ROUTE}`, 1, CONNECTIONS); // warm-up
+        }
+      }
+      for (let r = 0; r < ROUNDS; r++) {
+        for (const c of cells) {
+          const res = runWrk(`${c.pb.url}${ROUTE}`, SECONDS, CONNECTIONS);
+          c.runs.push(res);
+          process.stderr.write(`[bench] pool ${p.pool} (${p.size}) round ${r + 1}/${ROUNDS} ${c.impl} with ${c.sse} SSE: ${res.rps.toFixed(0)} req/s, p50 ${res.p50Ms}ms\n`);
+        }
+      }
+      for (const c of cells) {
+        rows.push({
+          pool: p.pool,
+          poolSize: p.size,
+          sse: c.sse,
+          impl: c.impl,
+          rps: median(c.runs.map((x) => x.rps)),
+          p50Ms: median(c.runs.map((x) => x.p50Ms)),
+          p99Ms: median(c.runs.map((x) => x.p99Ms)),
+          rssMb: rssMb(c.pb.process.pid!),
+        });
+      }
+    } finally {
+      for (const c of cells) {
+        c.clients.close();
+        await c.pb.stop().catch(() => {});
+      }
+    }
+  }
+  return rows;
+}
+
+const POOL_META: PoolMeta = { connections: CONNECTIONS, seconds: SECONDS, rounds: ROUNDS, route: ROUTE, features: "full stack as above" };
+
+function printPoolTargets(rows: PoolRow[]): void {
+  const t = poolTargets(rows);
+  for (const v of t.vsNoop) console.log(`default pool, ${v.sse} SSE: pb-ops ${v.ratio.toFixed(2)}x of no-op (target 0.80x) ${v.met ? "met" : "NOT met"}`);
+  if (t.kitHold) console.log(`kit pool, ${t.kitHold.sse} SSE: pb-ops ${t.kitHold.ratio.toFixed(2)}x of pb-ops with none (target 0.80x) ${t.kitHold.met ? "met" : "NOT met"}`);
+  for (const r of t.rss) console.log(`${r.pool} pool, ${r.sse} SSE: pb-ops RSS ${r.rssMb.toFixed(1)} MB (target < 256) ${r.met ? "met" : "NOT met"}`);
+}
+
+async function poolOnly() {
+  ensureWrk();
+  await ensureAllPocketBase();
+  await buildPbOps();
+  const rows = await poolRows();
+  const file = join(ROOT, "docs", "bench.md");
+  const section = renderPoolSection(rows, POOL_META).replace(
+    "## Realtime clients and the VM pool (issue 22)\n",
+    `## Realtime clients and the VM pool (issue 22)\n\nRun: \`npm run bench -- --pool-only\` on ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC, ${cpus().length} cores, PocketBase ${version}.\n`,
+  );
+  writeFileSync(file, splicePoolSection(readFileSync(file, "utf8"), section));
+  printPoolTargets(rows);
+  console.log("wrote the pool section of docs/bench.md");
+  closeSync(devNull);
+}
+
 async function main() {
   ensureWrk();
   await ensureAllPocketBase();
@@ -196,10 +283,12 @@ async function main() {
       features: FULL_STACK_FEATURES,
       rateLimiter,
     };
-    writeFileSync(join(ROOT, "docs", "bench.md"), renderMarkdown(results, meta));
+    const pool = process.env.BENCH_POOL === "0" ? [] : await poolRows();
+    writeFileSync(join(ROOT, "docs", "bench.md"), renderMarkdown(results, meta) + (pool.length ? "\n" + markedPoolSection(renderPoolSection(pool, POOL_META)) : ""));
     writeFileSync(join(ROOT, "docs", "bench.svg"), renderSvg(results));
     const b = budget(results);
     console.log(`pb-ops vs no-op middleware ${b.vsNoop.toFixed(2)}x, vs built-in limiter ${b.vsBuiltin.toFixed(2)}x, added p99 ${b.addedP99Ms.toFixed(3)} ms (1 connection: ${b.addedP99UnloadedMs?.toFixed(3)} ms)`);
+    if (pool.length) printPoolTargets(pool);
     console.log("wrote docs/bench.md and docs/bench.svg");
   } finally {
     for (const pb of Object.values(started)) await pb.stop().catch(() => {});
@@ -207,4 +296,5 @@ async function main() {
   }
 }
 
-await main();
+if (process.argv.includes("--pool-only")) await poolOnly();
+else await main();

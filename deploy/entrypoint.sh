@@ -21,8 +21,10 @@
 #      `released`) and keeps PocketBase serving reads until the platform stops it. If the agent
 #      dies for any other reason, the container stops: it must not replicate without a lease.
 #      SIGTERM: PocketBase first, then Litestream (its last sync), so no acknowledged write is lost.
-#      Without the lease: `exec litestream replicate -exec "pocketbase serve ..."` as before.
+#      Without the lease: `litestream replicate -exec "pocketbase serve ..."` as before (a child,
+#      not exec'd, so the log filters below can be flushed; signals are passed on).
 #      In the image, tini (PID 1) forwards signals and reaps zombies.
+#   5. Stdout is one stream of JSON lines (see "one JSON stream" below).
 #
 # Paths and binaries are overridable so the test suite runs this same script on loopback without
 # Docker. None of these names start with PB_ (pb-ops reports unknown PB_* names near its own).
@@ -32,10 +34,116 @@
 # Extra arguments to this script are passed to `pocketbase serve` (e.g. --origins=https://x.com).
 set -eu
 
-log() { printf 'entrypoint: %s\n' "$*" >&2; }
+# --- one JSON stream -----------------------------------------------------------------------------
+#
+# A log drain reads stdout as one stream, so every line on it is a JSON object shaped like
+# pb-ops's own lines: {"time","level","msg","source",...}. Each producer writes into its own FIFO,
+# read by a small awk filter (below) that writes JSON lines to the real stdout (fd 3):
+#   fd 1/2 (this script)          -> source "entrypoint"
+#   fd 4 (PocketBase, lease agent) -> source "pocketbase": pb-ops's JSON lines pass through as they
+#      are; PocketBase's start-up banner ("Server started at ...", printed by the release binary
+#      whatever stdout is, since only Go code can set HideStartBanner) and Go log lines become JSON.
+#   fd 5 (Litestream)              -> source "litestream": its slog JSON lines (litestream.yml sets
+#      `logging: type: json`) get a source, and their second "level" key (an attribute named like
+#      slog's: the log level on the first line, the LTX level in compaction lines) is renamed
+#      "field.level", as pb-ops does with colliding fields; any text line (e.g. "Error: ...") is
+#      wrapped.
+# A text line is wrapped with the current time (Go's "2006/01/02 15:04:05 " prefix dropped) and a
+# level read from its words (FATAL/Error: -> ERROR, WARNING -> WARN, else INFO); blank lines are
+# dropped. The filters ignore TERM/INT so they outlive their writers and print the last lines;
+# end_logs (every exit path) closes this script's ends and gives them up to 2 s to finish.
+json_filter() {
+  # mawk buffers its input until 4 KiB or EOF unless -W interactive (the image's awk is mawk).
+  if command -v mawk >/dev/null 2>&1; then set -- mawk -W interactive -v src="$1"; else set -- awk -v src="$1"; fi
+  exec "$@" '
+    { sub(/\r$/, "") }
+    /^[[:space:]]*$/ { next }
+    /^\{.*\}$/ {
+      line = $0
+      if (src == "litestream") {
+        i = index(line, "\"level\":")
+        if (i) { rest = substr(line, i + 8); gsub(/,"level":/, ",\"field.level\":", rest); line = substr(line, 1, i + 7) rest }
+        if (index(line, "\"source\":") == 0) line = substr(line, 1, length(line) - 1) ",\"source\":\"" src "\"}"
+      }
+      print line; fflush(); next
+    }
+    {
+      msg = $0
+      sub(/^[0-9][0-9][0-9][0-9]\/[0-9][0-9]\/[0-9][0-9] [0-9][0-9]:[0-9][0-9]:[0-9][0-9] /, "", msg)
+      level = "INFO"
+      if (msg ~ /FATAL:/ || msg ~ /^[Ee]rror:/) level = "ERROR"
+      else if (msg ~ /WARNING/ || msg ~ /^[Ww]arning:/) level = "WARN"
+      gsub(/\\/, "&&", msg); gsub(/"/, "\\\"", msg); gsub(/\t/, "\\t", msg); gsub(/[[:cntrl:]]/, "", msg)
+      cmd = "date -u +%Y-%m-%dT%H:%M:%S.%3NZ"; cmd | getline now; close(cmd)
+      printf "{\"time\":\"%s\",\"level\":\"%s\",\"msg\":\"%s\",\"source\":\"%s\"}\n", now, level, msg, src
+      fflush()
+    }'
+}
+
+log_fifos=
+log_filters=
+if log_fifos=$(mktemp -d 2>/dev/null) && mkfifo "$log_fifos/e" "$log_fifos/p" "$log_fifos/l" 2>/dev/null; then
+  exec 3>&1
+  # Each filter: its FIFO in, the real stdout out, no copy of another FIFO's write end (it would
+  # keep that filter from ever seeing EOF).
+  (trap '' TERM INT HUP && json_filter entrypoint) <"$log_fifos/e" >&3 2>&3 &
+  log_filters=$!
+  exec 6>"$log_fifos/e"
+  (trap '' TERM INT HUP && json_filter pocketbase) <"$log_fifos/p" >&3 2>&3 6>&- &
+  log_filters="$log_filters $!"
+  exec 4>"$log_fifos/p"
+  (trap '' TERM INT HUP && json_filter litestream) <"$log_fifos/l" >&3 2>&3 4>&- 6>&- &
+  log_filters="$log_filters $!"
+  exec 5>"$log_fifos/l"
+  rm -rf "$log_fifos"
+  exec 1>&6 2>&6 6>&-
+else
+  # No writable temp dir: plain lines, but still on one stream.
+  exec 3>&1 4>&1 5>&1 2>&1
+fi
+
+# Closes this script's ends of the FIFOs and waits (up to 2 s) for the filters to print what they
+# hold: in a container, everything left is killed as soon as the entrypoint exits.
+end_logs() {
+  exec 1>&3 2>&3 4>&- 5>&-
+  for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+    alive=
+    for f in $log_filters; do kill -0 "$f" 2>/dev/null && alive=yes; done
+    [ -z "$alive" ] && return 0
+    sleep 0.1
+  done
+}
+
+# Also on an unplanned exit (set -e): the line saying why must reach the stream.
+trap end_logs EXIT
+
+log() { printf '%s\n' "$*"; }
 die() {
-  printf 'entrypoint: FATAL: %s\n' "$*" >&2
+  printf 'FATAL: %s\n' "$*"
+  end_logs
   exit 1
+}
+
+# The last process of a path, run as a child rather than exec'd so this script can flush the log
+# filters when it ends. SIGTERM/SIGINT are passed on (tini sends them here); a signal interrupts
+# `wait`, so wait again until the child is really gone, then exit with its status.
+# Usage: run_final 4|5 command... (the log FIFO for its output; not a redirection of the call,
+# which would leave a saved copy of this script's stdout open in the shell).
+run_final() {
+  fd=$1
+  shift
+  if [ "$fd" = 5 ]; then "$@" >&5 2>&5 & else "$@" >&4 2>&4 & fi
+  final=$!
+  trap 'kill -TERM "$final" 2>/dev/null' TERM INT
+  set +e
+  while :; do
+    wait "$final"
+    rc=$?
+    kill -0 "$final" 2>/dev/null || break
+  done
+  set -e
+  end_logs
+  exit "$rc"
 }
 
 POCKETBASE_BIN=${POCKETBASE_BIN:-/usr/local/bin/pocketbase}
@@ -85,6 +193,13 @@ case $PORT in '' | *[!0-9]*) die "PORT=\"$PORT\" is not a port number" ;; esac
 pb_args="--dir $POCKETBASE_DIR --hooksDir $POCKETBASE_HOOKS_DIR --automigrate=false"
 [ -d "$POCKETBASE_MIGRATIONS_DIR" ] && pb_args="$pb_args --migrationsDir $POCKETBASE_MIGRATIONS_DIR"
 
+# JS VM pool (PB_HOOKS_POOL; default = src/pool/config.ts, kept in step by tests/deploy-kit.test.ts):
+# PocketBase reads --hooksPool before any hook runs, so it is passed here. pb-ops validates the
+# value at boot (the one source of its accepted form) and stops with one line on a bad one; a value
+# that is not 1-5 plain digits is not passed, so that pb-ops, not the flag parser, reports it.
+hooks_pool=${PB_HOOKS_POOL:-240}
+case $hooks_pool in '' | *[!0-9]* | ??????*) ;; *) pb_args="$pb_args --hooksPool $hooks_pool" ;; esac
+
 # PocketBase's --encryptionEnv names a variable whose value (32 characters, AES-256) encrypts the
 # stored settings (SMTP/S3 secrets). The guide's PB_ENCRYPTION_ENV is read by nobody.
 if [ "${POCKETBASE_ENCRYPTION_KEY+set}" = set ]; then
@@ -112,7 +227,7 @@ if [ "${REPLICA_URL+set}" != set ]; then
   log "WARNING: and is LOST on every deploy or restart. Set REPLICA_URL, LITESTREAM_ACCESS_KEY_ID and"
   log "WARNING: LITESTREAM_SECRET_ACCESS_KEY to replicate it with Litestream (see docs/deploy.md)."
   # shellcheck disable=SC2086 # pb_args holds checked, space-free words
-  exec "$POCKETBASE_BIN" serve --http "$HOST:$PORT" $pb_args "$@"
+  run_final 4 "$POCKETBASE_BIN" serve --http "$HOST:$PORT" $pb_args "$@"
 fi
 
 # --- replica settings ----------------------------------------------------------------------------
@@ -163,8 +278,8 @@ esac
 out=$(mktemp)
 child=
 agent=
-trap 'rm -f "$out"' EXIT
-trap 'log "signal received during lease claim or restore; stopping"; [ -n "$child" ] && kill "$child" 2>/dev/null; [ -n "$agent" ] && kill "$agent" 2>/dev/null; rm -f "$db.tmp"; exit 143' TERM INT
+trap 'rm -f "$out"; end_logs' EXIT
+trap 'log "signal received during lease claim or restore; stopping"; [ -n "$child" ] && kill "$child" 2>/dev/null; [ -n "$agent" ] && kill "$agent" 2>/dev/null; rm -f "$db.tmp"; end_logs; exit 143' TERM INT
 run_litestream() {
   "$LITESTREAM_BIN" "$@" >"$out" 2>&1 &
   child=$!
@@ -196,7 +311,7 @@ lease_tmp=$(mktemp -d)
 # The lease commands run pb-ops inside PocketBase with a throwaway --dir, so they never create or
 # touch pb_data/data.db.
 lease_cmd() {
-  "$POCKETBASE_BIN" pb-ops lease "$@" --dir "$lease_tmp" --hooksDir "$POCKETBASE_HOOKS_DIR" --automigrate=false
+  "$POCKETBASE_BIN" pb-ops lease "$@" --dir "$lease_tmp" --hooksDir "$POCKETBASE_HOOKS_DIR" --automigrate=false >&4 2>&4
 }
 rm -rf "$lease_state"
 # In the background like the restore, so a SIGTERM while it waits is handled at once.
@@ -213,13 +328,14 @@ case $lease_rc in
   3)
     # STANDBY: never restores, never runs Litestream; PocketBase serves 503 to writes and health.
     # shellcheck disable=SC2086
-    "$POCKETBASE_BIN" migrate up $pb_args >&2 || die "pocketbase migrate up failed (exit $?)"
+    "$POCKETBASE_BIN" migrate up $pb_args >&4 2>&4 || die "pocketbase migrate up failed (exit $?)"
     log "STANDBY: another container holds the lease for $replica_shown; serving without restore or replication (writes and health answer 503)"
     # shellcheck disable=SC2086
-    exec "$POCKETBASE_BIN" serve --http "$HOST:$PORT" $pb_args "$@"
+    run_final 4 "$POCKETBASE_BIN" serve --http "$HOST:$PORT" $pb_args "$@"
     ;;
   *)
     log "not starting: the deploy lease could not be taken (the line above says why)"
+    end_logs
     exit 1
     ;;
 esac
@@ -239,7 +355,7 @@ else
   started=$(date +%s)
   run_litestream restore -config "$LITESTREAM_CONFIG" -if-db-not-exists -if-replica-exists "$db" ||
     die "restore from $replica_shown failed: $(last_line)"
-  cat "$out" >&2
+  cat "$out" >&5
 
   if [ -e "$db" ]; then
     log "restored $db ($(wc -c <"$db" | tr -d ' ') bytes) from $replica_shown in $(($(date +%s) - started))s"
@@ -251,7 +367,7 @@ else
 fi
 trap - TERM INT
 rm -f "$out"
-trap - EXIT
+trap end_logs EXIT
 
 # --- migrations, before Litestream -----------------------------------------------------------------
 
@@ -263,7 +379,7 @@ trap - EXIT
 # write at boot. It also creates data.db on a first start, so Litestream never waits for it, and
 # it runs the pb-ops config check (a bad PB_* value stops here with its one line).
 # shellcheck disable=SC2086 # pb_args holds checked, space-free words
-"$POCKETBASE_BIN" migrate up $pb_args >&2 || die "pocketbase migrate up failed (exit $?; its output is above)"
+"$POCKETBASE_BIN" migrate up $pb_args >&4 2>&4 || die "pocketbase migrate up failed (exit $?; its output is above)"
 
 # --- run -----------------------------------------------------------------------------------------
 
@@ -272,10 +388,10 @@ if [ "$lease" = on ]; then
   kill -0 "$agent" 2>/dev/null || die "the lease agent stopped before PocketBase started (a newer claim, or S3 unreachable); not starting"
   log "deploy lease held: PocketBase and Litestream run as siblings beside the lease agent"
   set +e
-  "$LITESTREAM_BIN" replicate -config "$LITESTREAM_CONFIG" &
+  "$LITESTREAM_BIN" replicate -config "$LITESTREAM_CONFIG" >&5 2>&5 &
   ls_pid=$!
   # shellcheck disable=SC2086
-  "$POCKETBASE_BIN" serve --http "$HOST:$PORT" $pb_args "$@" &
+  "$POCKETBASE_BIN" serve --http "$HOST:$PORT" $pb_args "$@" >&4 2>&4 &
   pb_pid=$!
   echo "$ls_pid $pb_pid" >"$lease_state/pids"
   stop_litestream() {
@@ -289,6 +405,7 @@ if [ "$lease" = on ]; then
     stop_litestream
     # Released after the last sync, so the next container need not wait for the TTL.
     [ -z "$handed_over" ] && lease_cmd release
+    end_logs
     exit 0
   }
   trap shutdown TERM INT
@@ -303,18 +420,23 @@ if [ "$lease" = on ]; then
       [ "$rc" = 10 ] && lease_cmd release
       log "handed over: serving reads only until stopped"
       wait "$pb_pid"
-      exit $?
+      rc=$?
+      end_logs
+      exit "$rc"
       ;;
     *)
       log "the lease agent exited ($rc): stopping PocketBase and Litestream; this container must not replicate without the lease"
       kill -TERM "$pb_pid" 2>/dev/null
       wait "$pb_pid"
       stop_litestream
+      end_logs
       exit 1
       ;;
   esac
 fi
 
-exec_cmd="$POCKETBASE_BIN serve --http $HOST:$PORT $pb_args"
+# PocketBase inherits Litestream's stdout; `sh -c` points it back at fd 4 (kept open through
+# Litestream, which does not close inherited descriptors), so its lines keep source "pocketbase".
+exec_cmd="sh -c 'exec \"\$0\" \"\$@\" >&4 2>&4' $POCKETBASE_BIN serve --http $HOST:$PORT $pb_args"
 for a in "$@"; do exec_cmd="$exec_cmd $a"; done
-exec "$LITESTREAM_BIN" replicate -config "$LITESTREAM_CONFIG" -exec "$exec_cmd"
+run_final 5 "$LITESTREAM_BIN" replicate -config "$LITESTREAM_CONFIG" -exec "$exec_cmd"

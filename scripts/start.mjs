@@ -26,9 +26,15 @@ if (claim.holder) {
 await buildAndSwap(join(ROOT, "pb_hooks"), (dir) => build(dir));
 say(`starting PocketBase ${POCKETBASE_NEWEST} with pb-ops on ./pb_data (a bad PB_* value stops it here)`);
 
+// JS VM pool, as deploy/entrypoint.sh does: PocketBase reads --hooksPool before any hook runs.
+// Default = src/pool/config.ts (tests/deploy-kit.test.ts keeps them in step); pb-ops validates the
+// value at boot, so a value that is not plain digits is left for it to report in one line.
+const hooksPool = process.env.PB_HOOKS_POOL ?? "240";
+const poolArgs = /^\d{1,5}$/.test(hooksPool) ? ["--hooksPool", hooksPool] : [];
+
 const child = spawn(
   bin,
-  ["serve", "--http", `${host}:${port}`, "--dir", join(ROOT, "pb_data"), "--hooksDir", join(ROOT, "pb_hooks"), "--migrationsDir", join(ROOT, "pb_migrations"), ...process.argv.slice(2)],
+  ["serve", "--http", `${host}:${port}`, "--dir", join(ROOT, "pb_data"), "--hooksDir", join(ROOT, "pb_hooks"), "--migrationsDir", join(ROOT, "pb_migrations"), ...poolArgs, ...process.argv.slice(2)],
   { stdio: ["inherit", "pipe", "inherit"] },
 );
 const hint = superuserHintFixer(dataDir);

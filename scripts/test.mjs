@@ -3,9 +3,11 @@
 // pinned binaries, Chromium, JSVM typings), builds pb_hooks/, type-checks, runs every test, and
 // ends with one line `tests: N passed, N failed, N skipped`.
 //
-// Two vitest runs: everything else in parallel, then the timing-sensitive tests (rates, lags,
+// Three vitest runs: everything else in parallel, then the timing-sensitive tests (rates, lags,
 // recovery windows measured in wall-clock time) one file at a time, so a busy neighbour on 2 cores
-// cannot starve the clock they measure. `npm test -- <args>` runs vitest once with your args.
+// cannot starve the clock they measure, then the container image checks (npm run test:image: Docker
+// installed and started on first run, the image built from deploy/Dockerfile and run on loopback).
+// `npm test -- <args>` runs vitest once with your args.
 import { readFileSync, rmSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
@@ -47,10 +49,27 @@ function vitest(name, args) {
   }
 }
 
+/** The container image checks (tests/image/): scripts/test-image.mjs installs Docker, builds the
+ * stand-in bases and the image, then runs vitest with these arguments. */
+function imageTests() {
+  const report = join(ROOT, ".vitest-report-image.json");
+  rmSync(report, { force: true });
+  const res = spawnSync("node", ["scripts/test-image.mjs", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`], { cwd: ROOT, stdio: "inherit" });
+  try {
+    return { status: res.status ?? 1, report: JSON.parse(readFileSync(report, "utf8")) };
+  } catch {
+    return { status: res.status || 1, report: null };
+  }
+}
+
 const userArgs = process.argv.slice(2);
 const runs = userArgs.length
   ? [vitest("", userArgs)]
-  : [vitest("", SERIAL_TESTS.flatMap((f) => ["--exclude", f])), (say("timing-sensitive tests, one file at a time"), vitest("-serial", ["--no-file-parallelism", ...SERIAL_TESTS]))];
+  : [
+      vitest("", SERIAL_TESTS.flatMap((f) => ["--exclude", f])),
+      (say("timing-sensitive tests, one file at a time"), vitest("-serial", ["--no-file-parallelism", ...SERIAL_TESTS])),
+      (say("the container image: deploy/Dockerfile built and run (npm run test:image)"), imageTests()),
+    ];
 
 const total = { passed: 0, failed: 0, skipped: 0, all: 0 };
 let crashed = false;

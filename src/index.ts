@@ -45,7 +45,19 @@ export { rateLimit, type RateLimitOptions, type RateLimitResult } from "./adapte
 export { VERSION } from "./version";
 export type { Config } from "./config/schema";
 
-/** The validated, frozen pb-ops configuration (read once per VM from the PB_* variables). */
+let frozen: Config | undefined;
+
+/** The validated, frozen pb-ops configuration (validated once at boot from the PB_* variables). */
 export function config(): Config {
-  return getConfig();
+  // Request VMs get it parsed from the shared plan (src/adapter/config.ts): freeze it for callers.
+  if (!frozen) frozen = deepFreeze(getConfig());
+  return frozen;
+}
+
+function deepFreeze<T>(v: T): T {
+  if (v && typeof v === "object" && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const k of Object.keys(v)) deepFreeze((v as Record<string, unknown>)[k]);
+  }
+  return v;
 }

@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { budget, renderMarkdown, renderSvg, type ScenarioSummary } from "../bench/report";
 import { parseWrk } from "../bench/wrk";
+import { poolTargets, renderPoolSection, splicePoolSection, type PoolImpl, type PoolRow } from "../bench/pool-report";
 
 const WRK = `Running 4s test @ http://127.0.0.1:8090/api/health
   1 threads and 16 connections
@@ -76,5 +77,41 @@ describe("bench", () => {
     const md = renderMarkdown(slowJs, meta(8));
     expect(md).toContain("runs at **0.56x** of the built-in limiter, so the 0.80x budget asks more of pb-ops than any pb_hooks middleware reaches in this run.");
     expect(md).toContain("(what a request id needs) runs at **0.80x** of the no-op.");
+  });
+});
+
+describe("bench: realtime clients and the VM pool", () => {
+  const row = (pool: "default" | "kit", sse: number, impl: PoolImpl, rps: number, rssMb = 100): PoolRow => ({ pool, poolSize: pool === "kit" ? 240 : 15, sse, impl, rps, p50Ms: 1, p99Ms: 2, rssMb });
+  const rows: PoolRow[] = [
+    row("default", 0, "bare", 15000), row("default", 0, "noop", 8000), row("default", 0, "pbops", 4000),
+    row("default", 200, "bare", 15000), row("default", 200, "noop", 1000), row("default", 200, "pbops", 850, 300),
+    row("kit", 0, "bare", 15000), row("kit", 0, "noop", 8000), row("kit", 0, "pbops", 4000),
+    row("kit", 200, "bare", 15000), row("kit", 200, "noop", 7000), row("kit", 200, "pbops", 3000, 180),
+  ];
+  it("checks the issue 22 targets against rows of the same run", () => {
+    const t = poolTargets(rows);
+    expect(t.vsNoop).toEqual([
+      { sse: 0, ratio: 0.5, met: false },
+      { sse: 200, ratio: 0.85, met: true },
+    ]);
+    expect(t.kitHold).toEqual({ sse: 200, ratio: 0.75, met: false });
+    expect(t.rss).toEqual([
+      { pool: "default", sse: 200, rssMb: 300, met: false },
+      { pool: "kit", sse: 200, rssMb: 180, met: true },
+    ]);
+  });
+  it("renders one line per pool and SSE count, with both ratios, and the verdicts", () => {
+    const md = renderPoolSection(rows, { connections: 8, seconds: 4, rounds: 3, route: "/api/health", features: "full stack" });
+    expect(md).toContain("| default (15) | 200 | 15000 | 1000 | 850 | 0.85x | 0.21x | 1.000 | 2.000 | 100.0 | 300.0 |");
+    expect(md).toContain("| kit (240) | 200 | 15000 | 7000 | 3000 | 0.43x | 0.75x |");
+    expect(md).toContain("kit pool, 200 SSE clients: pb-ops at **0.75x** of pb-ops with none (target 0.80x): **not met**");
+    expect(md).toContain("kit pool, 200 SSE clients: pb-ops RSS **180.0 MB** (target < 256 MB): met");
+  });
+  it("replaces only its own section of an existing bench.md", () => {
+    const before = "# Bench\n\ntable\n";
+    const once = splicePoolSection(before, "## Pool\nv1\n");
+    expect(once).toBe("# Bench\n\ntable\n\n<!-- pool-rows:start -->\n## Pool\nv1\n<!-- pool-rows:end -->\n");
+    const twice = splicePoolSection(once + "tail\n", "## Pool\nv2\n");
+    expect(twice).toBe("# Bench\n\ntable\n\n<!-- pool-rows:start -->\n## Pool\nv2\n<!-- pool-rows:end -->\ntail\n");
   });
 });

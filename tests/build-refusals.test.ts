@@ -141,7 +141,7 @@ describe("JS-only mode", () => {
     expect(res.stdout).toContain("beside your 3 own file(s), which were not touched");
     const after = snapshot(dir);
     for (const [f, hash] of Object.entries(before)) expect(after[f], f).toBe(hash);
-    expect(Object.keys(after).filter((f) => !(f in before)).sort()).toEqual(["pb_hooks/pb_ops.pb.js", "pb_hooks/pb_ops/index.js"]);
+    expect(Object.keys(after).filter((f) => !(f in before)).sort()).toEqual(["pb_hooks/pb_ops.pb.js", "pb_hooks/pb_ops/hot.js", "pb_hooks/pb_ops/index.js"]);
   });
 
   it("an explicit --hooks folder that does not exist is an error, not JS-only mode", () => {

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { S3Server, S3_KEYS, replicaUrl } from "./harness/backup-stack";
 import { createDrillCollection, insert, listSeqs, waitReplicaCaughtUp } from "./harness/drill";
-import { EntrypointRun, entrypointEnv, newSite, removeSite, runToExit, superuserToken, upsertSuperuser, type Site } from "./harness/entrypoint";
+import { EntrypointRun, entrypointEnv, newSite, parseJsonLines, removeSite, runToExit, superuserToken, upsertSuperuser, type Site } from "./harness/entrypoint";
 
 let s3: S3Server;
 const sites: Site[] = [];
@@ -61,12 +61,15 @@ describe("entrypoint: settings are checked before anything starts (one FATAL lin
   for (const [name, env, message] of cases) {
     it(name, async () => {
       const s = await site();
-      const { code, output } = await runToExit(entrypointEnv(s, undefined, env), 10_000);
+      const { code, output, stdout, stderr, lines } = await runToExit(entrypointEnv(s, undefined, env), 10_000);
       expect(code).toBe(1);
-      const fatal = output.split("\n").filter((l) => l.includes("FATAL"));
+      // One JSON line on stdout, level ERROR, from the entrypoint; nothing on stderr.
+      expect(stderr).toBe("");
+      const fatal = parseJsonLines(stdout).filter((l) => l.msg.includes("FATAL"));
       expect(fatal).toHaveLength(1);
-      expect(fatal[0]).toMatch(/^entrypoint: FATAL: /);
-      expect(fatal[0]).toMatch(message);
+      expect(fatal[0]).toMatchObject({ level: "ERROR", source: "entrypoint" });
+      expect(lines.filter((l) => l.includes("FATAL"))[0]).toMatch(/^entrypoint: FATAL: /);
+      expect(fatal[0]!.msg).toMatch(message);
       // Nothing started, no database created, and no secret echoed.
       expect(existsSync(join(s.dataDir, "data.db"))).toBe(false);
       if ((env.LITESTREAM_SECRET_ACCESS_KEY ?? "").trim().length > 1) expect(output).not.toContain(env.LITESTREAM_SECRET_ACCESS_KEY!.trim());
@@ -80,8 +83,9 @@ describe("entrypoint against versitygw", () => {
     const s = await site();
     const run = start(entrypointEnv(s, undefined, { POCKETBASE_ENCRYPTION_KEY: "0123456789abcdef0123456789abcdef" }));
     await run.waitHealthy(s.url);
-    // The entrypoint exec'd PocketBase itself, with the encryption key passed by name, not value.
-    const argv = readFileSync(`/proc/${run.child.pid}/cmdline`, "utf8").split("\0");
+    // The entrypoint runs PocketBase as its child, with the encryption key passed by name, not value.
+    const children = readFileSync(`/proc/${run.child.pid}/task/${run.child.pid}/children`, "utf8").trim().split(/\s+/);
+    const argv = children.map((pid) => readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0")).find((a) => a.includes("serve"))!;
     expect(argv).toEqual(expect.arrayContaining(["serve", "--encryptionEnv", "POCKETBASE_ENCRYPTION_KEY", "--automigrate=false"]));
     expect(argv.join(" ")).not.toContain("0123456789abcdef");
     const warnings = run.lines().filter((l) => l.includes("WARNING"));

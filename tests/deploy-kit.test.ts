@@ -1,8 +1,9 @@
 // The deployment kit's files agree with each other and with the code, so they cannot drift:
 // the Dockerfile builds the versions the suite tests (scripts/versions.mjs); .do/app.yaml lists
 // every pb-ops variable (src/config/schema.ts) with its default, secrets typed SECRET and one
-// instance; litestream.yml only uses variables the entrypoint sets. Docker cannot run here; the
-// entrypoint itself is exercised in tests/deploy-entrypoint.integration.test.ts.
+// instance; litestream.yml only uses variables the entrypoint sets; the deploy runbook covers every
+// backup-status reason. The entrypoint itself is exercised in
+// tests/deploy-entrypoint.integration.test.ts, the built image by `npm run test:image`.
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -10,6 +11,7 @@ import { describe, expect, it } from "vitest";
 import { BINARIES, GO_TOOLCHAIN_FOR, LITESTREAM_VERSIONS, POCKETBASE_NEWEST } from "../scripts/versions.mjs";
 import { METRICS_AUTO, resolveMetricsUrl } from "../src/backup/config";
 import { schema } from "../src/config/schema";
+import { DEFAULT_HOOKS_POOL } from "../src/pool/config";
 import { ROOT } from "./harness/paths";
 
 const read = (p: string) => readFileSync(join(ROOT, p), "utf8");
@@ -51,7 +53,8 @@ describe("deploy/Dockerfile builds exactly the pinned versions the suite tests",
   it("PocketBase = the newest pinned version, built from the same module with the same Go toolchain", () => {
     expect(arg("POCKETBASE_VERSION")).toBe(POCKETBASE_NEWEST);
     expect(dockerfile).toContain(`go install "${BINARIES.pocketbase(POCKETBASE_NEWEST).pkg.replace(`@${POCKETBASE_NEWEST}`, "@${POCKETBASE_VERSION}")}"`);
-    expect(/GOTOOLCHAIN=(\S+)/.exec(dockerfile)?.[1]).toBe((GO_TOOLCHAIN_FOR as Record<string, string>)[POCKETBASE_NEWEST as string]);
+    const line = dockerfile.split("\n").find((l) => l.includes("pocketbase/examples/base@"));
+    expect(/GOTOOLCHAIN=(\S+) go install/.exec(line ?? "")?.[1]).toBe((GO_TOOLCHAIN_FOR as Record<string, string>)[POCKETBASE_NEWEST as string]);
   });
 
   it("Litestream = the pinned v0.5 (pure Go, so CGO_ENABLED=0 holds)", () => {
@@ -60,6 +63,32 @@ describe("deploy/Dockerfile builds exactly the pinned versions the suite tests",
     expect(BINARIES.litestream(v05).cgo).toBe(false);
     expect(dockerfile).toContain(`go install "${BINARIES.litestream(v05).pkg.replace(`@${v05}`, "@${LITESTREAM_VERSION}")}"`);
     expect(dockerfile).toMatch(/CGO_ENABLED=0/);
+  });
+
+  it("Litestream is built with the stage's own Go, as the suite builds it (no toolchain of PocketBase's)", () => {
+    const v05 = LITESTREAM_VERSIONS.find((v: string) => v.startsWith("v0.5."));
+    // scripts/binaries.mjs sets GOTOOLCHAIN only when the spec names one; Litestream's does not.
+    expect((BINARIES.litestream(v05) as { toolchain?: string }).toolchain).toBeUndefined();
+    const line = dockerfile.split("\n").find((l) => l.includes("litestream/cmd/litestream@"));
+    expect(/^RUN GOTOOLCHAIN=local go install /.exec(line ?? "")).not.toBeNull();
+    // No stage-wide GOTOOLCHAIN that would also apply to it.
+    expect(dockerfile).not.toMatch(/^ENV .*GOTOOLCHAIN/m);
+  });
+
+  it("the hooks stage installs runtime dependencies only; the build needs nothing else", () => {
+    expect(dockerfile).toMatch(/^RUN npm ci --omit=dev\b/m);
+    const pkg = JSON.parse(read("package.json")) as { dependencies: Record<string, string> };
+    const imported = new Set<string>();
+    for (const f of ["build.mjs", "tools/isolation-check.mjs", "tools/jsvm-globals.mjs"]) {
+      for (const m of read(f).matchAll(/^import .* from "([^".][^"]*)";$/gm)) if (!m[1]!.startsWith("node:")) imported.add(m[1]!);
+    }
+    expect([...imported].sort()).toEqual(Object.keys(pkg.dependencies).sort());
+  });
+
+  it(".dockerignore (legacy builder) and deploy/Dockerfile.dockerignore (BuildKit) hold the same allowlist", () => {
+    const rules = (p: string) => read(p).split("\n").filter((l) => l.trim() && !l.startsWith("#"));
+    expect(rules(".dockerignore")).toEqual(rules("deploy/Dockerfile.dockerignore"));
+    expect(rules(".dockerignore")[0]).toBe("*");
   });
 
   it("builds the pb-ops bundles with npm ci && npm run build in a node stage", () => {
@@ -135,6 +164,11 @@ describe(".do/app.yaml", () => {
     expect(/^\s+dockerfile_path: (\S+)$/m.exec(appYaml)?.[1]).toBe("deploy/Dockerfile");
   });
 
+  it("the VM pool default is the same in the schema, the entrypoint and npm start", () => {
+    expect(/^hooks_pool=\$\{PB_HOOKS_POOL:-(\d+)\}$/m.exec(entrypoint)?.[1]).toBe(String(DEFAULT_HOOKS_POOL));
+    expect(/process\.env\.PB_HOOKS_POOL \?\? "(\d+)"/.exec(read("scripts/start.mjs"))?.[1]).toBe(String(DEFAULT_HOOKS_POOL));
+  });
+
   it("Litestream tuning defaults match the entrypoint's", () => {
     for (const k of ["LITESTREAM_SYNC_INTERVAL", "LITESTREAM_RETENTION"]) {
       const dflt = new RegExp(`^${k}=\\$\\{${k}:-([^}]+)\\}$`, "m").exec(entrypoint)?.[1];
@@ -176,5 +210,18 @@ describe("deploy/litestream.yml and deploy/entrypoint.sh", () => {
     const overrides = [...entrypoint.matchAll(/^([A-Z_]+)=\$\{\1:-/gm)].map((m) => m[1]!);
     expect(overrides).toContain("POCKETBASE_BIN");
     for (const name of overrides) expect(name.startsWith("PB_"), name).toBe(false);
+  });
+});
+
+describe("docs/deploy.md", () => {
+  it("the runbook has a row for every backup-status reason code (src/backup/status.ts)", () => {
+    const status = read("src/backup/status.ts");
+    const union = /export type ReasonCode =([^;]+);/.exec(status)?.[1] ?? "";
+    const codes = [...union.matchAll(/"(\w+)"/g)].map((m) => m[1]!);
+    expect(codes.length).toBeGreaterThan(10);
+    const doc = read("docs/deploy.md");
+    const runbook = doc.slice(doc.indexOf("## Runbook: backup-status reasons"), doc.indexOf("## Disaster-recovery drill"));
+    expect(runbook.length).toBeGreaterThan(1000);
+    for (const code of codes) expect(runbook, code).toMatch(new RegExp(`^\\| \`${code}\` \\|`, "m"));
   });
 });

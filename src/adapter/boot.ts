@@ -3,7 +3,8 @@
 // request.
 import { checkConfig } from "../config/checks";
 import { ConfigError } from "../config/load";
-import { getConfig } from "./config";
+import { publishSharedPlan } from "./config";
+import { buildSharedPlan } from "../config/shared-plan";
 import { leaseBootError } from "./lease";
 import { onServe } from "./serve";
 import { captureStdout } from "./stdout";
@@ -12,7 +13,10 @@ const STARTED_AT_KEY = "pbOps.startedAt";
 
 export function boot(): void {
   try {
-    checkConfig(getConfig());
+    // Validated once here; every request VM then reads the result from the store.
+    const { plan, entries } = buildSharedPlan(process.env as Record<string, string | undefined>, $os.args as string[]);
+    checkConfig(plan.config);
+    publishSharedPlan(plan, entries);
     const leaseErr = leaseBootError();
     if (leaseErr) throw leaseErr;
   } catch (err) {

@@ -1,11 +1,69 @@
-// The config is built once per VM (module state is per VM in PocketBase's require()) from the
-// process environment, which is the same in every VM.
-import { buildConfig } from "../config/load";
-import { schema, type Config } from "../config/schema";
+// The config and the plans derived from it, computed ONCE per process in the loader VM (boot) and
+// shared with every request VM as JSON strings in $app.store(). A VM parses a part on first use
+// instead of re-reading and re-validating the environment and rebuilding each plan: a throwaway VM
+// (PocketBase makes one per request when its pool is exhausted, see docs/performance.md) then pays
+// a few store reads and small JSON.parse calls instead of ~2-4 ms. JSON, not objects: a goja object
+// belongs to the runtime that made it and must not be used from another one.
+//
+// Parts, not one document: a parsed plan costs memory in every VM that holds it (~0.13 MB for the
+// whole plan, measured with 200 pinned VMs), and a VM pinned by a realtime client only ever needs
+// the API route class's headers. Each part is parsed the first time a VM asks for it.
+//
+// This module is on the hot path (pb_ops/hot.js): it must not import the schema or the parsers,
+// which only the loader VM needs (see src/config/shared-plan.ts).
+import type { Config } from "../config/schema";
+import type { SharedPlan } from "../config/shared-plan";
+import type { ClassHeaders, HeaderPlan } from "../headers/policy";
+import type { RouteClass } from "../headers/route-class";
+import type { Plan as RateLimitPlan } from "../ratelimit/plan";
 
-let cached: Config | undefined;
+export type { SharedPlan } from "../config/shared-plan";
+
+/** Prefix of the plan's store entries (type-only imports above: hot.js must not pull the schema). */
+const KEY = "pbOps.plan.";
+
+const parsed: Record<string, unknown> = {};
+
+function part<T>(name: string): T {
+  let v = parsed[name];
+  if (v === undefined) {
+    const json = $app.store().get(KEY + name) as string | undefined;
+    // boot() runs at the top of pb_ops.pb.js before any handler can run, so this is a packaging
+    // mistake (the library used without its registration file), not a runtime condition.
+    if (typeof json !== "string") throw new Error(`pb-ops: no shared plan (${KEY + name}) in $app.store(); is pb_ops.pb.js in the hooks dir?`);
+    v = parsed[name] = JSON.parse(json);
+  }
+  return v as T;
+}
+
+/** Boot (loader VM): keeps the plan for this VM and publishes it for every other one. */
+export function publishSharedPlan(plan: SharedPlan, entries: Record<string, string>): void {
+  const store = $app.store();
+  for (const name of Object.keys(entries)) store.set(KEY + name, entries[name]);
+  const { classes, ...headerMeta } = plan.headers;
+  parsed.config = plan.config;
+  parsed.headers = headerMeta;
+  parsed.rateLimit = plan.rateLimit;
+  parsed.pool = plan.pool;
+  for (const cls of Object.keys(classes) as RouteClass[]) parsed[`headers.${cls}`] = classes[cls];
+}
 
 export function getConfig(): Config {
-  if (!cached) cached = buildConfig(schema, process.env as Record<string, string | undefined>);
-  return cached;
+  return part<Config>("config");
+}
+
+export function rateLimitPlan(): RateLimitPlan {
+  return part<RateLimitPlan>("rateLimit");
+}
+
+export function headerPlanMeta(): Omit<HeaderPlan, "classes"> {
+  return part<Omit<HeaderPlan, "classes">>("headers");
+}
+
+export function headerClass(cls: RouteClass): ClassHeaders {
+  return part<ClassHeaders>(`headers.${cls}`);
+}
+
+export function poolSize(): number {
+  return part<{ size: number }>("pool").size;
 }

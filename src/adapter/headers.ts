@@ -4,21 +4,15 @@ import type { Config } from "../config/schema";
 import { checkCookie, cookieAttributes, GO_SAME_SITE, type SameSite } from "../headers/cookies";
 import { corsDecision } from "../headers/cors";
 import { isHttpsRequest } from "../headers/https";
-import { buildHeaderPlan, type HeaderPlan } from "../headers/policy";
 import { ROUTE_CLASSES, routeClassOf, type RouteClass } from "../headers/route-class";
 import { isAdminUiPattern } from "../admin/paths";
-import { getConfig } from "./config";
+import { getConfig, headerClass, headerPlanMeta } from "./config";
 import { logEvent } from "./log";
 import { SKIP_SUCCESS_ACTIVITY_LOG } from "./access-log";
 import type { PreStage } from "./pipeline";
 
-let plan: HeaderPlan | undefined;
 let corsAllowed: ReadonlySet<string> | undefined;
 
-function getPlan(): HeaderPlan {
-  if (!plan) plan = buildHeaderPlan(getConfig().headers);
-  return plan;
-}
 
 /**
  * The request reached the browser over HTTPS: TLS in PocketBase, or a trusted proxy's
@@ -45,13 +39,13 @@ function requestIsHttps(e: core.RequestEvent, requestHeaders: http.Header): bool
  * unbound at serve time (headersServeSetup).
  */
 export const setSecurityHeaders: PreStage = (e, state) => {
-  const p = getPlan();
   let name = routeClassOf(state.path);
   // `/_/` spelt so that the mux does not route it to the admin UI (POST, `/_%2F`) is a miss, and
   // gets a miss's headers: the class follows PocketBase's routing, not the string.
   if (name === "admin" && !isAdminUiPattern((e.request as unknown as { pattern: string }).pattern)) name = "public";
-  const cls = p.classes[name];
-  const list = p.httpsMatters && requestIsHttps(e, state.requestHeaders) ? cls.secure : cls.plain;
+  // Built once per process at boot (src/config/shared-plan.ts); a VM parses only the classes it meets.
+  const cls = headerClass(name);
+  const list = headerPlanMeta().httpsMatters && requestIsHttps(e, state.requestHeaders) ? cls.secure : cls.plain;
   // Every property read on a Go object is a JSVM->Go crossing: `set` is bound once per request
   // (RequestState), not looked up per header (measured ~2x cheaper per header in goja).
   const set = state.setResponseHeader;
@@ -67,14 +61,14 @@ export function applyHeaders(e: core.RequestEvent, routeClass: RouteClass): void
   if (!(ROUTE_CLASSES as readonly string[]).includes(routeClass)) {
     throw new Error(`applyHeaders: unknown route class ${JSON.stringify(routeClass)}; use one of ${ROUTE_CLASSES.join(", ")}`);
   }
-  const p = getPlan();
-  if (!p.enabled) return;
-  const cls = p.classes[routeClass];
-  const list = p.httpsMatters && requestIsHttps(e, e.request!.header) ? cls.secure : cls.plain;
+  const meta = headerPlanMeta();
+  if (!meta.enabled) return;
+  const cls = headerClass(routeClass);
+  const list = meta.httpsMatters && requestIsHttps(e, e.request!.header) ? cls.secure : cls.plain;
   const h = e.response.header();
   // Headers of the old class that the new one does not send would otherwise stay behind.
   const own = new Set(list.map(([name]) => name.toLowerCase()));
-  for (const other of ROUTE_CLASSES) for (const [name] of [...p.classes[other].plain, ...p.classes[other].secure]) if (!own.has(name.toLowerCase())) h.del(name);
+  for (const other of ROUTE_CLASSES) for (const [name] of [...headerClass(other).plain, ...headerClass(other).secure]) if (!own.has(name.toLowerCase())) h.del(name);
   for (const [name, value] of list) h.set(name, value);
 }
 

@@ -1,7 +1,8 @@
 import { healthReport } from "../health/report";
 import { VERSION } from "../version";
 import { startedAtMs } from "./boot";
-import { currentRole } from "./lease";
+import { currentPoolReport } from "./vm-pool";
+import { currentRole } from "./lease-fence";
 
 /** Reads a real table so a closed, locked or missing database fails the check (SELECT 1 would not). */
 function probeDatabase(): { ok: boolean; latencyMs: number; error?: string } {
@@ -17,7 +18,14 @@ function probeDatabase(): { ok: boolean; latencyMs: number; error?: string } {
 export function health(e: core.RequestEvent): void {
   const database = probeDatabase();
   if (database.error) console.error(`pb-ops: health: database check failed: ${database.error}`);
-  const report = healthReport({ version: VERSION, startedAtMs: startedAtMs(), nowMs: Date.now(), database, lease: currentRole() as { role: "standby" | "fenced"; reason: string } | null });
+  const report = healthReport({
+    version: VERSION,
+    startedAtMs: startedAtMs(),
+    nowMs: Date.now(),
+    database,
+    lease: currentRole() as { role: "standby" | "fenced"; reason: string } | null,
+    pool: currentPoolReport(),
+  });
   e.response.header().set("Cache-Control", "no-store");
   e.json(report.httpStatus, report.body);
 }

@@ -16,10 +16,11 @@ import { leaseSettingsError, selfFenceAfterMs, type LeaseSettings } from "../lea
 import { constantTimeEqual } from "../crypto/constant-time";
 import { getConfig } from "./config";
 import { LeaseStore } from "./lease-s3";
-import type { RequestState } from "./request-state";
+import { KEY_ROLE, type Role } from "./lease-fence";
+// The fence stage and the role read live in lease-fence.ts: the request middleware's bundle
+// (pb_ops/hot.js) loads them without this module's S3 client (docs/performance.md).
+export { currentRole, leaseFenceStage, type Role } from "./lease-fence";
 
-const KEY_ROLE = "pbOps.lease.role";
-const KEY_LOG = "pbOps.lease.lastLog";
 /** How long a write already past the fence has to commit before Litestream is stopped. */
 const DRAIN_MS = 1000;
 export const EXIT = { granted: 0, fatal: 1, standby: 3, disabled: 4, handoff: 10, selfFenced: 11, lostProcess: 12 } as const;
@@ -387,10 +388,6 @@ function release(s: LeaseSettings): void {
 
 // ---- serving side ------------------------------------------------------------------------------
 
-export interface Role {
-  role: "primary" | "standby" | "fenced" | "none";
-  reason: string;
-}
 
 function readRole(): Role {
   const t = readText(`${$app.dataDir()}/.pb-ops-lease/role`);
@@ -423,11 +420,6 @@ export function leaseReport(): Record<string, unknown> | null {
   return { role: role.role, reason: role.reason, epoch: holder ? (JSON.parse(holder) as HolderFile).epoch : null, foreignClaimants: standbys };
 }
 
-/** The role the serving process runs in, for health and backup-status. */
-export function currentRole(): Role | null {
-  const raw = $app.store().get(KEY_ROLE) as string | undefined;
-  return raw ? (JSON.parse(raw) as Role) : null;
-}
 
 /** POST /api/ops/lease/refresh: loopback only, with the per-boot secret; re-reads the role file. */
 export function leaseRefresh(e: core.RequestEvent): void {
@@ -443,25 +435,3 @@ export function leaseRefresh(e: core.RequestEvent): void {
   e.noContent(204);
 }
 
-const SAFE = { GET: 1, HEAD: 1, OPTIONS: 1 } as Record<string, 1>;
-
-/** Pre stage: one store read per request; writes get 503 while standby or handing over. */
-export function leaseFenceStage(e: core.RequestEvent, state: RequestState): boolean | void {
-  if (SAFE[state.method] === 1) return; // reads never touch the store
-  const raw = $app.store().get(KEY_ROLE) as string | undefined;
-  if (!raw || state.path === "/api/ops/lease/refresh") return;
-  const r = JSON.parse(raw) as Role;
-  const standby = r.role === "standby";
-  const nowS = Math.floor(Date.now() / 10_000);
-  if (standby && $app.store().get(KEY_LOG) !== nowS) {
-    $app.store().set(KEY_LOG, nowS);
-    console.error(`pb-ops lease: STANDBY refused a ${state.method}: ${r.reason}`);
-  }
-  e.response.header().set("Retry-After", standby ? "30" : "2");
-  e.json(503, {
-    status: 503,
-    message: standby ? `This instance is a standby and does not accept writes: ${r.reason}.` : "A deploy is in progress: this instance is handing over; retry shortly.",
-    data: {},
-  });
-  return true;
-}

@@ -15,6 +15,7 @@ import { drillReport, lastDrill } from "./drill";
 import { currentRole } from "./lease";
 import { logEvent } from "./log";
 import { METRICS_KEY } from "./metrics-count";
+import { currentPoolReport } from "./vm-pool";
 
 const RING_KEY = "pbOps.metrics.ring";
 export const OPS_PAGE_PATH = "/_/pb-ops";
@@ -49,6 +50,11 @@ function backupView(): BackupView {
   }
 }
 
+function poolGauges(): Gauges["vmStarts"] {
+  const r = currentPoolReport();
+  return { total: r.vmStarts, beyondPool: r.beyondPool, poolSize: r.size };
+}
+
 function gauges(nowMs: number, backup: Gauges["backup"]): Gauges {
   const local = readLocal($app.dataDir());
   const d = lastDrill();
@@ -60,7 +66,7 @@ function gauges(nowMs: number, backup: Gauges["backup"]): Gauges {
     backup,
     drill: d ? { ok: d.ok, atMs: d.atMs, durationMs: d.durationMs } : null,
     nowMs,
-    vmStarts: null,
+    vmStarts: poolGauges(),
   };
 }
 

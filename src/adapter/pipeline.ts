@@ -12,9 +12,10 @@ import { assignRequestId, scrubUrlForLogs, writeAccessLine } from "./access-log"
 import { getConfig } from "./config";
 import { rateLimitEnabled, rateLimitStage } from "./ratelimit";
 import { headerStages } from "./headers";
-import { leaseFenceStage } from "./lease";
+import { leaseFenceStage } from "./lease-fence";
 import { countRequest } from "./metrics-count";
 import { newRequestState, type RequestState } from "./request-state";
+import { noteVmStart } from "./vm-pool";
 import { warnUntrustedProxy } from "./proxy";
 
 export type { RequestState } from "./request-state";
@@ -100,7 +101,11 @@ export function profileStages(e: core.RequestEvent, n: number): Record<string, n
 }
 
 export function handleRequest(e: core.RequestEvent): void {
-  if (!stages) stages = buildStages(getConfig());
+  if (!stages) {
+    // First request in this VM: count it (a throwaway VM when the pool is exhausted).
+    stages = buildStages(getConfig());
+    noteVmStart();
+  }
   const state = newRequestState(e);
   const pre = stages.pre;
   let error: unknown;

@@ -6,13 +6,13 @@
 // is a Go map reached through goja's live wrapper, so only the one bucket is converted, never the map.
 import { allowN, type BucketState } from "../ratelimit/bucket";
 import { rateLimitHeader, retryAfterSeconds, withMember } from "../ratelimit/headers";
-import { bucketKey, buildPlan, isExemptIp, shardOf, type Plan } from "../ratelimit/plan";
+import { bucketKey, isExemptIp, shardOf, type Plan } from "../ratelimit/plan";
 import { collectionSegmentOf } from "../admin/paths";
 import { canonicalSegments, firstMatch, parseRateWords, policyHeaderOf, type RateSpec, type Rule } from "../ratelimit/rules";
 import { takeFromShard, type Shard, type TakeResult } from "../ratelimit/table";
 import { rateLimitWarnings } from "../ratelimit/warnings";
 import { REQUEST_ID_HEADER } from "./access-log";
-import { getConfig } from "./config";
+import { getConfig, rateLimitPlan } from "./config";
 import { logEvent } from "./log";
 import type { PreStage } from "./pipeline";
 import { clientIp, type RequestState } from "./request-state";
@@ -25,11 +25,9 @@ const SHARD_KEY_PREFIX = "pbOps.rateLimit.";
  */
 export const ROUTE_RATE_LIMIT_KEY = "pbOpsRouteRateLimit";
 
-let plan: Plan | undefined;
-
+/** Built once per process at boot (src/config/shared-plan.ts), read from the shared plan. */
 function getPlan(): Plan {
-  if (!plan) plan = buildPlan(getConfig().rateLimit);
-  return plan;
+  return rateLimitPlan();
 }
 
 export function rateLimitEnabled(): boolean {

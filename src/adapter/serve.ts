@@ -15,9 +15,10 @@ import { applyTrustedProxyAtServe } from "./proxy";
 import { applyFileStorageAtServe } from "./storage";
 import { applySuperuserAtServe } from "./superuser";
 import { rateLimitServeSetup } from "./ratelimit";
+import { poolServeSetup } from "./vm-pool";
 
 /** Each concern that needs the router at serve time adds its set-up here. */
-const SERVE_SETUPS: Array<(e: core.ServeEvent) => void> = [headersServeSetup, setupAdminAtServe, rateLimitServeSetup, leaseServeSetup];
+const SERVE_SETUPS: Array<(e: core.ServeEvent) => void> = [headersServeSetup, setupAdminAtServe, rateLimitServeSetup, leaseServeSetup, poolServeSetup];
 
 /**
  * Settings pb-ops writes from env before PocketBase serves (superuser before PocketBase's own

@@ -9,6 +9,7 @@ import { headerVars } from "../headers/config";
 import { leaseVars } from "../lease/config";
 import { logVars } from "../log/config";
 import { metricsVars } from "../metrics/config";
+import { poolVars } from "../pool/config";
 import { proxyVars } from "../proxy/config";
 import { rateLimitVars } from "../ratelimit/config";
 import { storageVars } from "../storage/config";
@@ -28,6 +29,7 @@ export const schema = {
   drill: drillVars,
   alert: alertVars,
   metrics: metricsVars,
+  pool: poolVars,
 };
 
 export type Config = ConfigOf<typeof schema>;

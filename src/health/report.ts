@@ -1,5 +1,6 @@
 // GET /api/ops/health: is this PocketBase able to serve? Public, so it says what failed, never why
 // in detail (error text can hold paths); the adapter logs the detail.
+import type { PoolReport } from "../pool/exhaustion";
 
 export interface HealthInput {
   version: string;
@@ -7,6 +8,8 @@ export interface HealthInput {
   nowMs: number;
   /** Result of a real query against data.db. */
   database: { ok: boolean; latencyMs: number };
+  /** PocketBase's JS VM pool (src/pool/exhaustion.ts). Informational: never fails the check. */
+  pool?: PoolReport;
   /** Deploy lease role when not plain primary: a standby never restored, so its data is not the app's. */
   lease?: { role: "standby" | "fenced"; reason: string } | null;
 }
@@ -18,6 +21,8 @@ export interface HealthReport {
     version: string;
     uptimeSeconds: number;
     checks: { database: { status: "ok" | "failing"; latencyMs: number } };
+    /** beyondPool > 0: requests ran in throwaway VMs; raise PB_HOOKS_POOL (docs/performance.md). */
+    pool?: PoolReport;
     lease?: { role: string; reason: string };
   };
 }
@@ -35,6 +40,7 @@ export function healthReport(input: HealthInput): HealthReport {
       version: input.version,
       uptimeSeconds: Math.max(0, Math.floor((input.nowMs - input.startedAtMs) / 1000)),
       checks: { database: { status: dbStatus, latencyMs: Math.round(input.database.latencyMs * 100) / 100 } },
+      ...(input.pool ? { pool: input.pool } : {}),
       ...(input.lease ? { lease: { role: input.lease.role, reason: input.lease.reason } } : {}),
     },
   };

@@ -28,11 +28,13 @@ if (require(`${__hooks}/pb_ops/index.js`).adminSurfaceGuarded()) {
 
 // The one request middleware; the priority is PIPELINE_PRIORITY in src/adapter/pipeline.ts
 // (after PocketBase loads the auth token, before its security headers and rate limiter).
-// It runs on every request, so it keeps the library on its VM's global object: require() itself
-// costs ~10 us per call in goja (path resolution), a global lookup well under 1 us.
+// It runs on every request, so it keeps its module on its VM's global object: require() itself
+// costs ~10 us per call in goja (path resolution), a global lookup well under 1 us. It loads
+// pb_ops/hot.js, the middleware alone: in a new VM (a throwaway one when the pool is exhausted)
+// only that small bundle's top-level code runs (docs/performance.md).
 routerUse(
   new Middleware(
-    (e) => ((globalThis as any).__pbOps || ((globalThis as any).__pbOps = require(`${__hooks}/pb_ops/index.js`))).handleRequest(e),
+    (e) => ((globalThis as any).__pbOpsHot || ((globalThis as any).__pbOpsHot = require(`${__hooks}/pb_ops/hot.js`))).handleRequest(e),
     -1016,
     "pbOps",
   ),

@@ -15,7 +15,8 @@ export const BUILTIN_AUTH_RULES = [
   "POST /api/collections/*/request-otp|/api/collections/*/request-password-reset|/api/collections/*/confirm-password-reset|/api/collections/*/request-verification|/api/collections/*/confirm-verification|/api/collections/*/request-email-change|/api/collections/*/confirm-email-change 5/60s name=auth-email",
 ].join(";");
 
-const builtinAuthRules: readonly Rule[] = parseRules(BUILTIN_AUTH_RULES, ["default"]);
+// Parsed on first use, not when the module loads: module top-level code runs again in every new VM.
+let builtinAuthRules: readonly Rule[] | undefined;
 
 export interface RateLimitSettings {
   readonly rate: Rule | undefined;
@@ -42,7 +43,7 @@ export interface Plan {
 
 export function buildPlan(s: RateLimitSettings): Plan {
   const enabled = s.rate !== undefined || s.rules.length > 0;
-  const rules = [...s.rules, ...(s.auth === "on" ? builtinAuthRules : []), ...(s.rate ? [s.rate] : [])];
+  const rules = [...s.rules, ...(s.auth === "on" ? (builtinAuthRules ??= parseRules(BUILTIN_AUTH_RULES, ["default"])) : []), ...(s.rate ? [s.rate] : [])];
   return Object.freeze({
     enabled,
     rules: Object.freeze(rules),

@@ -191,8 +191,9 @@ export async function runDrill(opts: DrillOptions): Promise<DrillResult> {
 
     second = new EntrypointRun(env);
     let restoredAt = 0;
-    second.child.stderr!.on("data", (b: Buffer) => {
-      if (!restoredAt && b.toString().includes("entrypoint: starting PocketBase under Litestream")) restoredAt = Date.now();
+    // The entrypoint's lines are JSON on stdout (docs/deploy.md "Logs: one JSON stream").
+    second.child.stdout!.on("data", (b: Buffer) => {
+      if (!restoredAt && b.toString().includes("starting PocketBase under Litestream")) restoredAt = Date.now();
     });
     const healthyAt = await second.waitHealthy(site.url, 600_000);
     const rtoMs = healthyAt - second.startedAt;

@@ -71,12 +71,20 @@ export class EntrypointRun {
   readonly child: ChildProcess;
   readonly startedAt = Date.now();
   private out = "";
+  private stdoutText = "";
+  private stderrText = "";
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
   constructor(env: Record<string, string>, args: string[] = []) {
     this.child = spawn("sh", [ENTRYPOINT, ...args], { env, stdio: ["ignore", "pipe", "pipe"], detached: true });
-    this.child.stdout!.on("data", (b) => (this.out += b.toString()));
-    this.child.stderr!.on("data", (b) => (this.out += b.toString()));
+    this.child.stdout!.on("data", (b) => {
+      this.out += b.toString();
+      this.stdoutText += b.toString();
+    });
+    this.child.stderr!.on("data", (b) => {
+      this.out += b.toString();
+      this.stderrText += b.toString();
+    });
     this.exited = new Promise((resolve) => this.child.on("exit", (code, signal) => resolve({ code, signal })));
   }
 
@@ -84,9 +92,15 @@ export class EntrypointRun {
     return this.out;
   }
 
-  /** The entrypoint's own lines (`entrypoint: ...`). */
+  /** What the container writes to stdout and stderr, separately (all of it should be stdout). */
+  streams(): { stdout: string; stderr: string } {
+    return { stdout: this.stdoutText, stderr: this.stderrText };
+  }
+
+  /** The entrypoint's own lines, as `entrypoint: <msg>` (they are JSON lines with source
+   * "entrypoint" on stdout). */
   lines(): string[] {
-    return this.out.split("\n").filter((l) => l.startsWith("entrypoint: "));
+    return entrypointLines(this.out);
   }
 
   running(): boolean {
@@ -139,14 +153,84 @@ export class EntrypointRun {
   }
 }
 
+/** One parsed stdout line of the container. */
+export interface JsonLine {
+  time: string;
+  level: string;
+  msg: string;
+  source?: string;
+  [k: string]: unknown;
+}
+
+/** Parses every non-empty line of `text` as a JSON object with string time/level/msg, or throws
+ * naming the first line that is not (the log drain's view of the stream). */
+export function parseJsonLines(text: string): JsonLine[] {
+  const out: JsonLine[] = [];
+  for (const line of text.split("\n")) {
+    if (line === "") continue;
+    let rec: unknown;
+    try {
+      rec = JSON.parse(line);
+    } catch {
+      throw new Error(`stdout line is not JSON: ${JSON.stringify(line)}`);
+    }
+    const r = rec as Record<string, unknown>;
+    if (typeof r !== "object" || r === null || Array.isArray(r)) throw new Error(`stdout line is not a JSON object: ${line}`);
+    for (const k of ["time", "level", "msg"]) if (typeof r[k] !== "string") throw new Error(`stdout line has no string "${k}": ${line}`);
+    if (Number.isNaN(Date.parse(r.time as string))) throw new Error(`stdout line's time is not a date: ${line}`);
+    // A duplicated key is valid for JSON.parse (the last wins) but not for stricter parsers.
+    const keys = topLevelKeys(line);
+    if (keys.length !== new Set(keys).size) throw new Error(`stdout line repeats a key (${keys.join(",")}): ${line}`);
+    out.push(r as JsonLine);
+  }
+  return out;
+}
+
+/** The keys of a JSON object's text at depth 1, in order, duplicates kept. */
+export function topLevelKeys(json: string): string[] {
+  const keys: string[] = [];
+  let depth = 0;
+  for (let i = 0; i < json.length; i++) {
+    const c = json[i];
+    if (c === '"') {
+      let j = i + 1;
+      while (json[j] !== '"') j += json[j] === "\\" ? 2 : 1;
+      const str = json.slice(i, j + 1);
+      let k = j + 1;
+      while (json[k] === " ") k++;
+      if (depth === 1 && json[k] === ":") keys.push(JSON.parse(str) as string);
+      i = j;
+    } else if (c === "{" || c === "[") depth++;
+    else if (c === "}" || c === "]") depth--;
+  }
+  return keys;
+}
+
+/** The entrypoint's own lines in `output` (JSON lines with source "entrypoint"), as
+ * `entrypoint: <msg>`. Non-JSON lines are skipped here; tests that check the stream use
+ * parseJsonLines. */
+export function entrypointLines(output: string): string[] {
+  const lines: string[] = [];
+  for (const line of output.split("\n")) {
+    if (!line.startsWith("{")) continue;
+    try {
+      const rec = JSON.parse(line) as JsonLine;
+      if (rec.source === "entrypoint") lines.push(`entrypoint: ${rec.msg}`);
+    } catch {
+      // not a JSON line
+    }
+  }
+  return lines;
+}
+
 /** Runs the entrypoint to completion (a run that must fail), with a time limit. */
-export async function runToExit(env: Record<string, string>, timeoutMs = 30_000): Promise<{ code: number | null; output: string; lines: string[] }> {
+export async function runToExit(env: Record<string, string>, timeoutMs = 30_000): Promise<{ code: number | null; output: string; lines: string[]; stdout: string; stderr: string }> {
   const run = new EntrypointRun(env);
   const timer = setTimeout(() => void run.kill9(), timeoutMs);
   const { code } = await run.exited;
   clearTimeout(timer);
   await run.cleanup();
-  return { code, output: run.output(), lines: run.lines() };
+  return { code, output: run.output(), lines: run.lines(), ...run.streams() };
 }
 
 /**
