@@ -13,11 +13,32 @@ const ADMIN_PATH = "/Hq7vL2xP9mR4tW8nK3zb5";
 
 type Family = { name: string; type: string; metrics: Array<{ labels?: Record<string, string>; value?: string; buckets?: Record<string, string>; count?: string; sum?: string }> };
 
-async function scrape(pb: RunningPocketBase): Promise<Family[]> {
+async function scrapeText(pb: RunningPocketBase): Promise<string> {
   const res = await fetch(`${pb.url}/api/ops/metrics`, { headers: { authorization: `Bearer ${OPS_TOKEN}` } });
   expect(res.status).toBe(200);
   expect(res.headers.get("content-type")).toMatch(/^text\/plain; version=0\.0\.4/);
-  return parsePrometheusTextFormat(await res.text()) as Family[];
+  return res.text();
+}
+
+async function scrape(pb: RunningPocketBase): Promise<Family[]> {
+  return parsePrometheusTextFormat(await scrapeText(pb)) as Family[];
+}
+
+/**
+ * One route's latency histogram, parsed by the npm parser: it folds all series of a histogram into
+ * one and drops their labels, so it is handed that family's lines for one route only. Buckets come
+ * back as an object keyed by `le`; they are returned in ascending order of their bound.
+ */
+function histogram(text: string, route: string): { le: number; count: number }[] {
+  const name = "pbops_http_request_duration_seconds";
+  const lines = text.split("\n").filter((l) => l.startsWith(`# TYPE ${name} `) || (l.startsWith(name) && l.includes(`route="${route}"`)));
+  const fam = (parsePrometheusTextFormat(lines.join("\n") + "\n") as Family[]).find((f) => f.name === name);
+  if (!fam) return [];
+  expect(fam.type).toBe("HISTOGRAM");
+  expect(fam.metrics.length).toBe(1);
+  return Object.entries(fam.metrics[0]!.buckets ?? {})
+    .map(([le, n]) => ({ le: le === "+Inf" ? Infinity : Number(le), count: Number(n) }))
+    .sort((a, b) => a.le - b.le);
 }
 
 /** Sum of a family's samples whose labels include `match`. */
@@ -60,13 +81,15 @@ describe.each(POCKETBASE_VERSIONS)("metrics on PocketBase %s", (version) => {
 
   it("counts exactly the requests made, parsed by a real Prometheus parser", async () => {
     await settle(pb);
-    const before = await scrape(pb);
+    const beforeText = await scrapeText(pb);
+    const before = parsePrometheusTextFormat(beforeText) as Family[];
     for (let i = 0; i < 5; i++) await fetch(`${pb.url}/api/collections/limited/records`); // no such collection: 3 allowed (404), 2 limited (429)
     for (let i = 0; i < 4; i++) await fetch(`${pb.url}/no-such-page-${i}`); // 404, public
     for (let i = 0; i < 2; i++) await fetch(`${pb.url}/api/collections/nope/records`, { method: "POST", body: "{}", headers: { "content-type": "application/json" } });
     await fetch(`${pb.url}/_/`); // refused by the gate: a miss
     await settle(pb);
-    const after = await scrape(pb);
+    const afterText = await scrapeText(pb);
+    const after = parsePrometheusTextFormat(afterText) as Family[];
     const d = (name: string, match: Record<string, string> = {}) => value(after, name, match) - value(before, name, match);
 
     expect(d("pbops_http_requests_total", { method: "GET", status: "4xx", route: "collections" })).toBe(5);
@@ -81,17 +104,14 @@ describe.each(POCKETBASE_VERSIONS)("metrics on PocketBase %s", (version) => {
     expect(d("pbops_ratelimit_decisions_total", { decision: "limited", rule: "limited" })).toBe(2);
     expect(d("pbops_admin_gate_refusals_total")).toBe(1);
 
-    // The histogram, read by the parser as one (cumulative buckets, +Inf = count). This parser
-    // drops the route label and the _count of labelled histogram series (a known gap of it), so only
-    // the bucket shape is checked here; counts are checked exactly above.
-    const h = after.find((f) => f.name === "pbops_http_request_duration_seconds")!;
-    expect(h.type).toBe("HISTOGRAM");
-    expect(h.metrics.length).toBeGreaterThan(0);
-    for (const m of h.metrics) {
-      const counts = Object.values(m.buckets ?? {}).map(Number);
-      expect(counts.length).toBeGreaterThan(0);
-      for (let i = 1; i < counts.length; i++) expect(counts[i]).toBeGreaterThanOrEqual(counts[i - 1]!);
-    }
+    // The latency histogram of the public route class: cumulative buckets, +Inf moved by exactly
+    // the 4 page misses (the parser drops _count for labelled series; +Inf is the same number).
+    const hb = histogram(beforeText, "public");
+    const ha = histogram(afterText, "public");
+    expect(ha.length).toBe(14);
+    expect(ha[ha.length - 1]!.le).toBe(Infinity);
+    for (let i = 1; i < ha.length; i++) expect(ha[i]!.count).toBeGreaterThanOrEqual(ha[i - 1]!.count);
+    expect(ha[ha.length - 1]!.count - (hb[hb.length - 1]?.count ?? 0)).toBe(4);
   });
 
   it("reports uptime, version, database and WAL size, backup state and the pool", async () => {
@@ -102,5 +122,11 @@ describe.each(POCKETBASE_VERSIONS)("metrics on PocketBase %s", (version) => {
     // No replica configured here: the one-hot backup state says so.
     expect(value(f, "pbops_backup_state", { state: "unconfigured" })).toBe(1);
     expect(value(f, "pbops_backup_state")).toBe(1);
+    // The VM pool report (issue 22): at least the VM that ran these requests; sequential requests
+    // need no throwaway VM.
+    const size = value(f, "pbops_vm_pool_size");
+    expect(size).toBeGreaterThan(0);
+    expect(value(f, "pbops_vm_starts_total")).toBeGreaterThanOrEqual(1);
+    expect(value(f, "pbops_vm_throwaway_total")).toBe(Math.max(0, value(f, "pbops_vm_starts_total") - size));
   });
 });

@@ -96,8 +96,11 @@ export function metricsTick(): void {
     const now = Date.now();
     const lag = backupView().gauges;
     const t = totals();
+    // Read before setFunc: its callback runs under the store's write lock, and any store call
+    // inside it (startedAtMs() is a getOrSet) deadlocks every VM that touches the store after it.
+    const bootMs = startedAtMs();
     $app.store().setFunc(RING_KEY, (old: unknown) => {
-      const ring = typeof old === "string" ? (JSON.parse(old) as Ring) : emptyRing(startedAtMs());
+      const ring = typeof old === "string" ? (JSON.parse(old) as Ring) : emptyRing(bootMs);
       return JSON.stringify(takeSample(ring, t, now, lag && lag.state !== "unconfigured" ? lag.lagSeconds : null));
     });
   } catch (err) {
