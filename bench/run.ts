@@ -4,6 +4,7 @@
 //   Then the same load with 0, 40 and 200 realtime (SSE) clients open, with PocketBase's default
 //   VM pool and with the kit's (issue 22). `npm run bench -- --pool-only` runs only those rows and
 //   rewrites only their section of docs/bench.md; BENCH_POOL=0 skips them.
+//   Then the request counters' cost per request (bench/metrics-cost.ts; `--metrics-only` runs it alone).
 // Bounded: every load is wrk for a fixed number of seconds against 127.0.0.1.
 import { spawnSync } from "node:child_process";
 import { closeSync, openSync, readFileSync, writeFileSync } from "node:fs";
@@ -20,6 +21,7 @@ import { runWrk, ensureWrk, type LoadResult } from "./wrk";
 import { FULL_STACK_ENV, FULL_STACK_FEATURES } from "./full-stack";
 import { markedPoolSection, poolTargets, renderPoolSection, splicePoolSection, type PoolImpl, type PoolMeta, type PoolRow } from "./pool-report";
 import { openSseClients, type SseClients } from "../tests/harness/sse";
+import { measureCounterCost, METRICS_COST_PROBE, counterVerdict, renderMetricsCostSection, spliceMetricsCostSection } from "./metrics-cost";
 import { DEFAULT_HOOKS_POOL, POCKETBASE_DEFAULT_POOL } from "../src/pool/config";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
@@ -62,7 +64,7 @@ async function enableBuiltinLimiter(pb: RunningPocketBase): Promise<void> {
 }
 
 /** Everything off but the pipeline itself (request id): the floor of pb-ops. */
-const ALL_OFF: Record<string, string> = { PB_LOG_ACCESS: "false", PB_SECURITY_HEADERS: "off", PB_RATE_LIMIT: "off" };
+const ALL_OFF: Record<string, string> = { PB_LOG_ACCESS: "false", PB_SECURITY_HEADERS: "off", PB_RATE_LIMIT: "off", PB_METRICS: "false" };
 
 const scenarios: Scenario[] = [
   { id: "bare", label: "bare PocketBase", options: { withPbOps: false } },
@@ -78,6 +80,7 @@ const ablation: Scenario[] = [
   { id: "pbops-log", label: "pb-ops, access log only", options: { withPbOps: true, env: { ...ALL_OFF, PB_LOG_ACCESS: "true" } } },
   { id: "pbops-headers", label: "pb-ops, security headers only", options: { withPbOps: true, env: { ...ALL_OFF, PB_SECURITY_HEADERS: "on" } } },
   { id: "pbops-ratelimit", label: "pb-ops, rate limit only", options: { withPbOps: true, env: { ...ALL_OFF, PB_RATE_LIMIT: FULL_STACK_ENV.PB_RATE_LIMIT! } } },
+  { id: "pbops-metrics", label: "pb-ops, request counters only", options: { withPbOps: true, env: { ...ALL_OFF, PB_METRICS: "true" } } },
   {
     id: "pbops-admin",
     label: "pb-ops, admin gate only",
@@ -289,6 +292,8 @@ async function main() {
     const b = budget(results);
     console.log(`pb-ops vs no-op middleware ${b.vsNoop.toFixed(2)}x, vs built-in limiter ${b.vsBuiltin.toFixed(2)}x, added p99 ${b.addedP99Ms.toFixed(3)} ms (1 connection: ${b.addedP99UnloadedMs?.toFixed(3)} ms)`);
     if (pool.length) printPoolTargets(pool);
+    const file = join(ROOT, "docs", "bench.md");
+    writeFileSync(file, spliceMetricsCostSection(readFileSync(file, "utf8"), await metricsCostSection("npm run bench")));
     console.log("wrote docs/bench.md and docs/bench.svg");
   } finally {
     for (const pb of Object.values(started)) await pb.stop().catch(() => {});
@@ -296,5 +301,28 @@ async function main() {
   }
 }
 
+/** The counters' cost, in the VM, with the full stack on (the counting stage is one of its post stages). */
+async function metricsCostSection(command: string): Promise<string> {
+  const pb = await startPocketBase({ version, superuser: false, env: FULL_STACK_ENV, stdoutFd: devNull, extraHooks: { "zz_metrics_cost.pb.js": METRICS_COST_PROBE } });
+  try {
+    const c = await measureCounterCost(pb);
+    const v = counterVerdict(c);
+    console.log(`request counters: ${v.medianUs} us per request (rounds ${c.roundsUs.join(", ")}), target <= 10 us ${v.met ? "met" : "NOT met"}`);
+    return renderMetricsCostSection(c, { date: new Date().toISOString().slice(0, 16).replace("T", " ") + " UTC", command, pocketbase: version, cores: cpus().length, env: "pb-ops full stack" });
+  } finally {
+    await pb.stop();
+  }
+}
+
+async function metricsOnly() {
+  await ensureAllPocketBase();
+  await buildPbOps();
+  const file = join(ROOT, "docs", "bench.md");
+  writeFileSync(file, spliceMetricsCostSection(readFileSync(file, "utf8"), await metricsCostSection("npm run bench -- --metrics-only")));
+  console.log("wrote the request counters section of docs/bench.md");
+  closeSync(devNull);
+}
+
 if (process.argv.includes("--pool-only")) await poolOnly();
+else if (process.argv.includes("--metrics-only")) await metricsOnly();
 else await main();
