@@ -64,7 +64,7 @@ describe.each(POCKETBASE_VERSIONS)("metrics on PocketBase %s", (version) => {
     pb = await startPocketBase({
       version,
       serveArgs: ["--automigrate=false"],
-      env: { PB_OPS_TOKEN: OPS_TOKEN, PB_ADMIN_PATH: ADMIN_PATH, PB_RATE_LIMIT_RULES: "GET /api/collections/limited/records 3/60s name=limited" },
+      env: { PB_OPS_TOKEN: OPS_TOKEN, PB_ADMIN_PATH: ADMIN_PATH, PB_RATE_LIMIT_RULES: "GET /api/collections/limited/records 3/60s name=limited; GET /pages/* 3/60s name=pages" },
     });
   }, 60_000);
   afterAll(async () => {
@@ -84,7 +84,9 @@ describe.each(POCKETBASE_VERSIONS)("metrics on PocketBase %s", (version) => {
     const beforeText = await scrapeText(pb);
     const before = parsePrometheusTextFormat(beforeText) as Family[];
     for (let i = 0; i < 5; i++) await fetch(`${pb.url}/api/collections/limited/records`); // no such collection: 3 allowed (404), 2 limited (429)
-    for (let i = 0; i < 4; i++) await fetch(`${pb.url}/no-such-page-${i}`); // 404, public
+    // 404, public; the gate re-dispatches every miss, and the limiter's decision (3 allowed, then
+    // a 429) comes back from the inner request.
+    for (let i = 0; i < 4; i++) await fetch(`${pb.url}/pages/no-such-page-${i}`);
     for (let i = 0; i < 2; i++) await fetch(`${pb.url}/api/collections/nope/records`, { method: "POST", body: "{}", headers: { "content-type": "application/json" } });
     await fetch(`${pb.url}/_/`); // refused by the gate: a miss
     await settle(pb);
@@ -94,6 +96,9 @@ describe.each(POCKETBASE_VERSIONS)("metrics on PocketBase %s", (version) => {
 
     expect(d("pbops_http_requests_total", { method: "GET", status: "4xx", route: "collections" })).toBe(5);
     expect(d("pbops_http_requests_total", { method: "GET", status: "4xx", route: "public" })).toBe(4);
+    expect(d("pbops_http_too_many_requests_total", { route: "public" })).toBe(1);
+    expect(d("pbops_ratelimit_decisions_total", { decision: "allowed", rule: "pages" })).toBe(3);
+    expect(d("pbops_ratelimit_decisions_total", { decision: "limited", rule: "pages" })).toBe(1);
     expect(d("pbops_http_requests_total", { method: "POST", status: "4xx", route: "collections" })).toBe(2);
     expect(d("pbops_http_requests_total", { method: "GET", status: "4xx", route: "admin" })).toBe(1);
     // The first scrape and the settling health request, both counted after their handler ran.

@@ -28,6 +28,8 @@ const LOG_BUDGET_KEY = "pbOps.admin.denialLogBudget";
 const SECRET_FILE = ".pb_ops_secret";
 const REPLAY_HEADER = "X-Pb-Ops-Replay";
 const ORIGINAL_PATH_HEADER = "X-Pb-Ops-Original-Path";
+/** The re-dispatched request's rate-limit decision, handed back to the outer request (handBackOutcomes). */
+const INNER_RATE_LIMIT_HEADER = "X-Pb-Ops-Inner-Rate-Limit";
 
 /** Denials logged per minute across all VMs; the rest are counted and reported once. */
 const DENIAL_LOGS_PER_MINUTE = 20;
@@ -354,6 +356,25 @@ function redispatch(e: core.RequestEvent, state: RequestState, path: string, esc
   if (state.requestId) miss.header.set("X-Request-Id", state.requestId);
   e.set(SKIP_SUCCESS_ACTIVITY_LOG, true);
   mux.serveHTTP(e.response, miss);
+  // The limiter ran in the inner request only (this one stopped at the gate): take its decision
+  // for this request's access line and counters.
+  const inner = miss.header.get(INNER_RATE_LIMIT_HEADER);
+  if (inner) {
+    const sp = inner.indexOf(" ");
+    state.fields.rateLimit = inner.slice(0, sp);
+    state.fields.rateLimitRule = inner.slice(sp + 1);
+  }
+}
+
+/**
+ * In pb-ops's own re-dispatch (suppressPost), in place of the post stages: hands the inner
+ * request's rate-limit decision to the outer request, which writes the access line and counts the
+ * request. Through the inner request's headers, because the two run in different VMs and the
+ * outer one holds that request object.
+ */
+export function handBackOutcomes(e: core.RequestEvent, state: RequestState): void {
+  const f = state.fields;
+  if (f.rateLimit !== undefined) e.request!.header.set(INNER_RATE_LIMIT_HEADER, `${f.rateLimit} ${f.rateLimitRule ?? ""}`);
 }
 
 // A per-VM allowance in front of the shared budget: once a VM has had its share this minute, a

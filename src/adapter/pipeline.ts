@@ -7,7 +7,7 @@
 // pbSecurityHeaders (-1010) and the built-in rate limiter (-1000). pbCors (-1041) runs earlier and
 // answers preflights itself; a stage that must own CORS unbinds it at serve time.
 import type { Config } from "../config/schema";
-import { adminGate } from "./admin";
+import { adminGate, handBackOutcomes } from "./admin";
 import { assignRequestId, scrubUrlForLogs, writeAccessLine } from "./access-log";
 import { getConfig } from "./config";
 import { rateLimitEnabled, rateLimitStage } from "./ratelimit";
@@ -120,6 +120,6 @@ export function handleRequest(e: core.RequestEvent): void {
     if (!state.suppressPost) {
       const post = stages.post;
       for (let i = 0; i < post.length; i++) post[i]!(e, state, error);
-    }
+    } else handBackOutcomes(e, state);
   }
 }
