@@ -228,3 +228,30 @@ describe("bench: the counters' cost section", () => {
     expect(twice).toContain("after");
   });
 });
+
+describe("the Grafana dashboard (docs/grafana/pb-ops-dashboard.json)", () => {
+  it("queries a Prometheus data source, and only metrics pb-ops exports", async () => {
+    const { readFileSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const { ROOT } = await import("./harness/paths");
+    const dash = JSON.parse(readFileSync(join(ROOT, "docs/grafana/pb-ops-dashboard.json"), "utf8")) as {
+      __inputs: { pluginId: string }[];
+      panels: { datasource: { type: string }; targets: { expr: string }[] }[];
+    };
+    expect(dash.__inputs.map((i) => i.pluginId)).toEqual(["prometheus"]);
+    const l = newLocal();
+    record(l, facts({ rateLimit: "allowed", rateLimitRule: "r", adminGate: "no-cookie" }));
+    const exported = new Set(
+      (parsePrometheusTextFormat(formatMetrics(parseTotals(mergeInto(undefined, l)), GAUGES)) as Family[]).flatMap((f) =>
+        f.type === "HISTOGRAM" ? [`${f.name}_bucket`, `${f.name}_sum`, `${f.name}_count`] : [f.name],
+      ),
+    );
+    const used = new Set<string>();
+    for (const p of dash.panels) {
+      expect(p.datasource.type).toBe("prometheus");
+      for (const t of p.targets) for (const m of t.expr.matchAll(/\bpbops_[a-z_]+/g)) used.add(m[0]);
+    }
+    expect(used.size).toBeGreaterThanOrEqual(14);
+    for (const name of used) expect(exported, name).toContain(name);
+  });
+});
