@@ -8,7 +8,7 @@ export const metricsVars = {
     example: "false",
     accepted: "a boolean (true/false, 1/0, yes/no, on/off)",
     meaning:
-      "Counts every request (method, status class, route class, latency, rate-limit decisions, admin gate refusals) for `GET /api/ops/metrics` (Prometheus text, superuser or `Bearer $PB_OPS_TOKEN`) and samples them once a minute into 24 h of charts on the ops page (`/_/pb-ops`, behind `PB_ADMIN_PATH`). About 1 us per request (docs/metrics.md).",
+      "Counts every request (method, status class, route class, latency, rate-limit decisions, admin gate refusals) for `GET /api/ops/metrics` (Prometheus text, superuser or `Bearer $PB_OPS_TOKEN`) and samples them once a minute into 24 h of charts on the ops page (`/_/pb-ops`, behind `PB_ADMIN_PATH`). Its cost per request is measured by `npm run bench` (docs/metrics.md, docs/bench.md).",
     parse: parseBool,
   }),
 };
