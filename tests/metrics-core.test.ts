@@ -94,6 +94,7 @@ const GAUGES: Gauges = {
   drill: { ok: true, atMs: 1_700_000_000_000 - 90_000, durationMs: 1500 },
   nowMs: 1_700_000_000_000,
   vmStarts: { total: 17, beyondPool: 2, poolSize: 15 },
+  leaseRole: "standby",
 };
 
 describe("Prometheus exposition, read by the npm parser", () => {
@@ -128,6 +129,8 @@ describe("Prometheus exposition, read by the npm parser", () => {
     expect(val("pbops_restore_drill_duration_seconds")).toBe(1.5);
     expect(val("pbops_database_bytes")).toBe(4096);
     expect(val("pbops_vm_throwaway_total")).toBe(2);
+    expect(val("pbops_lease_role", { role: "standby" })).toBe(1);
+    expect(val("pbops_lease_role")).toBe(1);
     expect(val("pbops_uptime_seconds")).toBe(42);
     expect(fam("pbops_info").metrics[0]!.labels).toEqual({ version: "1.2.3" });
   });
@@ -143,8 +146,8 @@ describe("Prometheus exposition, read by the npm parser", () => {
   });
 
   it("leaves out gauges it does not know", () => {
-    const t = formatMetrics(parseTotals(undefined), { ...GAUGES, backup: null, drill: null, dbBytes: null, walBytes: null, vmStarts: null });
-    expect(t).not.toMatch(/^pbops_(backup|restore_drill|database|vm)_/m);
+    const t = formatMetrics(parseTotals(undefined), { ...GAUGES, backup: null, drill: null, dbBytes: null, walBytes: null, vmStarts: null, leaseRole: null });
+    expect(t).not.toMatch(/^pbops_(backup|restore_drill|database|vm|lease)_/m);
     expect(() => parsePrometheusTextFormat(t)).not.toThrow();
   });
 });

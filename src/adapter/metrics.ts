@@ -12,7 +12,7 @@ import { backupReport, readLocal } from "./backup";
 import { startedAtMs } from "./boot";
 import { getConfig } from "./config";
 import { drillReport, lastDrill } from "./drill";
-import { currentRole } from "./lease";
+import { currentRole } from "./lease-fence";
 import { logEvent } from "./log";
 import { METRICS_KEY } from "./metrics-count";
 import { currentPoolReport } from "./vm-pool";
@@ -67,6 +67,7 @@ function gauges(nowMs: number, backup: Gauges["backup"]): Gauges {
     drill: d ? { ok: d.ok, atMs: d.atMs, durationMs: d.durationMs } : null,
     nowMs,
     vmStarts: poolGauges(),
+    leaseRole: currentRole()?.role ?? null,
   };
 }
 
@@ -117,11 +118,9 @@ function healthCard(): { status: string; detail: string[] } {
     status = "failing";
     detail.push(`database: ${String(err)}`);
   }
-  const role = currentRole() as { role: string; reason: string } | null;
-  if (role && status === "ok") {
-    status = "standby";
-    detail.push(`${role.role}: ${role.reason}`);
-  }
+  const role = currentRole();
+  if (role && (role.role === "standby" || role.role === "fenced") && status === "ok") status = "standby";
+  if (role) detail.push(`lease: ${role.role} (${role.reason})`);
   return { status, detail };
 }
 

@@ -15,7 +15,11 @@ export interface Gauges {
   nowMs: number;
   /** VM starts counted by the pool report (issue 22), when known. */
   vmStarts?: { total: number; beyondPool: number; poolSize: number } | null;
+  /** The deploy lease role of this process (PB_LEASE), null when the lease is off. */
+  leaseRole?: string | null;
 }
+
+export const LEASE_ROLES = ["primary", "standby", "fenced", "none"] as const;
 
 export const BACKUP_STATES = ["ok", "degraded", "failing", "unconfigured"] as const;
 
@@ -111,6 +115,10 @@ export function formatMetrics(t: Totals, g: Gauges): string {
     out.push(`pbops_vm_throwaway_total ${g.vmStarts.beyondPool}`);
     head("pbops_vm_pool_size", "gauge", "PocketBase's --hooksPool.");
     out.push(`pbops_vm_pool_size ${g.vmStarts.poolSize}`);
+  }
+  if (g.leaseRole) {
+    head("pbops_lease_role", "gauge", "Deploy lease role of this process, one series per role (1 = current).");
+    for (const r of LEASE_ROLES) out.push(`pbops_lease_role{role="${r}"} ${g.leaseRole === r ? 1 : 0}`);
   }
   head("pbops_uptime_seconds", "gauge", "Seconds since this PocketBase process booted pb-ops.");
   out.push(`pbops_uptime_seconds ${g.uptimeSeconds}`);
