@@ -4,10 +4,13 @@
 //   Then the same load with 0, 40 and 200 realtime (SSE) clients open, with PocketBase's default
 //   VM pool and with the kit's (issue 22). `npm run bench -- --pool-only` runs only those rows and
 //   rewrites only their section of docs/bench.md; BENCH_POOL=0 skips them.
+//   Then the realistic rows (issue 21): a public collection listed 20 at a time with sort and
+//   filter, a signed-in record view (bare, no-op, pb-ops defaults, pb-ops tuned), and the first
+//   requests after boot against warm. `--routes-only` runs only those; BENCH_ROUTES=0 skips them.
 //   Then the request counters' cost per request (bench/metrics-cost.ts; `--metrics-only` runs it alone).
 // Bounded: every load is wrk for a fixed number of seconds against 127.0.0.1.
 import { spawnSync } from "node:child_process";
-import { closeSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { POCKETBASE_NEWEST } from "../scripts/versions.mjs";
@@ -23,6 +26,8 @@ import { markedPoolSection, poolTargets, renderPoolSection, splicePoolSection, t
 import { openSseClients, type SseClients } from "../tests/harness/sse";
 import { measureCounterCost, METRICS_COST_PROBE, counterVerdict, renderMetricsCostSection, spliceMetricsCostSection } from "./metrics-cost";
 import { DEFAULT_HOOKS_POOL, POCKETBASE_DEFAULT_POOL } from "../src/pool/config";
+import { LIST_PATH, RECORDS, seed, startOnCopy, timedBurst, type Seeded } from "./routes";
+import { markedRoutesSection, renderRoutesSection, routeTargets, spliceRoutesSection, type ColdRow, type RouteImpl, type RouteName, type RouteRow, type RoutesMeta } from "./routes-report";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 // 5 rounds: the no-op row alone moved by a third between 3-round runs on the 2-core machine.
@@ -213,6 +218,123 @@ function printPoolTargets(rows: PoolRow[]): void {
   for (const r of t.rss) console.log(`${r.pool} pool, ${r.sse} SSE: pb-ops RSS ${r.rssMb.toFixed(1)} MB (target < 256) ${r.met ? "met" : "NOT met"}`);
 }
 
+// ---------------------------------------------------------------- realistic routes (issue 21)
+
+const TUNED_ENV: Record<string, string> = { PB_LOG_DB_REQUESTS: "errors", GOGC: "200" };
+const ROUTE_IMPLS: { impl: RouteImpl; options: Omit<StartOptions, "version"> }[] = [
+  { impl: "bare", options: { withPbOps: false } },
+  { impl: "noop", options: { withPbOps: false, extraHooks: { "noop.pb.js": NOOP_MIDDLEWARE } } },
+  { impl: "defaults", options: { withPbOps: true, env: {} } },
+  { impl: "tuned", options: { withPbOps: true, env: TUNED_ENV } },
+];
+const COLD_REQUESTS = 100;
+const COLD_BOOTS = Number(process.env.BENCH_COLD_BOOTS ?? 3);
+
+async function routeRows(seeded: Seeded): Promise<RouteRow[]> {
+  const routes: { route: RouteName; path: string; headers: Record<string, string> }[] = [
+    { route: "list", path: LIST_PATH, headers: {} },
+    { route: "view", path: seeded.viewPath, headers: { Authorization: seeded.userToken } },
+  ];
+  const servers: { impl: RouteImpl; pb: RunningPocketBase }[] = [];
+  const runs = new Map<string, LoadResult[]>();
+  try {
+    for (const i of ROUTE_IMPLS) {
+      const pb = await startOnCopy(seeded, { version, stdoutFd: devNull, ...i.options });
+      servers.push({ impl: i.impl, pb });
+      for (const r of routes) runWrk(`${pb.url}${r.path}`, 1, CONNECTIONS, r.headers); // warm-up
+    }
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const r of routes) {
+        for (const s of servers) {
+          const res = runWrk(`${s.pb.url}${r.path}`, SECONDS, CONNECTIONS, r.headers);
+          const k = `${r.route} ${s.impl}`;
+          runs.set(k, [...(runs.get(k) ?? []), res]);
+          process.stderr.write(`[bench] routes round ${round + 1}/${ROUNDS} ${r.route} ${s.impl}: ${res.rps.toFixed(0)} req/s, p50 ${res.p50Ms}ms, non-2xx ${res.non2xx}\n`);
+        }
+      }
+    }
+  } finally {
+    for (const s of servers) await s.pb.stop().catch(() => {});
+  }
+  const rows: RouteRow[] = [];
+  for (const r of routes) {
+    for (const i of ROUTE_IMPLS) {
+      const xs = runs.get(`${r.route} ${i.impl}`) ?? [];
+      rows.push({ route: r.route, impl: i.impl, rps: median(xs.map((x) => x.rps)), p50Ms: median(xs.map((x) => x.p50Ms)), p99Ms: median(xs.map((x) => x.p99Ms)), non2xx: xs.reduce((a, x) => a + x.non2xx, 0) });
+    }
+  }
+  return rows;
+}
+
+/** First requests after boot against the same burst once warm, for bare and pb-ops defaults. */
+async function coldRows(seeded: Seeded): Promise<ColdRow[]> {
+  const rows: ColdRow[] = [];
+  for (const impl of ["bare", "defaults"] as const) {
+    const options = ROUTE_IMPLS.find((x) => x.impl === impl)!.options;
+    const cold: number[] = [];
+    const warm: number[] = [];
+    for (let b = 0; b < COLD_BOOTS; b++) {
+      const pb = await startOnCopy(seeded, { version, stdoutFd: devNull, readyProbe: "mux", ...options });
+      try {
+        const first = await timedBurst(`${pb.url}${LIST_PATH}`, COLD_REQUESTS, CONNECTIONS);
+        await timedBurst(`${pb.url}${LIST_PATH}`, 2000, CONNECTIONS);
+        const later = await timedBurst(`${pb.url}${LIST_PATH}`, COLD_REQUESTS, CONNECTIONS);
+        if (first.failures || later.failures) throw new Error(`cold-start burst had failures (${first.failures}, ${later.failures})`);
+        cold.push(first.meanMs);
+        warm.push(later.meanMs);
+        process.stderr.write(`[bench] cold start ${impl} boot ${b + 1}/${COLD_BOOTS}: first ${COLD_REQUESTS} ${first.meanMs.toFixed(3)} ms, warm ${later.meanMs.toFixed(3)} ms\n`);
+      } finally {
+        await pb.stop();
+      }
+    }
+    rows.push({ impl, coldMs: median(cold), warmMs: median(warm), boots: COLD_BOOTS, requests: COLD_REQUESTS });
+  }
+  return rows;
+}
+
+async function routesSection(): Promise<{ section: string; rows: RouteRow[]; cold: ColdRow[] }> {
+  const seeded = await seed(version, devNull);
+  try {
+    const rows = await routeRows(seeded);
+    const cold = await coldRows(seeded);
+    const meta: RoutesMeta = {
+      connections: CONNECTIONS,
+      seconds: SECONDS,
+      rounds: ROUNDS,
+      records: RECORDS,
+      listPath: LIST_PATH,
+      viewPath: "/api/collections/posts/records/{id}",
+      tuned: "`PB_LOG_DB_REQUESTS=errors` and `GOGC=200`",
+      coldConcurrency: CONNECTIONS,
+    };
+    return { section: renderRoutesSection(rows, cold, meta), rows, cold };
+  } finally {
+    rmSync(seeded.dataDir, { recursive: true, force: true });
+  }
+}
+
+function printRouteTargets(rows: RouteRow[], cold: ColdRow[]): void {
+  const t = routeTargets(rows, cold);
+  if (t.listVsBare) console.log(`list route: pb-ops defaults ${t.listVsBare.ratio.toFixed(2)}x of bare (target 0.90x) ${t.listVsBare.met ? "met" : "NOT met"}`);
+  if (t.cold) console.log(`cold start: pb-ops first requests ${t.cold.ratio.toFixed(2)}x of warm (target <= 2x) ${t.cold.met ? "met" : "NOT met"}`);
+}
+
+async function routesOnly() {
+  ensureWrk();
+  await ensureAllPocketBase();
+  await buildPbOps();
+  const { section, rows, cold } = await routesSection();
+  const file = join(ROOT, "docs", "bench.md");
+  const stamped = section.replace(
+    "## Realistic routes and cold start (issue 21)\n",
+    `## Realistic routes and cold start (issue 21)\n\nRun: \`npm run bench -- --routes-only\` on ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC, ${cpus().length} cores, PocketBase ${version}.\n`,
+  );
+  writeFileSync(file, spliceRoutesSection(readFileSync(file, "utf8"), stamped));
+  printRouteTargets(rows, cold);
+  console.log("wrote the routes section of docs/bench.md");
+  closeSync(devNull);
+}
+
 async function poolOnly() {
   ensureWrk();
   await ensureAllPocketBase();
@@ -287,10 +409,15 @@ async function main() {
       rateLimiter,
     };
     const pool = process.env.BENCH_POOL === "0" ? [] : await poolRows();
-    writeFileSync(join(ROOT, "docs", "bench.md"), renderMarkdown(results, meta) + (pool.length ? "\n" + markedPoolSection(renderPoolSection(pool, POOL_META)) : ""));
+    const routes = process.env.BENCH_ROUTES === "0" ? undefined : await routesSection();
+    writeFileSync(
+      join(ROOT, "docs", "bench.md"),
+      renderMarkdown(results, meta) + (routes ? "\n" + markedRoutesSection(routes.section) : "") + (pool.length ? "\n" + markedPoolSection(renderPoolSection(pool, POOL_META)) : ""),
+    );
     writeFileSync(join(ROOT, "docs", "bench.svg"), renderSvg(results));
     const b = budget(results);
     console.log(`pb-ops vs no-op middleware ${b.vsNoop.toFixed(2)}x, vs built-in limiter ${b.vsBuiltin.toFixed(2)}x, added p99 ${b.addedP99Ms.toFixed(3)} ms (1 connection: ${b.addedP99UnloadedMs?.toFixed(3)} ms)`);
+    if (routes) printRouteTargets(routes.rows, routes.cold);
     if (pool.length) printPoolTargets(pool);
     const file = join(ROOT, "docs", "bench.md");
     writeFileSync(file, spliceMetricsCostSection(readFileSync(file, "utf8"), await metricsCostSection("npm run bench")));
@@ -324,5 +451,6 @@ async function metricsOnly() {
 }
 
 if (process.argv.includes("--pool-only")) await poolOnly();
+else if (process.argv.includes("--routes-only")) await routesOnly();
 else if (process.argv.includes("--metrics-only")) await metricsOnly();
 else await main();

@@ -43,8 +43,9 @@ export function parseWrk(out: string): LoadResult {
 }
 
 /** Bounded: one thread, `connections` connections, `seconds` seconds, then wrk exits. */
-export function runWrk(url: string, seconds: number, connections: number): LoadResult {
-  const res = spawnSync(ensureWrk(), ["-t1", `-c${connections}`, `-d${seconds}s`, "--latency", url], { encoding: "utf8", timeout: (seconds + 30) * 1000 });
+export function runWrk(url: string, seconds: number, connections: number, headers: Record<string, string> = {}): LoadResult {
+  const h = Object.entries(headers).flatMap(([k, v]) => ["-H", `${k}: ${v}`]);
+  const res = spawnSync(ensureWrk(), ["-t1", `-c${connections}`, `-d${seconds}s`, "--latency", ...h, url], { encoding: "utf8", timeout: (seconds + 30) * 1000 });
   if (res.status !== 0) throw new Error(`wrk failed: ${res.stderr}`);
   return parseWrk(res.stdout);
 }

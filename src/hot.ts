@@ -4,3 +4,4 @@
 // bundle leaves out the schema, the parsers, boot, backup and health, and reads the config already
 // built at boot (src/adapter/config.ts). The full library is pb_ops/index.js.
 export { handleRequest } from "./adapter/pipeline";
+export { warmVm } from "./adapter/warm";

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { budget, renderMarkdown, renderSvg, type ScenarioSummary } from "../bench/report";
 import { parseWrk } from "../bench/wrk";
 import { poolTargets, renderPoolSection, splicePoolSection, type PoolImpl, type PoolRow } from "../bench/pool-report";
+import { markedRoutesSection, renderRoutesSection, routeTargets, spliceRoutesSection, type ColdRow, type RouteImpl, type RouteName, type RouteRow } from "../bench/routes-report";
 
 const WRK = `Running 4s test @ http://127.0.0.1:8090/api/health
   1 threads and 16 connections
@@ -113,5 +114,36 @@ describe("bench: realtime clients and the VM pool", () => {
     expect(once).toBe("# Bench\n\ntable\n\n<!-- pool-rows:start -->\n## Pool\nv1\n<!-- pool-rows:end -->\n");
     const twice = splicePoolSection(once + "tail\n", "## Pool\nv2\n");
     expect(twice).toBe("# Bench\n\ntable\n\n<!-- pool-rows:start -->\n## Pool\nv2\n<!-- pool-rows:end -->\ntail\n");
+  });
+});
+
+describe("bench: realistic routes and cold start (issue 21)", () => {
+  const row = (route: RouteName, impl: RouteImpl, rps: number): RouteRow => ({ route, impl, rps, p50Ms: 1, p99Ms: 2, non2xx: 0 });
+  const rows: RouteRow[] = [row("list", "bare", 3000), row("list", "noop", 2900), row("list", "defaults", 2600), row("list", "tuned", 2800), row("view", "bare", 4000), row("view", "defaults", 3000)];
+  const cold: ColdRow[] = [
+    { impl: "bare", coldMs: 3, warmMs: 2, boots: 3, requests: 100 },
+    { impl: "defaults", coldMs: 5, warmMs: 2, boots: 3, requests: 100 },
+  ];
+  const meta = { connections: 8, seconds: 4, rounds: 5, records: 300, listPath: "/api/x?a=1", viewPath: "/api/x/{id}", tuned: "t", coldConcurrency: 8 };
+
+  it("judges the list route against bare and the cold start against warm, from the same run", () => {
+    const t = routeTargets(rows, cold);
+    expect(t.listVsBare).toEqual({ ratio: 2600 / 3000, met: false });
+    expect(t.cold).toEqual({ ratio: 2.5, met: false });
+    expect(routeTargets([row("list", "bare", 1000), row("list", "defaults", 900)], [{ ...cold[1]!, coldMs: 4 }])).toEqual({ listVsBare: { ratio: 0.9, met: true }, cold: { ratio: 2, met: true } });
+  });
+
+  it("renders every route and server, the cold rows and the targets, and splices into bench.md", () => {
+    const md = renderRoutesSection(rows, cold, meta);
+    expect(md).toContain("| list 20 of a public collection, sorted and filtered | 3000 | 2900 | 2600 | 2800 | 0.87x | 0.90x | 0.93x |");
+    expect(md).toContain("| view one record, signed in | 4000 | - | 3000 | - | 0.75x |");
+    expect(md).toContain("| pb-ops defaults | 5.000 | 2.000 | 2.50x |");
+    expect(md).toContain("pb-ops defaults at **0.87x** of bare (target 0.90x): **not met**");
+    const doc = `# Bench\n\ntable\n\n${markedRoutesSection("old\n")}\nrest\n`;
+    const spliced = spliceRoutesSection(doc, "new\n");
+    expect(spliced).toContain("new\n");
+    expect(spliced).not.toContain("old\n");
+    expect(spliced).toContain("rest\n");
+    expect(spliceRoutesSection("# Bench\n", "new\n")).toContain("<!-- route-rows:start -->\nnew\n<!-- route-rows:end -->");
   });
 });

@@ -126,9 +126,12 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s, default headers", (version: s
     expect(res.headers.get("content-security-policy")).toBe("default-src 'none'; media-src 'self'; style-src 'unsafe-inline'; sandbox");
   });
 
-  it("PocketBase's pbSecurityHeaders is unbound: its X-XSS-Protection no longer overwrites pb-ops's 0", async () => {
+  it("PocketBase's pbSecurityHeaders is unbound: its X-XSS-Protection no longer overwrites pb-ops's 0 (pages) nor appears on the API (none there)", async () => {
+    expect((await fetch(`${pb.url}/`)).headers.get("x-xss-protection")).toBe("0");
     const res = await fetch(`${pb.url}/api/health`);
-    expect(res.headers.get("x-xss-protection")).toBe("0");
+    // The API class sends no X-XSS-Protection (a page-only header, src/headers/policy.ts
+    // DOCUMENT_ONLY): PocketBase's `1; mode=block` would show here if pbSecurityHeaders still ran.
+    expect(res.headers.get("x-xss-protection")).toBeNull();
     expect(res.headers.get("x-frame-options")).toBe("DENY");
     expect(res.headers.get("content-security-policy")).toBe("default-src 'none'; frame-ancestors 'none'");
   });
@@ -221,10 +224,17 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s, overrides by env", (version: 
     expect(res.headers.get("strict-transport-security")).toBe("max-age=63072000; includeSubDomains; preload");
     expect(res.headers.get("content-security-policy")).toBe("default-src 'none'");
     expect(res.headers.get("x-frame-options")).toBe("SAMEORIGIN");
+    // Referrer-Policy is a page-only header, left out of the API class by default (DOCUMENT_ONLY in
+    // src/headers/policy.ts), but a value the operator set is sent everywhere, the API included.
     expect(res.headers.get("referrer-policy")).toBe("strict-origin-when-cross-origin");
     expect(res.headers.get("x-permitted-cross-domain-policies")).toBeNull();
     expect(res.headers.get("origin-agent-cluster")).toBeNull();
     expect(managed(res.headers)).toEqual(expected(env, "api", false));
+    const page = await fetch(`${pb.url}/missing.html`);
+    expect(page.headers.get("referrer-policy")).toBe("strict-origin-when-cross-origin");
+    expect(page.headers.get("x-permitted-cross-domain-policies")).toBeNull();
+    expect(page.headers.get("origin-agent-cluster")).toBeNull();
+    expect(managed(page.headers)).toEqual(expected(env, "public", false));
   });
 
   it("PB_ENCRYPTION_COOKIE_SECURE=true marks cookies Secure on plain http", async () => {

@@ -7,7 +7,7 @@ import { cookieAttributes, checkCookie } from "../src/headers/cookies";
 import { corsDecision, parseCorsOrigins, parseOrigin } from "../src/headers/cors";
 import { ADMIN_CSP, FILES_CSP, MANAGED_HEADERS, PUBLIC_CSP } from "../src/headers/defaults";
 import { isHttpsRequest } from "../src/headers/https";
-import { buildHeaderPlan, type HeaderList } from "../src/headers/policy";
+import { buildHeaderPlan, DOCUMENT_ONLY, type HeaderList } from "../src/headers/policy";
 import { routeClassOf } from "../src/headers/route-class";
 import { cspValue, headerValue, hstsValue, referrerPolicyValue } from "../src/headers/values";
 
@@ -49,7 +49,33 @@ describe("header plan (defaults)", () => {
     expect(m["Content-Security-Policy"]).toBe("default-src 'none'; frame-ancestors 'none'");
     expect(m["X-Frame-Options"]).toBe("DENY");
     expect(m["Cross-Origin-Resource-Policy"]).toBe("same-origin");
-    expect(m["X-XSS-Protection"]).toBe("0");
+    expect(m["X-Content-Type-Options"]).toBe("nosniff");
+  });
+
+  it("a page-only header the operator set explicitly (PB_COOP, PB_REFERRER_POLICY) is still sent on the API", () => {
+    const p = planFor({ PB_COOP: "same-origin-allow-popups", PB_REFERRER_POLICY: "same-origin" });
+    expect(asMap(p.classes.api.plain)["Cross-Origin-Opener-Policy"]).toBe("same-origin-allow-popups");
+    expect(asMap(p.classes.api.plain)["Referrer-Policy"]).toBe("same-origin");
+    // The defaults stay off the API class.
+    const d = planFor({});
+    expect(asMap(d.classes.api.plain)["Cross-Origin-Opener-Policy"]).toBeUndefined();
+    expect(asMap(d.classes.api.plain)["Referrer-Policy"]).toBeUndefined();
+  });
+
+  it("API responses leave out the headers that only act on a rendered page (DOCUMENT_ONLY, docs/headers.md)", () => {
+    for (const list of [plan.classes.api.plain, plan.classes.api.secure]) {
+      const names = list.map(([n]) => n);
+      for (const h of DOCUMENT_ONLY) expect(names).not.toContain(h);
+    }
+    expect(asMap(plan.classes.api.secure)).toEqual({
+      "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+      "Cross-Origin-Resource-Policy": "same-origin",
+      "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
+      "X-Content-Type-Options": "nosniff",
+      "X-Frame-Options": "DENY",
+    });
+    // Every other class still sends them.
+    for (const cls of ["files", "admin", "public"] as const) for (const h of DOCUMENT_ONLY) expect(asMap(plan.classes[cls].plain)[h]).toBeDefined();
   });
 
   it("record files: embeddable cross-origin (no X-Frame-Options, as PocketBase v0.40), PocketBase's sandbox CSP", () => {
@@ -65,9 +91,9 @@ describe("header plan (defaults)", () => {
     expect(m["X-Frame-Options"]).toBe("DENY");
   });
 
-  it("every class sends every managed header on HTTPS, each once (files: all but X-Frame-Options)", () => {
+  it("every class sends every managed header on HTTPS, each once (files: all but X-Frame-Options; API: none of the page-only ones)", () => {
     for (const [name, cls] of Object.entries(plan.classes)) {
-      const all = MANAGED_HEADERS.filter((h) => name !== "files" || h !== "X-Frame-Options");
+      const all = MANAGED_HEADERS.filter((h) => (name !== "files" || h !== "X-Frame-Options") && (name !== "api" || !DOCUMENT_ONLY.has(h)));
       expect(cls.secure.map(([n]) => n).sort()).toEqual([...all].sort());
       expect(cls.plain).toHaveLength(all.length - 1);
     }
@@ -96,10 +122,11 @@ describe("header plan (env)", () => {
     const p = planFor({ PB_CSP: "off", PB_COOP: "off", PB_SECURITY_HEADERS_OFF: "x-permitted-cross-domain-policies,Origin-Agent-Cluster" });
     const m = asMap(p.classes.api.secure);
     expect(m["Content-Security-Policy"]).toBeUndefined();
-    expect(m["Cross-Origin-Opener-Policy"]).toBeUndefined();
-    expect(m["X-Permitted-Cross-Domain-Policies"]).toBeUndefined();
-    expect(m["Origin-Agent-Cluster"]).toBeUndefined();
-    expect(m["X-DNS-Prefetch-Control"]).toBe("off");
+    const pub = asMap(p.classes.public.secure);
+    expect(pub["Cross-Origin-Opener-Policy"]).toBeUndefined();
+    expect(pub["X-Permitted-Cross-Domain-Policies"]).toBeUndefined();
+    expect(pub["Origin-Agent-Cluster"]).toBeUndefined();
+    expect(pub["X-DNS-Prefetch-Control"]).toBe("off");
     expect(asMap(p.classes.public.secure)["Content-Security-Policy"]).toBe(PUBLIC_CSP);
   });
 

@@ -109,11 +109,34 @@ describe("access fields", () => {
       // Strings that need escaping take the JSON.stringify path; every outcome field; odd numbers.
       { method: "GE\"T", uri: '/api/\u00e9?q="x"\\y', status: 404, durationMs: NaN, ip: "1.2.3.4", requestId: "r\n1", userAgent: "Mozilla/5.0 \u{1F600} \ud800 \u0007 \u007f", errorMessage: "x".repeat(300), extra: { adminGate: "hidden", cors: "refused", rateLimit: "allowed", rateLimitRule: "default" } },
       { method: "GET", uri: "/" + "a".repeat(3000), status: 429, durationMs: 1e21, ip: "", requestId: "", userAgent: "u".repeat(600), authCollection: "", authId: "", extra: {} },
+      // Hostile client strings in every field a client can reach: quotes, backslashes, controls,
+      // separators, lone surrogates, JSON-looking text that must not end the string or add keys.
+      {
+        method: "X".repeat(40),
+        uri: '/api/x"},"level":"ERROR?a=\\"&token=\u2028\u2029&b=%22%5C',
+        status: 418,
+        durationMs: -0,
+        ip: '1.2.3.4","admin":true',
+        requestId: "\u0000\u001f",
+        userAgent: '","status":200,"x":"\\\r\n\t\b\f\udfff\ud83d',
+        authCollection: "\u2028",
+        authId: '"',
+        errorMessage: "line1\nline2\u0000\"}",
+        extra: { adminGate: '"', cors: "\\", rateLimit: "\n", rateLimitRule: "\u007f" },
+      },
     ];
     for (const f of facts) {
       const level = accessLevel(f.status);
       expect(accessLineJson(T, level, f, r)).toBe(formatJson({ timeMs: T, level, msg: "request", fields: accessFields(f, r) }));
     }
+  });
+
+  it("the access line's cached time text is toISOString's for every millisecond and second", () => {
+    const times = [T, T + 1, T + 9, T + 10, T + 99, T + 100, T + 877, T + 1000, T - 1, 0, -1, -999, -1000, 253402300799999, Date.UTC(2024, 1, 29, 23, 59, 59, 999)];
+    for (let i = 0; i < 3000; i++) times.push(T + i * 7);
+    const r = makeRedactor([]);
+    const f = { method: "GET", uri: "/", status: 200, durationMs: 1, ip: "::1", requestId: "rid12345", userAgent: "" };
+    for (const t of times) expect(JSON.parse(accessLineJson(t, "info", f, r)).time).toBe(new Date(t).toISOString());
   });
 
   it("sampling keeps every 4xx/5xx and thins only successes", () => {

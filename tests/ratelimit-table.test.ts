@@ -1,7 +1,8 @@
 // The bounded bucket table (one store shard) and the header values.
 import { describe, expect, it } from "vitest";
 import { rateLimitHeader, retryAfterSeconds, withMember } from "../src/ratelimit/headers";
-import { decodeEntry, encodeEntry, entryCount, sweep, takeFromShard, type Shard } from "../src/ratelimit/table";
+import { allowN, fullAtMs, type Limit } from "../src/ratelimit/bucket";
+import { decodeEntry, encodeEntry, entryCount, sweep, takeFromShard, takeInto, type Shard, type TakeOut } from "../src/ratelimit/table";
 
 const LIMIT = { rate: 0.5, burst: 5 }; // 5/10s
 const T0 = 1_700_000_000_000;
@@ -86,5 +87,47 @@ describe("headers", () => {
     const both = withMember('"default";r=4;t=2', "sms", '"sms";r=1;t=30');
     expect(both).toBe('"default";r=4;t=2, "sms";r=1;t=30');
     expect(withMember(both, "sms", '"sms";r=0;t=60')).toBe('"default";r=4;t=2, "sms";r=0;t=60');
+  });
+});
+
+describe("takeInto (the allocation-free take on the request path)", () => {
+  // The take as it was written before (decode, allowN, fullAtMs, encode): allowN is what
+  // tests/ratelimit-oracle.test.ts proves bit-exact against Go's x/time/rate.
+  function reference(shard: Shard, key: string, limit: Limit, nowMs: number, cost: number): { allowed: boolean; tokens: number; entry: unknown } {
+    const raw = shard[key] as string | undefined;
+    const state = raw !== undefined ? decodeEntry(raw) : undefined;
+    if (state && nowMs < state.lastMs) nowMs = state.lastMs;
+    const d = allowN(limit, state, nowMs, cost);
+    const entry = d.allowed ? encodeEntry(d.state!.tokens, d.state!.lastMs, fullAtMs(limit, d.state!)) : raw;
+    return { allowed: d.allowed, tokens: d.tokens, entry };
+  }
+
+  it("decides, counts tokens and writes entries exactly as decode + allowN + encode, over random traffic", () => {
+    // Deterministic pseudo-random sequence (no flaky seeds): times that go backwards by a few ms
+    // (several VMs' clocks), odd rates, costs above the burst, zero-rate buckets.
+    let x = 12345;
+    const rnd = () => ((x = (x * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const limits: Limit[] = [{ rate: 0.5, burst: 5 }, { rate: 1000 / 3, burst: 7 }, { rate: 0, burst: 3 }, { rate: 1e-3, burst: 1 }, { rate: 100_000_000, burst: 100_000_000 }];
+    for (const limit of limits) {
+      const mine: Shard = { "#": 0 };
+      const theirs: Shard = { "#": 0 };
+      const out: TakeOut = { allowed: false, tokens: 0, evicted: 0 };
+      let now = T0;
+      for (let i = 0; i < 5000; i++) {
+        now += Math.floor(rnd() * 900) - 3;
+        const key = `k${Math.floor(rnd() * 4)}`;
+        const cost = rnd() < 0.1 ? limit.burst + 1 : Math.floor(rnd() * 3);
+        const want = reference(theirs, key, limit, now, cost);
+        if (want.entry !== undefined && want.allowed) {
+          if (theirs[key] === undefined) theirs["#"] = (theirs["#"] as number) + 1;
+          theirs[key] = want.entry;
+        }
+        takeInto(out, mine, key, limit, now, cost, 1000);
+        expect(out.allowed).toBe(want.allowed);
+        expect(Object.is(out.tokens, want.tokens)).toBe(true);
+        expect(mine[key]).toBe(theirs[key]);
+      }
+      expect(mine).toEqual(theirs);
+    }
   });
 });

@@ -33,10 +33,16 @@ export const assignRequestId: PreStage = (e, state) => {
 export const writeAccessLine: PostStage = (e, state, error) => {
   try {
     const status = error !== undefined && !e.written() ? statusOfError(error) : e.status() || 200;
-    if (!keepAccessLine(status, getConfig().log.sample, Math.random())) return;
-    // The URL is read again, not taken from state: the admin gate replaces a secret path in it.
-    const url = e.request!.url!;
-    const query = url.rawQuery;
+    const sample = getConfig().log.sample;
+    if (sample < 1 && !keepAccessLine(status, sample, Math.random())) return;
+    // The URL as it is after the handler, not state.path: the admin gate replaces a secret path in
+    // it. scrubUrlForLogs, the post stage just before this one, has read it already.
+    let uri = state.logUri;
+    if (uri === undefined) {
+      const url = e.request!.url!;
+      const query = url.rawQuery;
+      uri = query ? `${url.path}?${query}` : url.path;
+    }
     const auth = e.auth;
     // A route's own rateLimit() (another VM) leaves its outcome on the event; it is the later,
     // more specific decision, so it wins over the middleware's.
@@ -48,7 +54,7 @@ export const writeAccessLine: PostStage = (e, state, error) => {
     }
     const written = emitAccess(accessLevel(status), {
       method: state.method,
-      uri: query ? `${url.path}?${query}` : url.path,
+      uri,
       status,
       durationMs: Date.now() - state.startedAtMs,
       ip: clientIp(e, state),
@@ -73,23 +79,41 @@ export const writeAccessLine: PostStage = (e, state, error) => {
  */
 export function scrubbedQuery(rawQuery: string): string {
   if (rawQuery === "") return rawQuery;
+  // The same query text always scrubs the same way (the secret and PB_LOG_REDACT are fixed per
+  // process): remembered per VM, bounded, since folding and decoding it cost ~10 us in goja.
+  const known = scrubMemo.get(rawQuery);
+  if (known !== undefined) return known;
   const secret = getConfig().admin.path;
-  if (secret !== null && mentionsSecret(rawQuery, secret)) return "[admin-path]";
-  return getRedactor().query(rawQuery);
+  const out = secret !== null && mentionsSecret(rawQuery, secret) ? "[admin-path]" : getRedactor().query(rawQuery);
+  if (rawQuery.length <= SCRUB_MEMO_KEY_MAX) {
+    if (scrubMemo.size >= SCRUB_MEMO_MAX) scrubMemo.clear();
+    scrubMemo.set(rawQuery, out);
+  }
+  return out;
 }
+
+const SCRUB_MEMO_MAX = 512;
+const SCRUB_MEMO_KEY_MAX = 512;
+const scrubMemo = new Map<string, string>();
 
 /**
  * Post stage, before the access line: after the handler has read the query, rewrite it in the
  * request's URL to its scrubbed form, so neither pb-ops's access line nor PocketBase's request log
  * (which reads the URL after the whole chain) carries OAuth2 codes, tokens or the admin path.
  */
-export const scrubUrlForLogs: PostStage = (e) => {
+export const scrubUrlForLogs: PostStage = (e, state) => {
   try {
     const url = e.request!.url!;
     const raw = url.rawQuery;
-    if (raw === "") return;
+    // The access line (the next post stage) takes the URL from here: no second read from Go.
+    const path = url.path;
+    if (raw === "") {
+      state.logUri = path;
+      return;
+    }
     const scrubbed = scrubbedQuery(raw);
     if (scrubbed !== raw) url.rawQuery = scrubbed;
+    state.logUri = scrubbed ? `${path}?${scrubbed}` : path;
   } catch (err) {
     console.error(`pb-ops: url scrub failed: ${err}`);
   }

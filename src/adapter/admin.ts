@@ -233,8 +233,9 @@ export const adminGate: PreStage = (e, state) => {
 
   const pattern = (req as unknown as { pattern: string }).pattern;
   const collection = req.pathValue("collection");
-  const catchAll = isCatchAll(pattern);
-  const surface = surfaceOfRoute(pattern, collection, ids());
+  const kind = patternKind(pattern);
+  const catchAll = kind === CATCH_ALL;
+  const surface = kind === ADMIN_UI ? "ui" : isSuperusersRef(collection, ids()) ? "superusers" : null;
   if (surface === null && !catchAll && collection === "" && allowList === null) return false;
 
   // Same cost (docs/admin.md, "Timing"): a refusal and the miss it imitates run the same code. Every
@@ -274,6 +275,24 @@ export const adminGate: PreStage = (e, state) => {
 };
 
 const NEVER = (): "missing" => "missing";
+
+// What a route pattern is, remembered per VM: patterns are the app's routes (a small fixed set,
+// not client text), and working it out costs string slicing on every request in goja.
+const OTHER = 0;
+const CATCH_ALL = 1;
+const ADMIN_UI = 2;
+const patternKinds = new Map<string, number>();
+
+/** surfaceOfRoute and isCatchAll of src/admin/paths.ts, for the pattern alone. */
+function patternKind(pattern: string): number {
+  let k = patternKinds.get(pattern);
+  if (k === undefined) {
+    k = surfaceOfRoute(pattern, "", []) === "ui" ? ADMIN_UI : isCatchAll(pattern) ? CATCH_ALL : OTHER;
+    if (patternKinds.size >= 1024) patternKinds.clear();
+    patternKinds.set(pattern, k);
+  }
+  return k;
+}
 
 /**
  * In a re-dispatched UI refusal, once the mux has routed it as the miss: the URL goes back to

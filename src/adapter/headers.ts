@@ -87,7 +87,8 @@ export const enforceCors: PreStage = (e, state) => {
   const h = state.responseHeaders;
   // Indexed loops: for-of costs an iterator per loop in goja, and this runs on every request.
   const vary = d.vary;
-  for (let i = 0; i < vary.length; i++) h.add("Vary", vary[i]!);
+  const add = h.add;
+  for (let i = 0; i < vary.length; i++) add("Vary", vary[i]!);
   const set = d.set;
   for (let i = 0; i < set.length; i++) state.setResponseHeader(set[i]![0], set[i]![1]);
   if (d.verdict) state.fields.cors = d.verdict;

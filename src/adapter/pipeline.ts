@@ -9,7 +9,8 @@
 import type { Config } from "../config/schema";
 import { adminGate, handBackOutcomes } from "./admin";
 import { assignRequestId, scrubUrlForLogs, writeAccessLine } from "./access-log";
-import { getConfig } from "./config";
+import { getConfig, headerClass } from "./config";
+import { getRedactor } from "./log";
 import { rateLimitEnabled, rateLimitStage } from "./ratelimit";
 import { headerStages } from "./headers";
 import { leaseFenceStage } from "./lease-fence";
@@ -100,14 +101,26 @@ export function profileStages(e: core.RequestEvent, n: number): Record<string, n
   return out;
 }
 
+/**
+ * Everything a VM does once before its first request: choose the stages, count the VM (a throwaway
+ * one when the pool is exhausted), and parse the plan parts and make the per-VM objects nearly
+ * every request needs. False when this VM had done it already. Run ahead of any request by the
+ * pool warm-up at serve (src/adapter/warm.ts), else by the VM's first request.
+ */
+export function prepareVm(): boolean {
+  if (stages) return false;
+  const s = buildStages(getConfig());
+  stages = s;
+  noteVmStart();
+  if (getConfig().headers.enabled) headerClass("api");
+  if (getConfig().log.access) getRedactor();
+  return true;
+}
+
 export function handleRequest(e: core.RequestEvent): void {
-  if (!stages) {
-    // First request in this VM: count it (a throwaway VM when the pool is exhausted).
-    stages = buildStages(getConfig());
-    noteVmStart();
-  }
+  if (!stages) prepareVm();
   const state = newRequestState(e);
-  const pre = stages.pre;
+  const pre = stages!.pre;
   let error: unknown;
   try {
     // Indexed loops: for-of allocates an iterator and a result object per step in goja (~9 us for 5).
@@ -118,7 +131,7 @@ export function handleRequest(e: core.RequestEvent): void {
     throw err;
   } finally {
     if (!state.suppressPost) {
-      const post = stages.post;
+      const post = stages!.post;
       for (let i = 0; i < post.length; i++) post[i]!(e, state, error);
     } else handBackOutcomes(e, state);
   }

@@ -9,7 +9,7 @@ import { rateLimitHeader, retryAfterSeconds, withMember } from "../ratelimit/hea
 import { bucketKey, isExemptIp, shardOf, type Plan } from "../ratelimit/plan";
 import { collectionSegmentOf } from "../admin/paths";
 import { canonicalSegments, firstMatch, parseRateWords, policyHeaderOf, type RateSpec, type Rule } from "../ratelimit/rules";
-import { takeFromShard, type Shard, type TakeResult } from "../ratelimit/table";
+import { shardOrNew, takeInto, type Shard, type TakeOut } from "../ratelimit/table";
 import { rateLimitWarnings } from "../ratelimit/warnings";
 import { REQUEST_ID_HEADER } from "./access-log";
 import { getConfig, rateLimitPlan } from "./config";
@@ -65,26 +65,34 @@ let takeKey = "";
 let takeSpec: RateSpec | undefined;
 let takeCost = 0;
 let takeCap = 0;
-let takeResult: TakeResult | undefined;
+let takeDone = false;
+// The result of the take in flight, reused: no object per request.
+const takeOut: TakeOut = { allowed: false, tokens: 0, evicted: 0 };
 
 function takeUnderLock(old: unknown): Shard {
   // The clock is read under the store lock: a VM that waited for the lock must not apply an
   // older time after a newer one (tests/ratelimit-concurrency.integration.test.ts caught 65%
   // over-admission that way).
-  takeResult = takeFromShard(old as Shard | null, takeKey, takeSpec!.limit, Date.now(), takeCost, takeCap);
-  return takeResult.shard;
+  const shard = shardOrNew(old as Shard | null);
+  takeInto(takeOut, shard, takeKey, takeSpec!.limit, Date.now(), takeCost, takeCap);
+  takeDone = true;
+  return shard;
 }
 
-function take(p: Plan, key: string, spec: RateSpec, cost: number): TakeResult {
+// $app.store() is one object for the process's life; a call into Go per request saved.
+let store: ReturnType<typeof $app.store> | undefined;
+
+/** Takes `cost` tokens; the outcome is in takeOut until the next take. */
+function take(p: Plan, key: string, spec: RateSpec, cost: number): TakeOut {
   takeKey = key;
   takeSpec = spec;
   takeCost = cost;
   takeCap = p.shardCap;
-  takeResult = undefined;
-  $app.store().setFunc(shardKeyOf(key), takeUnderLock);
-  const r = takeResult;
-  if (!r) throw new Error("pb-ops rate limit: the store did not run the update");
-  return r;
+  takeDone = false;
+  if (store === undefined) store = $app.store();
+  store.setFunc(shardKeyOf(key), takeUnderLock);
+  if (!takeDone) throw new Error("pb-ops rate limit: the store did not run the update");
+  return takeOut;
 }
 
 function isExempt(e: core.RequestEvent, p: Plan, ip: string): boolean {
@@ -149,27 +157,32 @@ function logRejection(e: core.RequestEvent, state: { requestId: string }, rule: 
  * (replacing an earlier member of the same name), so a route's own limit sits next to the
  * middleware's.
  */
-function enforce(e: core.RequestEvent, h: http.Header, state: Pick<RequestState, "requestId" | "fields">, p: Plan, name: string, policyHeader: string, spec: RateSpec, key: string, cost: number, merge: boolean, logKey = key, inRoute = false): TakeResult {
+function enforce(e: core.RequestEvent, h: http.Header, state: Pick<RequestState, "requestId" | "fields">, p: Plan, name: string, policyHeader: string, spec: RateSpec, key: string, cost: number, merge: boolean, logKey = key, inRoute = false): number {
   const r = take(p, key, spec, cost);
-  const limitValue = rateLimitHeader(name, spec.limit, r.decision.tokens);
+  const allowed = r.allowed;
+  const tokens = r.tokens;
+  const evicted = r.evicted;
+  const limitValue = rateLimitHeader(name, spec.limit, tokens);
+  // One method lookup on the Go header map for both writes.
+  const set = h.set;
   if (merge) {
-    h.set("RateLimit-Policy", withMember(h.get("RateLimit-Policy"), name, policyHeader));
-    h.set("RateLimit", withMember(h.get("RateLimit"), name, limitValue));
+    set("RateLimit-Policy", withMember(h.get("RateLimit-Policy"), name, policyHeader));
+    set("RateLimit", withMember(h.get("RateLimit"), name, limitValue));
   } else {
-    h.set("RateLimit-Policy", policyHeader);
-    h.set("RateLimit", limitValue);
+    set("RateLimit-Policy", policyHeader);
+    set("RateLimit", limitValue);
   }
-  state.fields.rateLimit = r.decision.allowed ? "allowed" : "limited";
+  state.fields.rateLimit = allowed ? "allowed" : "limited";
   state.fields.rateLimitRule = name;
   if (inRoute) e.set(ROUTE_RATE_LIMIT_KEY, `${state.fields.rateLimit} ${name}`);
-  if (r.evicted > 0) logEviction(r.evicted);
-  if (!r.decision.allowed) {
-    const retryAfter = retryAfterSeconds(spec.limit, r.decision.tokens, cost);
+  if (evicted > 0) logEviction(evicted);
+  if (!allowed) {
+    const retryAfter = retryAfterSeconds(spec.limit, tokens, cost);
     h.set("Retry-After", String(retryAfter));
     logRejection(e, state, name, logKey, retryAfter);
     throw new TooManyRequestsError("Too Many Requests.", {});
   }
-  return r;
+  return tokens;
 }
 
 /**
@@ -214,7 +227,11 @@ export const rateLimitStage: PreStage = (e, state) => {
   const authenticated = e.auth != null;
   // The `{collection}` path value is read after the admin gate, which may have replaced it with
   // an unknown name of the same shape: the request then counts as that unknown collection would.
-  const rule = ruleFor(p, state.method, state.path, e.request!.pathValue("collection"), authenticated);
+  // `{collection}` only exists under /api/collections/ and /api/files/, the only places rules
+  // resolve it (collectionIndex): elsewhere its read (a call into Go) is skipped.
+  const path = state.path;
+  const collection = path.startsWith("/api/collections/") || path.startsWith("/api/files/") ? e.request!.pathValue("collection") : "";
+  const rule = ruleFor(p, state.method, path, collection, authenticated);
   if (!rule) return;
   const ip = clientIp(e, state);
   // Only a signed-in request can be a superuser's: asking PocketBase costs a call into Go.
@@ -316,8 +333,8 @@ export function rateLimit(e: core.RequestEvent, name: string, spec: string, opti
   const h = e.response.header();
   // The route runs in another VM than the pbOps middleware, so its RequestState is out of reach:
   // the outcome travels on the event (read back by the access line), the request id on the header.
-  const r = enforce(e, h, { requestId: h.get(REQUEST_ID_HEADER), fields: {} }, p, name, parsed.policyHeader, parsed, key, cost, true, logKey, true);
-  return { remaining: Math.max(0, Math.floor(r.decision.tokens)), exempt: false };
+  const tokens = enforce(e, h, { requestId: h.get(REQUEST_ID_HEADER), fields: {} }, p, name, parsed.policyHeader, parsed, key, cost, true, logKey, true);
+  return { remaining: Math.max(0, Math.floor(tokens)), exempt: false };
 }
 
 /** SERVE_SETUPS entry: one WARN line per valid but dangerous rate-limit setting. */

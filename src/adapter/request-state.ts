@@ -23,6 +23,8 @@ export interface RequestState {
   requestId: string;
   /** The stages' outcomes, for the access line. */
   fields: AccessOutcomes;
+  /** Path and scrubbed query as logs may show them, set by the post stage scrubUrlForLogs. */
+  logUri?: string;
   /** Set by a pre stage when this request is pb-ops's own re-dispatch of another request (the
    * admin gate's unknown-path answer): the outer request runs the post stages, this one must not. */
   suppressPost?: boolean;

@@ -16,6 +16,7 @@ import { applyFileStorageAtServe } from "./storage";
 import { applySuperuserAtServe } from "./superuser";
 import { rateLimitServeSetup } from "./ratelimit";
 import { poolServeSetup } from "./vm-pool";
+import { warmPoolAtServe } from "./warm";
 
 /** Each concern that needs the router at serve time adds its set-up here. */
 const SERVE_SETUPS: Array<(e: core.ServeEvent) => void> = [headersServeSetup, setupAdminAtServe, rateLimitServeSetup, leaseServeSetup, poolServeSetup];
@@ -28,7 +29,8 @@ const SERVE_SETUPS: Array<(e: core.ServeEvent) => void> = [headersServeSetup, se
 const SERVE_SETTINGS: Array<() => void> = [applyTrustedProxyAtServe, applyFileStorageAtServe, applySuperuserAtServe];
 
 /** Run after the rest of onServe, once the router is built into e.server.handler (the mux). */
-const SERVE_READY: Array<(e: core.ServeEvent) => void> = [keepMuxAtServe, auditAtServe];
+// Pool warm-up last: the VMs it warms then see everything the set-ups above stored.
+const SERVE_READY: Array<(e: core.ServeEvent) => void> = [keepMuxAtServe, auditAtServe, warmPoolAtServe];
 
 export function onServe(e: core.ServeEvent): void {
   try {

@@ -89,7 +89,7 @@ export const headerVars = {
     default: "no-referrer",
     example: "strict-origin-when-cross-origin",
     accepted: "`off` or a comma-separated list of Referrer-Policy tokens (no-referrer, same-origin, strict-origin-when-cross-origin, ...)",
-    meaning: "Referrer-Policy on every response.",
+    meaning: "Referrer-Policy. The default is sent on pages (pb_public, the admin UI, files), not on /api/ JSON where it does nothing; a value you set is sent on every response.",
     parse: referrerPolicyValue,
   }),
   coop: defineVar({
@@ -97,7 +97,7 @@ export const headerVars = {
     default: "same-origin",
     example: "same-origin-allow-popups",
     accepted: "one of same-origin|same-origin-allow-popups|noopener-allow-popups|unsafe-none|off",
-    meaning: "Cross-Origin-Opener-Policy on every response (PocketBase v0.40 sends `same-origin` too). `same-origin-allow-popups` if a pb_public page must keep a handle on popups it opens on other origins.",
+    meaning: "Cross-Origin-Opener-Policy (PocketBase v0.40 sends `same-origin` too). The default is sent on pages, not on /api/ JSON where it does nothing; a value you set is sent on every response. `same-origin-allow-popups` if a pb_public page must keep a handle on popups it opens on other origins.",
     parse: choiceOrOff(["same-origin", "same-origin-allow-popups", "noopener-allow-popups", "unsafe-none"] as const),
   }),
   corp: defineVar({

@@ -84,12 +84,23 @@ const SAME_ORIGIN_PREFLIGHT: CorsDecision = Object.freeze({ vary: VARY_ORIGIN, s
 const REFUSED: CorsDecision = Object.freeze({ vary: VARY_ORIGIN, set: NO_HEADERS, verdict: "refused" as const });
 const REFUSED_PREFLIGHT: CorsDecision = Object.freeze({ vary: VARY_ORIGIN, set: NO_HEADERS, answer: 403 as const, verdict: "refused" as const });
 
+const allowedAnswers = new Map<string, CorsDecision>();
+
 export function corsDecision(allowed: ReadonlySet<string>, req: CorsRequest): CorsDecision {
   const preflight = req.method === "OPTIONS" || req.method.toUpperCase() === "OPTIONS";
   if (req.origin === "") return preflight ? SAME_ORIGIN_PREFLIGHT : SAME_ORIGIN;
   if (!allowed.has(req.origin)) return preflight ? REFUSED_PREFLIGHT : REFUSED;
+  if (!preflight) {
+    // The same few allowed origins on every request: one frozen answer each, not three objects.
+    let d = allowedAnswers.get(req.origin);
+    if (d === undefined) {
+      d = Object.freeze({ vary: VARY_ORIGIN, set: Object.freeze([Object.freeze(["Access-Control-Allow-Origin", req.origin] as const)]), verdict: "allowed" as const });
+      if (allowedAnswers.size >= 256) allowedAnswers.clear();
+      allowedAnswers.set(req.origin, d);
+    }
+    return d;
+  }
   const allowOrigin: [string, string] = ["Access-Control-Allow-Origin", req.origin];
-  if (!preflight) return { vary: VARY_ORIGIN, set: [allowOrigin], verdict: "allowed" };
   const set: Array<[string, string]> = [allowOrigin, ["Access-Control-Allow-Methods", CORS_ALLOW_METHODS]];
   // PocketBase echoes the requested headers; pb-ops echoes them only when they are a plain token list.
   if (req.requestHeaders !== "" && TOKEN_LIST.test(req.requestHeaders)) set.push(["Access-Control-Allow-Headers", req.requestHeaders.trim()]);

@@ -40,6 +40,10 @@ routerUse(
   ),
 );
 
+// Pool warm-up (src/adapter/warm.ts): a job that is never due; onServe runs it so each of the first
+// pooled VMs loads the request path before any request. Same module cache as the middleware.
+cronAdd("__pbOpsWarmPool__", "0 0 31 2 *", () => ((globalThis as any).__pbOpsHot || ((globalThis as any).__pbOpsHot = require(`${__hooks}/pb_ops/hot.js`))).warmVm());
+
 // Batch sub-requests skip router middlewares: the admin gate and the rate limiter meet each one in
 // onBatchRequest (src/adapter/batch.ts), registered only when either runs.
 if (require(`${__hooks}/pb_ops/index.js`).batchHookNeeded()) {

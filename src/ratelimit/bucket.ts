@@ -34,7 +34,7 @@ export interface Decision {
  * Go's `d.Seconds()` for an elapsed time of `ms` milliseconds (ms >= 0): whole seconds plus the
  * nanosecond remainder divided by 1e9, exactly as Duration.Seconds computes it.
  */
-function secondsOf(ms: number): number {
+export function secondsOf(ms: number): number {
   const sec = Math.floor(ms / 1000);
   const nsec = (ms - sec * 1000) * 1e6;
   return sec + nsec / 1e9;

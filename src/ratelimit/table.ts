@@ -9,7 +9,7 @@
 // 100,000 entries cost about 35 MB of RSS as strings and 49 MB as 3-number arrays. fullAtMs comes
 // first so a sweep reads it with one parseInt (which stops at the first "|").
 // "#" holds the entry count, because counting a Go map's keys from JS would walk all of them.
-import { allowN, fullAtMs, type Decision, type Limit } from "./bucket";
+import { secondsOf, type Decision, type Limit } from "./bucket";
 
 export type Shard = Record<string, unknown>;
 const COUNT = "#";
@@ -52,34 +52,82 @@ export interface TakeResult {
   readonly evicted: number;
 }
 
+/** What takeInto leaves in its `out` (one object per VM, reused: no allocation per request). */
+export interface TakeOut {
+  allowed: boolean;
+  /** Tokens after the request (denied: the tokens available at the request's time). */
+  tokens: number;
+  /** Buckets dropped by a sweep during this call. */
+  evicted: number;
+}
+
 /**
  * The body of the store's setFunc: one atomic read-modify-write of one bucket. `nowMs` should be
  * read under the same lock (inside the setFunc callback), so time order follows lock order, and be
  * whole milliseconds (Date.now()).
+ *
+ * This is allowN of bucket.ts with the same float operations in the same order (so the decisions
+ * stay bit-exact with x/time/rate; tests/ratelimit-table.test.ts compares it with allowN step by
+ * step), written without the intermediate objects: in goja each small object costs ~2 us, and the
+ * decode, the decision and its state made four per request. The entry's fullAt part is not parsed
+ * here (only a sweep needs it).
  */
+export function takeInto(out: TakeOut, shard: Shard, key: string, limit: Limit, nowMs: number, cost: number, cap: number): void {
+  const raw = shard[key] as string | undefined;
+  const burst = limit.burst;
+  const rate = limit.rate;
+  let available = burst;
+  if (raw !== undefined) {
+    const a = raw.indexOf("|");
+    const b = raw.indexOf("|", a + 1);
+    const lastMs = parseInt(raw.slice(a + 1, b), 36);
+    // x/time/rate moves `last` back when asked about an earlier time, and then counts the same
+    // refill twice. One limiter has one clock; a bucket shared by many VMs meets several clocks a
+    // millisecond apart, so here a bucket's time never goes backwards.
+    if (nowMs < lastMs) nowMs = lastMs;
+    const t = Number(raw.slice(b + 1)) + (rate <= 0 ? 0 : secondsOf(nowMs - lastMs) * rate);
+    available = t > burst ? burst : t;
+  }
+  const after = available - cost;
+  // Go allows when the wait for the missing tokens, truncated to whole nanoseconds, is zero.
+  let wait = 0;
+  if (after < 0) wait = rate <= 0 ? Infinity : Math.trunc((-after / rate) * 1e9);
+  out.evicted = 0;
+  if (!(cost <= burst && wait <= 0)) {
+    out.allowed = false;
+    out.tokens = available;
+    return;
+  }
+  out.allowed = true;
+  out.tokens = after;
+  if (raw === undefined) {
+    let count = shard[COUNT] as number;
+    if (count >= cap) {
+      out.evicted = sweep(shard, nowMs, Math.floor(cap * LOW_WATER));
+      count -= out.evicted;
+    }
+    shard[COUNT] = count + 1;
+  }
+  // fullAtMs of bucket.ts, inline.
+  const fullAt = after >= burst ? nowMs : rate <= 0 ? Infinity : nowMs + ((burst - after) / rate) * 1000;
+  shard[key] = encodeEntry(after, nowMs, fullAt);
+}
+
+/** takeInto with a fresh result: for tests and callers off the hot path. */
 export function takeFromShard(old: Shard | null | undefined, key: string, limit: Limit, nowMs: number, cost: number, cap: number): TakeResult {
   const shard: Shard = old ?? { [COUNT]: 0 };
   const raw = shard[key] as string | undefined;
-  const state = raw !== undefined ? decodeEntry(raw) : undefined;
-  // x/time/rate moves `last` back when asked about an earlier time, and then counts the same
-  // refill twice. One limiter has one clock; a bucket shared by many VMs meets several clocks a
-  // millisecond apart, so here a bucket's time never goes backwards.
-  if (state && nowMs < state.lastMs) nowMs = state.lastMs;
-  const decision = allowN(limit, state, nowMs, cost);
-  let evicted = 0;
-  if (decision.allowed) {
-    if (raw === undefined) {
-      let count = shard[COUNT] as number;
-      if (count >= cap) {
-        evicted = sweep(shard, nowMs, Math.floor(cap * LOW_WATER));
-        count -= evicted;
-      }
-      shard[COUNT] = count + 1;
-    }
-    const s = decision.state!;
-    shard[key] = encodeEntry(s.tokens, s.lastMs, fullAtMs(limit, s));
-  }
-  return { shard, decision, evicted };
+  const before = raw !== undefined ? decodeEntry(raw) : undefined;
+  const out: TakeOut = { allowed: false, tokens: 0, evicted: 0 };
+  takeInto(out, shard, key, limit, nowMs, cost, cap);
+  const state = out.allowed ? decodeEntry(shard[key] as string) : before;
+  const decision: Decision = { allowed: out.allowed, state: state ? { tokens: state.tokens, lastMs: state.lastMs } : undefined, tokens: out.tokens };
+  return { shard, decision, evicted: out.evicted };
+}
+
+/** A shard for takeInto: `old` as the store hands it over, or a new empty one. */
+export function shardOrNew(old: Shard | null | undefined): Shard {
+  return old ?? { [COUNT]: 0 };
 }
 
 /**

@@ -32,6 +32,12 @@ export interface StartOptions {
   withPbOps?: boolean;
   /** A hooks dir to copy instead of pb-ops's pb_hooks (e.g. an app team's build output). */
   hooksFrom?: string;
+  /**
+   * How to tell it is serving: `health` (default) asks GET /api/health, which runs the JS
+   * middlewares once; `mux` asks for a non-canonical path (`//`), which Go's ServeMux redirects before
+   * any middleware, so no JS VM has run when this returns (the bench's cold-start row).
+   */
+  readyProbe?: "health" | "mux";
 }
 
 export interface RunningPocketBase {
@@ -162,8 +168,13 @@ export async function startPocketBase(opts: StartOptions): Promise<RunningPocket
   for (;;) {
     if (child.exitCode !== null) throw new Error(`PocketBase ${opts.version} exited with ${child.exitCode} before serving:\n${out}\n${err}`);
     try {
-      const res = await fetch(`${url}/api/health`);
-      if (res.ok) break;
+      if (opts.readyProbe === "mux") {
+        const res = await fetch(`${url}//api/health`, { redirect: "manual" });
+        if (res.status === 307 || res.status === 301) break;
+      } else {
+        const res = await fetch(`${url}/api/health`);
+        if (res.ok) break;
+      }
     } catch {
       // not listening yet
     }
