@@ -7,6 +7,7 @@
 //   Then the realistic rows (issue 21): a public collection listed 20 at a time with sort and
 //   filter, a signed-in record view (bare, no-op, pb-ops defaults, pb-ops tuned), and the first
 //   requests after boot against warm. `--routes-only` runs only those; BENCH_ROUTES=0 skips them.
+//   Then the request counters' cost per request (bench/metrics-cost.ts; `--metrics-only` runs it alone).
 // Bounded: every load is wrk for a fixed number of seconds against 127.0.0.1.
 import { spawnSync } from "node:child_process";
 import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -31,6 +32,7 @@ import {
   type PoolRow,
 } from "./pool-report";
 import { openSseClients, type SseClients } from "../toolkit/sse";
+import { measureCounterCost, METRICS_COST_PROBE, counterVerdict, renderMetricsCostSection, spliceMetricsCostSection } from "./metrics-cost";
 import { DEFAULT_HOOKS_POOL, POCKETBASE_DEFAULT_POOL } from "../src/pool/config";
 import { LIST_PATH, RECORDS, seed, startOnCopy, timedBurst, type Seeded } from "./routes";
 import {
@@ -85,7 +87,7 @@ async function enableBuiltinLimiter(pb: RunningPocketBase): Promise<void> {
 }
 
 /** Everything off but the pipeline itself (request id): the floor of pb-ops. */
-const ALL_OFF: Record<string, string> = { PB_LOG_ACCESS: "false", PB_SECURITY_HEADERS: "off", PB_RATE_LIMIT: "off" };
+const ALL_OFF: Record<string, string> = { PB_LOG_ACCESS: "false", PB_SECURITY_HEADERS: "off", PB_RATE_LIMIT: "off", PB_METRICS: "false" };
 
 const scenarios: Scenario[] = [
   { id: "bare", label: "bare PocketBase", options: { withPbOps: false } },
@@ -113,6 +115,7 @@ const ablation: Scenario[] = [
     label: "pb-ops, rate limit only",
     options: { withPbOps: true, env: { ...ALL_OFF, PB_RATE_LIMIT: FULL_STACK_ENV.PB_RATE_LIMIT! } },
   },
+  { id: "pbops-metrics", label: "pb-ops, request counters only", options: { withPbOps: true, env: { ...ALL_OFF, PB_METRICS: "true" } } },
   {
     id: "pbops-admin",
     label: "pb-ops, admin gate only",
@@ -507,6 +510,8 @@ async function main() {
     );
     if (routes) printRouteTargets(routes.rows, routes.cold);
     if (pool.length) printPoolTargets(pool);
+    const file = join(ROOT, "docs", "bench.md");
+    writeFileSync(file, spliceMetricsCostSection(readFileSync(file, "utf8"), await metricsCostSection("npm run bench")));
     console.log("wrote docs/bench.md and docs/bench.svg");
   } finally {
     for (const pb of Object.values(started)) await pb.stop().catch(() => {});
@@ -514,6 +519,43 @@ async function main() {
   }
 }
 
+/** The counters' cost, in the VM, with the full stack on (the counting stage is one of its post stages). */
+async function metricsCostSection(command: string): Promise<string> {
+  const pb = await startPocketBase({
+    version,
+    superuser: false,
+    env: FULL_STACK_ENV,
+    stdoutFd: devNull,
+    extraHooks: { "zz_metrics_cost.pb.js": METRICS_COST_PROBE },
+  });
+  try {
+    const c = await measureCounterCost(pb);
+    const v = counterVerdict(c);
+    console.log(
+      `request counters: ${v.medianUs} us per request (rounds ${c.roundsUs.join(", ")}), target <= 10 us ${v.met ? "met" : "NOT met"}`,
+    );
+    return renderMetricsCostSection(c, {
+      date: new Date().toISOString().slice(0, 16).replace("T", " ") + " UTC",
+      command,
+      pocketbase: version,
+      cores: cpus().length,
+      env: "pb-ops full stack",
+    });
+  } finally {
+    await pb.stop();
+  }
+}
+
+async function metricsOnly() {
+  await ensureAllPocketBase();
+  await buildPbOps();
+  const file = join(ROOT, "docs", "bench.md");
+  writeFileSync(file, spliceMetricsCostSection(readFileSync(file, "utf8"), await metricsCostSection("npm run bench -- --metrics-only")));
+  console.log("wrote the request counters section of docs/bench.md");
+  closeSync(devNull);
+}
+
 if (process.argv.includes("--pool-only")) await poolOnly();
 else if (process.argv.includes("--routes-only")) await routesOnly();
+else if (process.argv.includes("--metrics-only")) await metricsOnly();
 else await main();

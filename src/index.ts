@@ -26,6 +26,8 @@ export { audit } from "./adapter/audit";
 export { drillSchedule, drillCron, restoreDrillRoute, drillCommand } from "./adapter/drill";
 /** @internal Registration only: the alert cron job. */
 export { alertsEnabled, alertTick } from "./adapter/alert";
+/** @internal Registration only: GET /api/ops/metrics, the ops page and its minute sample. */
+export { metricsEnabled, metricsRoute, metricsTick, OPS_PAGE_PATH, opsPage, opsPageEnabled } from "./adapter/metrics";
 /** Adds your own check to /api/ops/backup-status: `addBackupCheck(name, modulePath, exportName)`. */
 export { addBackupCheck } from "./adapter/backup";
 

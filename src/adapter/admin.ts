@@ -34,6 +34,8 @@ import { REQUEST_ID_HEADER } from "../log/request-id";
 const SECRET_FILE = ".pb_ops_secret";
 const REPLAY_HEADER = "X-Pb-Ops-Replay";
 const ORIGINAL_PATH_HEADER = "X-Pb-Ops-Original-Path";
+/** The re-dispatched request's rate-limit decision, handed back to the outer request (handBackOutcomes). */
+const INNER_RATE_LIMIT_HEADER = "X-Pb-Ops-Inner-Rate-Limit";
 
 /** Denials logged per minute across all VMs; the rest are counted and reported once. */
 const DENIAL_LOGS_PER_MINUTE = 20;
@@ -412,6 +414,25 @@ function redispatch(e: core.RequestEvent, state: RequestState, path: string, esc
   if (state.requestId) miss.header.set(REQUEST_ID_HEADER, state.requestId);
   e.set(EVENT.skipSuccessActivityLog, true);
   mux.serveHTTP(e.response, miss);
+  // The limiter ran in the inner request only (this one stopped at the gate): take its decision
+  // for this request's access line and counters.
+  const inner = miss.header.get(INNER_RATE_LIMIT_HEADER);
+  if (inner) {
+    const sp = inner.indexOf(" ");
+    state.fields.rateLimit = inner.slice(0, sp);
+    state.fields.rateLimitRule = inner.slice(sp + 1);
+  }
+}
+
+/**
+ * In pb-ops's own re-dispatch (suppressPost), in place of the post stages: hands the inner
+ * request's rate-limit decision to the outer request, which writes the access line and counts the
+ * request. Through the inner request's headers, because the two run in different VMs and the
+ * outer one holds that request object.
+ */
+export function handBackOutcomes(e: core.RequestEvent, state: RequestState): void {
+  const f = state.fields;
+  if (f.rateLimit !== undefined) e.request!.header.set(INNER_RATE_LIMIT_HEADER, `${f.rateLimit} ${f.rateLimitRule ?? ""}`);
 }
 
 // A per-VM allowance in front of the shared budget: once a VM has had its share this minute, a
@@ -499,4 +520,24 @@ export function gateBatch(e: core.BatchRequestEvent): void {
  */
 export function batchRequestEvent(e: core.BatchRequestEvent): core.RequestEvent {
   return (e as unknown as { requestEvent: core.RequestEvent }).requestEvent;
+}
+
+/**
+ * True when the request carries a valid gate cookie (PB_ADMIN_PATH visited, within
+ * PB_ADMIN_GATE_TTL) from an allowed address: pages behind the gate (the ops page,
+ * src/adapter/metrics.ts) check it again in their handler, so they stay closed even if routing changes.
+ */
+export function hasGateAccess(e: core.RequestEvent): boolean {
+  const cfg = getConfig().admin;
+  if (cfg.path === null) return false;
+  if (cfg.allowIps !== null && !inAnyCidr(cfg.allowIps, e.realIP())) return false;
+  return (
+    checkGateCookies(
+      e.request!.header.values("Cookie"),
+      gateKey(),
+      Math.floor(Date.now() / 1000),
+      Math.floor(cfg.gateTtlMs / 1000),
+      hs256,
+    ) === "valid"
+  );
 }

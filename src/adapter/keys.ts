@@ -33,6 +33,8 @@ export const STORE = {
   /** Prefix of the shared plan's entries (src/adapter/config.ts): `pbOps.plan.<part>`. */
   planPrefix: "pbOps.plan.",
   warmLeft: "pbOps.warm.left",
+  metricsTotals: "pbOps.metrics.totals",
+  metricsRing: "pbOps.metrics.ring",
   warmDone: "pbOps.warm.done",
 } as const;
 

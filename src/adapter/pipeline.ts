@@ -7,13 +7,14 @@
 // pbSecurityHeaders (-1010) and the built-in rate limiter (-1000). pbCors (-1041) runs earlier and
 // answers preflights itself; a stage that must own CORS unbinds it at serve time.
 import type { Config } from "../config/schema";
-import { adminGate } from "./admin";
+import { adminGate, handBackOutcomes } from "./admin";
 import { assignRequestId, scrubUrlForLogs, writeAccessLine } from "./access-log";
 import { getConfig, headerClass } from "./config";
 import { getRedactor } from "./log";
 import { rateLimitEnabled, rateLimitStage } from "./ratelimit";
 import { headerStages } from "./headers";
 import { leaseFenceStage } from "./lease-fence";
+import { countRequest } from "./metrics-count";
 import { newRequestState } from "./request-state";
 import { noteVmStart } from "./vm-pool";
 import { warnUntrustedProxy } from "./proxy";
@@ -39,6 +40,9 @@ export function buildStages(config: Config): Stages {
   // Query scrubbing first: the access line and PocketBase's request log read the URL afterwards.
   const post: PostStage[] = [scrubUrlForLogs];
   if (config.log.access) post.push(writeAccessLine);
+  // Request counters (src/adapter/metrics-count.ts): after the access line, which copies a route's
+  // own rate-limit decision into the fields.
+  if (config.metrics.enabled) post.push(countRequest);
   return { pre, post };
 }
 
@@ -76,6 +80,6 @@ export function handleRequest(e: core.RequestEvent): void {
     if (!state.suppressPost) {
       const post = stages!.post;
       for (let i = 0; i < post.length; i++) post[i]!(e, state, error);
-    }
+    } else handBackOutcomes(e, state);
   }
 }

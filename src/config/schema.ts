@@ -8,6 +8,7 @@ import { drillVars } from "../drill/config";
 import { headerVars } from "../headers/config";
 import { leaseVars } from "../lease/config";
 import { logVars } from "../log/config";
+import { metricsVars } from "../metrics/config";
 import { poolVars } from "../pool/config";
 import { proxyVars } from "../proxy/config";
 import { rateLimitVars } from "../ratelimit/config";
@@ -27,6 +28,7 @@ export const schema = {
   lease: leaseVars,
   drill: drillVars,
   alert: alertVars,
+  metrics: metricsVars,
   pool: poolVars,
 };
 

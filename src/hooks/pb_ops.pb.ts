@@ -95,3 +95,13 @@ if (require(`${__hooks}/pb_ops/index.js`).drillSchedule()) {
 if (require(`${__hooks}/pb_ops/index.js`).alertsEnabled()) {
   cronAdd("pbOpsAlerts", "* * * * *", () => require(`${__hooks}/pb_ops/index.js`).alertTick());
 }
+
+// Metrics (src/adapter/metrics.ts): the Prometheus endpoint, the ops page behind the admin gate
+// (under /_/, so a refused request gets the same miss as any /_/ path) and its minute sample.
+if (require(`${__hooks}/pb_ops/index.js`).metricsEnabled()) {
+  routerAdd("GET", "/api/ops/metrics", (e) => require(`${__hooks}/pb_ops/index.js`).metricsRoute(e));
+  cronAdd("pbOpsMetrics", "* * * * *", () => require(`${__hooks}/pb_ops/index.js`).metricsTick());
+}
+if (require(`${__hooks}/pb_ops/index.js`).opsPageEnabled()) {
+  routerAdd("GET", require(`${__hooks}/pb_ops/index.js`).OPS_PAGE_PATH, (e) => require(`${__hooks}/pb_ops/index.js`).opsPage(e));
+}

@@ -1,0 +1,60 @@
+// The request counters' post stage (in pb_ops/hot.js, so kept small). Each VM counts into its own
+// array (a few increments, ~1 us) and merges it into the shared total in $app.store() with one
+// setFunc at most once a second; the first request of a VM merges at once, so a throwaway VM's one
+// request is never lost. A pooled VM that falls idle holds back at most its last second of counts
+// until its next request (counters are monotonic: late, not lost). See docs/metrics.md.
+import { mergeInto, newLocal, record, reset, type Local, type RequestFacts } from "../metrics/counters";
+import { statusOfError } from "../log/access";
+import { getConfig } from "./config";
+import { EVENT, STORE } from "./keys";
+import type { PostStage } from "./stage";
+
+const FLUSH_MS = 1000;
+/** Also merge after this many requests, to bound the work of one merge. */
+const FLUSH_REQUESTS = 2000;
+
+let local: Local | undefined;
+let lastFlushMs = 0;
+// One facts object and one merge callback per VM: no allocation per request, and setFunc gets the
+// same function each time.
+const facts: RequestFacts = { method: "", path: "", status: 0, durationMs: 0 };
+function merge(old: unknown): string {
+  return mergeInto(typeof old === "string" ? old : undefined, local!);
+}
+
+/** Merges this VM's counts into the shared total now. */
+function flushMetrics(nowMs: number): void {
+  if (!local || local.pending === 0) return;
+  $app.store().setFunc(STORE.metricsTotals, merge);
+  reset(local);
+  lastFlushMs = nowMs;
+}
+
+export const countRequest: PostStage = (e, state, error) => {
+  try {
+    if (!local) local = newLocal();
+    const now = Date.now();
+    facts.method = state.method;
+    facts.path = state.path;
+    facts.status = error !== undefined && !e.written() ? statusOfError(error) : e.status() || 200;
+    facts.durationMs = now - state.startedAtMs;
+    const f = state.fields;
+    facts.adminGate = f.adminGate;
+    facts.rateLimit = f.rateLimit;
+    facts.rateLimitRule = f.rateLimitRule;
+    // A route's own rateLimit() leaves its decision on the event; the access line copies it into
+    // the fields, so it is read here only when that line is off.
+    if (!getConfig().log.access) {
+      const routeLimit = e.get(EVENT.routeRateLimit) as string | null | undefined;
+      if (routeLimit) {
+        const sp = routeLimit.indexOf(" ");
+        facts.rateLimit = routeLimit.slice(0, sp);
+        facts.rateLimitRule = routeLimit.slice(sp + 1);
+      }
+    }
+    record(local, facts);
+    if (now - lastFlushMs >= FLUSH_MS || local.pending >= FLUSH_REQUESTS || now < lastFlushMs) flushMetrics(now);
+  } catch (err) {
+    console.error(`pb-ops: metrics count failed: ${err}`);
+  }
+};
