@@ -24,6 +24,8 @@ export interface Lease {
   releasedTxid?: number | null;
   /** The holder's clock, for people reading the object; never used in a decision. */
   heartbeatAt: string;
+  /** Verify mode only (src/lease/verify.ts): the holder saw a claim for this epoch and fenced. */
+  ackedEpoch?: number;
   /** The holder this claim replaced, and how far its handoff got. */
   previous?: { epoch: number; holderId: string; state: PreviousState; releasedTxid?: number | null; releasedAt?: string };
 }
