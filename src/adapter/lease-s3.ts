@@ -2,7 +2,8 @@
 // header, the conditional ones included, is signed). versitygw v1.8.0 honours If-None-Match: * and
 // If-Match on PutObject (412 PreconditionFailed), measured with 8 concurrent writers x 30 rounds:
 // exactly one winner each time. AWS S3 documents both; DigitalOcean Spaces is unverified, so
-// probeConditionalWrites() checks the server before the lease is trusted.
+// probeConditionalWrites() checks the server before the lease is trusted (PB_LEASE_WRITES=auto),
+// and the verify mode (src/lease/verify.ts) uses only putPlain/readKey/listClaims/deleteKey here.
 import { type Credentials, type ReplicaTarget } from "../backup/replica";
 import { summarizeRemote, type RemoteObject } from "../backup/remote";
 import { classifyS3Response, classifyThrown, parseListObjectsV2, signedListRequest, signedRequest, type S3Call } from "../backup/s3";

@@ -12,7 +12,7 @@ import { replicaFromEnv } from "../backup/replica";
 import { parseLtxName } from "../backup/remote";
 import { ConfigError } from "../config/load";
 import { decideClaim, decideHolder, leaseKey, markPrevious, releaseOwn, newClaimMemory, observe, type Holder, type Lease, type RenewResult } from "../lease/decide";
-import { leaseSettingsError, selfFenceAfterMs, type LeaseSettings } from "../lease/config";
+import { leaseSettingsError, leaseTiming, selfFenceAfterMs, type LeaseSettings } from "../lease/config";
 import { claimKey, claimsPrefix, decideVerified, newerThan, staleClaims, topClaim, verifyWaitMs, withPreviousFrom, type ListedClaim } from "../lease/verify";
 import { constantTimeEqual } from "../crypto/constant-time";
 import { getConfig } from "./config";
@@ -43,7 +43,7 @@ function settings(): LeaseSettings {
   const s = getConfig().lease;
   const err = leaseSettingsError(s, env());
   if (err) throw err;
-  return s;
+  return leaseTiming(s, env());
 }
 
 /** Boot-time check across the PB_LEASE_* variables (one line, like every bad value). */

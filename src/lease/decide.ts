@@ -1,7 +1,8 @@
 // The deploy lease, as pure decisions. One JSON object beside the Litestream prefix
 // (`<path>.pb-ops/lease.json`) says who may write to the replica. Every write to it is a conditional
 // PUT (If-None-Match: * to create, If-Match: <etag> to replace), so two writers can never both
-// succeed from the same version. Clocks of two machines are never compared: a claimant measures
+// succeed from the same version. Servers that ignore those headers get claim-then-verify
+// (verify.ts), which feeds the same decisions from per-claimant objects. Clocks of two machines are never compared: a claimant measures
 // freshness as "the object changed (new ETag) within TTL on MY clock", and a holder fences itself
 // when its OWN last successful renewal is older than TTL minus two heartbeats.
 
