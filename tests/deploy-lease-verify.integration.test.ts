@@ -5,7 +5,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { DeployStack, Writer, runCrashDrill, runDeployDrill, type Container } from "./harness/deploy-drill";
+import { DeployStack, Writer, firstContainer, runCrashDrill, runDeployDrill, type Container } from "./harness/deploy-drill";
 import { MONITOR_INTERVAL_MS, createDrillCollection, waitReplicaCaughtUp } from "./harness/drill";
 import { superuserToken, upsertSuperuser } from "./harness/entrypoint";
 import { pocketbaseBinary } from "./harness/pocketbase";
@@ -126,4 +126,37 @@ describe("auto mode on a server that ignores conditional writes: two containers 
       await stack.destroy();
     }
   }, 180_000);
+});
+
+describe("verify mode: S3 unreachable from the holder", () => {
+  it("it fences writes before a claimant may take over (TTL after its claim)", async () => {
+    const stack = new DeployStack("selffence-verify/data.db", { ...FAST, ...VERIFY });
+    await stack.start();
+    try {
+      const { c: a, token } = await firstContainer(stack);
+      stack.s3.pause();
+      const pausedAt = Date.now();
+      try {
+        let status = 0;
+        while (Date.now() - pausedAt < 8000) {
+          const res = await fetch(`${a.site.url}/api/collections/drill/records`, { method: "POST", headers: { "content-type": "application/json", authorization: token }, body: JSON.stringify({ seq: 1 }) });
+          status = res.status;
+          if (status === 503) break;
+          await sleep(100);
+        }
+        const fencedAfter = Date.now() - pausedAt;
+        log(`self-fence: writes refused ${fencedAfter}ms after S3 stopped answering`);
+        expect(status).toBe(503);
+        // TTL 5s - 2 heartbeats = 3s after the start of the last good renewal (its LIST), which was
+        // at most a heartbeat and two requests before S3 stopped.
+        expect(fencedAfter).toBeGreaterThanOrEqual(1000);
+        expect(fencedAfter).toBeLessThan(5000);
+        expect(a.run.output()).toMatch(/FENCED: no successful renewal for \d+ms/);
+      } finally {
+        stack.s3.resume();
+      }
+    } finally {
+      await stack.destroy();
+    }
+  }, 120_000);
 });

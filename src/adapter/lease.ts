@@ -438,6 +438,9 @@ interface Renewer {
   first(): { ok: true } | { ok: false; detail: string };
   renew(wantActive: boolean): RenewResult;
   acknowledge(newer: Lease | null): void;
+  /** Whether a renewal counts from its start (verify: its LIST, which saw no newer claim, comes
+   * before its PUT) or from its answer (conditional: the If-Match PUT itself is the check). */
+  countsFromStart: boolean;
 }
 
 /** Conditional mode: If-Match on lease.json; a 412 means someone wrote it (a newer claim, or the
@@ -474,6 +477,7 @@ function conditionalRenewer(store: LeaseStore, me: HolderFile): Renewer {
     acknowledge() {
       acknowledge(store, me);
     },
+    countsFromStart: false,
   };
 }
 
@@ -504,6 +508,7 @@ function verifyRenewer(store: LeaseStore, me: HolderFile): Renewer {
       if (newer && markOwnVerify(store, me, { ackedEpoch: newer.epoch })) line(`acknowledged the claim for epoch ${newer.epoch} (in our own claim object)`);
       else line("could not record the acknowledgement; handing over anyway");
     },
+    countsFromStart: true,
   };
 }
 
@@ -544,21 +549,29 @@ function hold(s: LeaseSettings): void {
   line(`holding epoch ${me.epoch} as ${me.id} (${me.writes ?? "conditional"} writes, heartbeat ${s.heartbeat}ms, TTL ${s.ttl}ms)`);
   let tick = 0;
   let standbys = "";
+  let failing = false;
+  const fenceAfter = selfFenceAfterMs(s);
   for (;;) {
-    if (tick++ % 5 === 0) standbys = recordStandbys(store, standbys);
+    // The deadline is checked before every S3 request too: a failing request can take its whole
+    // timeout, and the fence must come TTL - 2 heartbeats after the last renewal, not a request later.
+    const due = decideHolder(me.epoch, me.id, lastOk, { kind: "error" }, Date.now(), s);
+    if (due.kind === "self-fence") {
+      fence(due.why);
+      $os.exit(EXIT.selfFenced);
+    }
+    if (tick++ % 5 === 0 && !failing) standbys = recordStandbys(store, standbys);
     const gone = pidsAlive();
     if (gone) {
       line(`${gone}: stopping the container`);
       $os.exit(EXIT.lostProcess);
     }
     const wantActive: boolean = active || serverHealthy();
-    // A renewal counts from when it started: in verify mode its LIST (which saw no newer claim)
-    // comes before its PUT.
     const began = Date.now();
     const res = renewer.renew(wantActive);
+    failing = res.kind === "error";
     const a = decideHolder(me.epoch, me.id, lastOk, res, Date.now(), s);
     if (a.kind === "renewed") {
-      lastOk = began;
+      lastOk = renewer.countsFromStart ? began : Date.now();
       if (wantActive && !active) line(`epoch ${me.epoch} active`);
       active = wantActive;
     } else if (a.kind === "retry") continue;
@@ -573,7 +586,7 @@ function hold(s: LeaseSettings): void {
       fence(a.why);
       $os.exit(EXIT.selfFenced);
     } else line(a.why);
-    sleep(s.heartbeat);
+    sleep(Math.max(0, Math.min(s.heartbeat, lastOk + fenceAfter - Date.now())));
   }
 }
 
