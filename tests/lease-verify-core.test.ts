@@ -3,7 +3,7 @@
 // holder notices at each heartbeat. The race itself: tests/lease-verify-race.test.ts.
 import { describe, expect, it } from "vitest";
 import { leaseKey, newLease, type Holder, type Lease } from "../src/lease/decide";
-import { claimKey, claimsPrefix, newerThan, parseClaimKey, staleClaims, topClaim, verifyWaitMs, withPreviousFrom, type ListedClaim } from "../src/lease/verify";
+import { claimKey, claimsPrefix, laterClaims, newerThan, parseClaimKey, staleClaims, topClaim, verifyWaitMs, withPreviousFrom, type ListedClaim } from "../src/lease/verify";
 
 const ISO = "2026-01-01T00:00:00.000Z";
 const A: Holder = { id: "aaaa", host: "a", startedAt: ISO };
@@ -54,6 +54,10 @@ describe("the holder at each heartbeat", () => {
     expect(newerThan([c(1, "aa"), c(2, "cc"), c(2, "bb")], 1, "aa")).toMatchObject({ kind: "newer", claim: { epoch: 2, holderId: "bb" } });
     expect(newerThan([c(2, "bb")], 1, "aa")).toMatchObject({ kind: "newer" });
     expect(newerThan([c(0, "zz")], 1, "aa")).toEqual({ kind: "gone" });
+  });
+  it("reads later claims newest first, to hand over only to a verified one", () => {
+    expect(laterClaims([c(1, "aa"), c(2, "cc"), c(3, "zz"), c(2, "bb")], 1).map((x) => `${x.epoch}-${x.holderId}`)).toEqual(["3-zz", "2-bb", "2-cc"]);
+    expect(laterClaims([c(1, "aa")], 1)).toEqual([]);
   });
   it("after a grant only claims older than the previous epoch are deleted", () => {
     expect(staleClaims([c(1, "a"), c(2, "b"), c(3, "c"), c(3, "d")], 3).map((x) => x.epoch)).toEqual([1]);

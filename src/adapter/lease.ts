@@ -13,7 +13,7 @@ import { parseLtxName } from "../backup/remote";
 import { ConfigError } from "../config/load";
 import { decideClaim, decideHolder, leaseKey, markPrevious, releaseOwn, newClaimMemory, observe, type Holder, type Lease, type RenewResult } from "../lease/decide";
 import { leaseSettingsError, leaseTiming, selfFenceAfterMs, type LeaseSettings } from "../lease/config";
-import { claimKey, claimsPrefix, decideVerified, newerThan, staleClaims, topClaim, verifyWaitMs, withPreviousFrom, type ListedClaim } from "../lease/verify";
+import { claimKey, claimsPrefix, decideVerified, laterClaims, newerThan, staleClaims, topClaim, verifyWaitMs, withPreviousFrom, type ListedClaim } from "../lease/verify";
 import { constantTimeEqual } from "../crypto/constant-time";
 import { getConfig } from "./config";
 import { LeaseStore } from "./lease-s3";
@@ -342,10 +342,20 @@ function claimVerify(s: LeaseSettings, store: LeaseStore, me: Holder): void {
     }
     const v = decideVerified(l2.claims, me.id, a.lease.epoch, t2 - t1, s.visibility);
     if (v.kind === "won") {
+      // Marked verified: only now does the previous holder hand over, and its TTL to acknowledge
+      // counts from this write (as from the claim in conditional mode).
+      const won: Lease = { ...a.lease, verified: true, heartbeatAt: nowIso() };
+      const wv = store.putPlain(key, won);
+      if (!wv.ok) {
+        store.deleteKey(key);
+        failed("mark our claim verified", wv.detail);
+        continue;
+      }
+      const at = Date.now();
       line(`verified: epoch ${a.lease.epoch} is ours (the lowest id of its claims ${settleMs}ms after our PUT; the first LIST to the PUT's answer took ${t2 - t1}ms)`);
-      mine = a.lease;
+      mine = won;
       myKey = key;
-      mem = { ...mem, claimedEpoch: a.lease.epoch, claimedAtMs: t2, lastWriteAtMs: t2 };
+      mem = { ...mem, claimedEpoch: a.lease.epoch, claimedAtMs: at, lastWriteAtMs: at };
       continue;
     }
     store.deleteKey(key);
@@ -495,10 +505,14 @@ function verifyRenewer(store: LeaseStore, me: HolderFile): Renewer {
     renew(wantActive) {
       const l = store.listClaims();
       if (!l.ok) return { kind: "error" };
-      const nv = newerThan(l.claims, me.epoch, me.id);
-      // decideHolder reads only the epoch and holder id of the newer claim.
-      if (nv.kind === "newer") return { kind: "conflict", lease: { epoch: nv.claim.epoch, holder: { id: nv.claim.holderId } } as Lease };
-      if (nv.kind === "gone" || !lease) return { kind: "conflict", lease: null };
+      // Only a verified claim (its claimant won the epoch) makes us hand over: a claim still in its
+      // wait, withdrawn or lost does not fence writes. A few GETs, only while later claims exist.
+      for (const c of laterClaims(l.claims, me.epoch).slice(0, 5)) {
+        const r = store.readKey(c.key);
+        if (!r.ok) return { kind: "error" };
+        if (r.lease?.verified) return { kind: "conflict", lease: r.lease };
+      }
+      if (!l.claims.some((c) => c.epoch === me.epoch && c.holderId === me.id) || !lease) return { kind: "conflict", lease: null };
       const next: Lease = { ...lease, state: wantActive ? "active" : lease.state, heartbeatAt: nowIso() };
       if (!store.putPlain(key, next).ok) return { kind: "error" };
       lease = next;

@@ -27,6 +27,10 @@ export interface Lease {
   heartbeatAt: string;
   /** Verify mode only (src/lease/verify.ts): the holder saw a claim for this epoch and fenced. */
   ackedEpoch?: number;
+  /** Verify mode only: the claimant won its epoch (set by the rewrite right after the deciding
+   * LIST). A holder hands over only to a verified claim, so a claim that loses or is withdrawn
+   * never fences it. */
+  verified?: boolean;
   /** The holder this claim replaced, and how far its handoff got. */
   previous?: { epoch: number; holderId: string; state: PreviousState; releasedTxid?: number | null; releasedAt?: string };
 }

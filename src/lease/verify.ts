@@ -12,8 +12,9 @@
 //      (decideClaim, on the top claim's object) say so;
 //   2. PUTs its claim; the PUT returns at t2. If t2 - t1 > L the claim is late: it is deleted and the
 //      claimant starts over (step 1);
-//   3. waits L + 2D (L = max(D, 1 s)), LISTs again, and wins only if no newer epoch is listed and its id is the lowest of
-//      the claims for its epoch. The losers delete their claim and stand by.
+//   3. waits L + 2D (L = max(D, 1 s)), LISTs again, and wins only if no newer epoch is listed and
+//      its id is the lowest of the claims for its epoch; the winner rewrites its claim `verified`
+//      (a holder hands over only to a verified claim). The losers delete their claim and stand by.
 // Why two claimants X < Y of one epoch E cannot both win (L = the LIST-to-PUT budget, W = the wait,
 // W >= L + 2D; verifyWaitMs): Y won, so X's claim was not in Y's second LIST, which started at
 // >= t2(Y) + W; so X's PUT returned after t2(Y) + W - D. X's PUT was on time, so X's first LIST
@@ -98,6 +99,11 @@ export function withPreviousFrom(mine: Lease, prev: Lease | null): Lease {
   if (prev.state === "released") return { ...mine, previous: { ...p, state: "released", releasedTxid: prev.releasedTxid ?? null } };
   if ((prev.ackedEpoch ?? 0) >= mine.epoch) return { ...mine, previous: { ...p, state: "acknowledged" } };
   return mine;
+}
+
+/** Claims of later epochs than ours, newest first: the holder reads them to find a verified one. */
+export function laterClaims(claims: readonly ListedClaim[], myEpoch: number): ListedClaim[] {
+  return claims.filter((c) => c.epoch > myEpoch).sort((a, b) => b.epoch - a.epoch || (a.holderId < b.holderId ? -1 : 1));
 }
 
 /** The holder's view at each heartbeat: a claim for a later epoch, or our own object gone. */
