@@ -184,7 +184,7 @@ function claim(s: LeaseSettings): void {
       sleep(200);
       continue;
     }
-    if (a.kind === "standby") standby(store, me, a.why);
+    if (a.kind === "standby") standby(store, me, a.why, r.lease?.epoch ?? 0);
     // granted
     granted(store, me, (r.lease as Lease).epoch, a as Extract<typeof a, { kind: "granted" }>, "conditional", []);
     return;
@@ -213,11 +213,12 @@ function otherModeGuard(s: LeaseSettings, what: string, look: () => { ok: true; 
   line(`the ${what} was not renewed for ${s.ttl}ms: ignoring it`);
 }
 
-function standby(store: LeaseStore, me: Holder, why: string): never {
+/** `epoch`: the epoch this standby deferred to; a holder of that epoch or an older one keeps its note. */
+function standby(store: LeaseStore, me: Holder, why: string, epoch: number): never {
   $os.mkdirAll(stateDir(), 0o700 as unknown as fs.FileMode);
   writePrivate(`${stateDir()}/role`, `standby\t${why}`);
   // A note the primary's backup-status reports (a foreign claimant on its replica).
-  store.putNote(me.id, { id: me.id, host: me.host, startedAt: me.startedAt, reason: why });
+  store.putNote(me.id, { id: me.id, host: me.host, startedAt: me.startedAt, reason: why, epoch });
   line(`STANDBY: ${why}. This container will not restore, replicate or accept writes.`);
   $os.exit(EXIT.standby);
   throw new Error("unreachable");
@@ -226,8 +227,12 @@ function standby(store: LeaseStore, me: Holder, why: string): never {
 function granted(store: LeaseStore, me: Holder, epoch: number, a: { takeover: boolean; releasedTxid: number | null; why: string }, writes: Writes, claims: ListedClaim[]): void {
   line(`${a.takeover ? "TAKEOVER: " : ""}granted epoch ${epoch}: ${a.why}`);
   if (a.releasedTxid) waitForTxid(store, a.releasedTxid);
-  // Notes of standbys that watched the previous epoch: the report starts afresh with ours.
-  for (const n of store.listNotes() ?? []) store.deleteKey(n.key);
+  // Notes of standbys that watched an earlier epoch: the report starts afresh with ours. A note about
+  // our own epoch stays (a claimant that lost to us may have written it before this line).
+  for (const n of store.listNotes() ?? []) {
+    const note = store.readNote(n.key);
+    if (typeof note?.epoch !== "number" || note.epoch < epoch) store.deleteKey(n.key);
+  }
   // Verify mode: claims older than the previous epoch are history.
   for (const c of staleClaims(claims, epoch)) store.deleteKey(c.key);
   $os.mkdirAll(stateDir(), 0o700 as unknown as fs.FileMode);
@@ -263,8 +268,8 @@ function claimVerify(s: LeaseSettings, store: LeaseStore, me: Holder): void {
     if (mine) {
       // Won: wait for the previous holder (it acknowledges and releases in its own object).
       const nv = newerThan(list.claims, mine.epoch, me.id);
-      if (nv.kind === "newer") standby(store, me, `our claim (epoch ${mine.epoch}) was followed by ${nv.claim.holderId} (epoch ${nv.claim.epoch})`);
-      if (nv.kind === "gone") standby(store, me, "our claim disappeared from the bucket (deleted by someone else)");
+      if (nv.kind === "newer") standby(store, me, `our claim (epoch ${mine.epoch}) was followed by ${nv.claim.holderId} (epoch ${nv.claim.epoch})`, nv.claim.epoch);
+      if (nv.kind === "gone") standby(store, me, "our claim disappeared from the bucket (deleted by someone else)", mine.epoch);
       const p = mine.previous;
       let prev: Lease | null = null;
       if (p && p.state !== "released") {
@@ -296,7 +301,7 @@ function claimVerify(s: LeaseSettings, store: LeaseStore, me: Holder): void {
         sleep(200);
         continue;
       }
-      standby(store, me, a.kind === "standby" ? a.why : `unexpected step ${a.kind} after our claim`);
+      standby(store, me, a.kind === "standby" ? a.why : `unexpected step ${a.kind} after our claim`, mine.epoch);
     }
 
     const top = topClaim(list.claims);
@@ -322,7 +327,7 @@ function claimVerify(s: LeaseSettings, store: LeaseStore, me: Holder): void {
       sleep(200);
       continue;
     }
-    if (a.kind === "standby") standby(store, me, a.why);
+    if (a.kind === "standby") standby(store, me, a.why, view?.epoch ?? 0);
     if (a.kind !== "create" && a.kind !== "replace") fatal(`unexpected step ${a.kind} before our claim`);
     line(a.kind === "create" ? "no lease yet: claiming epoch 1" : `${a.why}: claiming epoch ${a.lease.epoch}`);
     const key = claimKey(store.key, a.lease.epoch, me.id);
@@ -364,7 +369,7 @@ function claimVerify(s: LeaseSettings, store: LeaseStore, me: Holder): void {
       mem = newClaimMemory(Date.now());
       continue;
     }
-    if (v.kind === "lost") standby(store, me, v.why);
+    if (v.kind === "lost") standby(store, me, v.why, a.lease.epoch);
     fatal(`${v.why}: this S3 server breaks the verify mode's assumption; raise PB_LEASE_VISIBILITY. Not starting`);
   }
 }
