@@ -15,6 +15,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = (m: string) => console.log(`[verify] ${m}`);
 
 const VERIFY = { PB_LEASE_WRITES: "verify" };
+const OPS_TOKEN = "leaseVerifyToken-3b8e1f0a7c5d9e2b4f6a";
 // Heartbeat 1s needs a visibility bound below it.
 const FAST = { PB_LEASE_HEARTBEAT: "1s", PB_LEASE_TTL: "5s", PB_LEASE_VISIBILITY: "500ms" };
 
@@ -68,7 +69,7 @@ describe("verify mode: the primary is killed with SIGKILL under load", () => {
 
 describe("auto mode on a server that ignores conditional writes: two containers start at once (PocketBase v0.31.0)", () => {
   it("falls back to verify, says so, and exactly one becomes primary; the standby never writes to the replica", async () => {
-    const stack = new DeployStack("split-verify/data.db", { ...FAST, PB_LEASE_WRITES: "auto", POCKETBASE_BIN: pocketbaseBinary("v0.31.0") }, { proxy: true, ignoreConditional: true });
+    const stack = new DeployStack("split-verify/data.db", { ...FAST, PB_LEASE_WRITES: "auto", POCKETBASE_BIN: pocketbaseBinary("v0.31.0"), PB_OPS_TOKEN: OPS_TOKEN }, { proxy: true, ignoreConditional: true });
     await stack.start();
     try {
       const [x, y] = await Promise.all([stack.launch("X"), stack.launch("Y")]);
@@ -111,6 +112,19 @@ describe("auto mode on a server that ignores conditional writes: two containers 
       await writer.stop();
       expect(writer.acks.filter((a) => a.by === sb.name)).toEqual([]);
       expect(writer.acks.filter((a) => a.by === p.name).length).toBeGreaterThan(20);
+
+      // The primary reports the foreign claimant (the standby's note, kept though it was written
+      // about the primary's own epoch).
+      const standbyId = /claiming \S+ as (\w+)/.exec(sb.run.output())![1]!;
+      let seen: { id?: string }[] = [];
+      for (let i = 0; i < 50 && !seen.some((s) => s.id === standbyId); i++) {
+        const res = await fetch(`${p.site.url}/api/ops/backup-status`, { headers: { authorization: `Bearer ${OPS_TOKEN}` } });
+        const body = (await res.json()) as { lease?: { role: string; epoch: number; foreignClaimants: { id?: string }[] } };
+        expect(body.lease).toMatchObject({ role: "primary", epoch: 1 });
+        seen = body.lease!.foreignClaimants;
+        await sleep(200);
+      }
+      expect(seen.map((s) => s.id)).toContain(standbyId);
 
       // The standby never ran Litestream (no local LTX state).
       expect(existsSync(join(sb.site.dataDir, ".data.db-litestream"))).toBe(false);
