@@ -2,11 +2,13 @@
 // header, the conditional ones included, is signed). versitygw v1.8.0 honours If-None-Match: * and
 // If-Match on PutObject (412 PreconditionFailed), measured with 8 concurrent writers x 30 rounds:
 // exactly one winner each time. AWS S3 documents both; DigitalOcean Spaces is unverified, so
-// probeConditionalWrites() checks the server before the lease is trusted.
+// probeConditionalWrites() checks the server before the lease is trusted (PB_LEASE_WRITES=auto),
+// and the verify mode (src/lease/verify.ts) uses only putPlain/readKey/listClaims/deleteKey here.
 import { type Credentials, type ReplicaTarget } from "../backup/replica";
 import { summarizeRemote, type RemoteObject } from "../backup/remote";
 import { classifyS3Response, classifyThrown, parseListObjectsV2, signedListRequest, signedRequest, type S3Call } from "../backup/s3";
 import { parseLease, type Lease } from "../lease/decide";
+import { claimsPrefix, parseClaimKey, type ListedClaim } from "../lease/verify";
 
 interface Res {
   statusCode: number;
@@ -38,7 +40,12 @@ export class LeaseStore {
 
   /** The lease as stored (null = no object), with its ETag; an S3 failure is returned as such. */
   read(): { ok: true; lease: Lease | null; etag: string | null; foreign: boolean } | { ok: false; detail: string; kind: string } {
-    const r = this.send({ method: "GET", key: this.key });
+    return this.readKey(this.key);
+  }
+
+  /** Any lease-shaped object: the conditional mode's lease.json or a verify-mode claim. */
+  readKey(key: string): { ok: true; lease: Lease | null; etag: string | null; foreign: boolean } | { ok: false; detail: string; kind: string } {
+    const r = this.send({ method: "GET", key });
     if (!r.ok) return { ok: false, detail: r.detail, kind: r.kind };
     if (r.status === 404) return { ok: true, lease: null, etag: null, foreign: false };
     if (r.status !== 200) return { ok: false, ...classifyS3Response(r.status, r.body) };
@@ -55,6 +62,40 @@ export class LeaseStore {
     if (r.status === 412 || r.status === 409) return { kind: "conflict" };
     const c = classifyS3Response(r.status, r.body);
     return { kind: "error", detail: `${c.kind}: ${c.detail}` };
+  }
+
+  /** Verify mode: a plain PUT of our OWN object (no conditional header: nobody else writes it). */
+  putPlain(key: string, lease: Lease): { ok: true } | { ok: false; detail: string } {
+    const r = this.send({ method: "PUT", key, body: JSON.stringify(lease), headers: { "content-type": "application/json" } });
+    if (!r.ok) return { ok: false, detail: `${r.kind}: ${r.detail}` };
+    if (r.status === 200) return { ok: true };
+    const c = classifyS3Response(r.status, r.body);
+    return { ok: false, detail: `${c.kind}: ${c.detail}` };
+  }
+
+  /** Verify mode: every claim object under `<lease dir>/claims/` (other keys there are ignored). */
+  listClaims(): { ok: true; claims: ListedClaim[] } | { ok: false; detail: string } {
+    const claims: ListedClaim[] = [];
+    let token: string | undefined;
+    for (let page = 0; page < 20; page++) {
+      const req = signedListRequest(this.target, this.creds, Date.now(), token, 1000, claimsPrefix(this.key));
+      let res: Res;
+      try {
+        res = $http.send({ url: req.url, method: "GET", headers: req.headers, timeout: this.timeoutS }) as unknown as Res;
+      } catch (err) {
+        return { ok: false, detail: classifyThrown(String((err as { message?: string })?.message ?? err)).detail };
+      }
+      const body = toString(res.body as string);
+      if (res.statusCode !== 200) return { ok: false, detail: classifyS3Response(res.statusCode, body).detail };
+      const parsed = parseListObjectsV2(body);
+      for (const o of parsed.objects) {
+        const c = parseClaimKey(o.key);
+        if (c) claims.push(c);
+      }
+      if (!parsed.nextToken) break;
+      token = parsed.nextToken;
+    }
+    return { ok: true, claims };
   }
 
   /**

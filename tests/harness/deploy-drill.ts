@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { S3Server, replicaUrl } from "./backup-stack";
 import { createDrillCollection, waitReplicaCaughtUp } from "./drill";
+import { S3RecordingProxy, type Recorded } from "./s3-proxy";
 import { EntrypointRun, LITESTREAM_YML, entrypointEnv, litestreamBinary, newSite, removeSite, runCommand, superuserToken, type Site } from "./entrypoint";
 import { SUPERUSER } from "./pocketbase";
 
@@ -44,6 +45,8 @@ export interface DeployDrillResult {
   refused: number;
   firstRefusal: Writer["firstRefusal"];
   outputs: Record<string, string>;
+  /** With `proxy`: every S3 request the containers sent. */
+  requests: Recorded[];
 }
 
 export interface DrillOptions {
@@ -55,6 +58,8 @@ export interface DrillOptions {
   overlapMs?: number;
   extraEnv?: Record<string, string>;
   log?: (m: string) => void;
+  /** Route S3 through a recording proxy (the result's `requests`). */
+  proxy?: boolean;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -65,11 +70,19 @@ export class DeployStack {
   url = "";
   scratch = mkdtempSync(join(tmpdir(), "pbops-deploy-"));
 
-  constructor(readonly prefix: string, readonly extraEnv: Record<string, string> = {}) {}
+  /** With `proxy`: every container talks to S3 through a recording pass-through (tests/harness/s3-proxy.ts). */
+  proxy: S3RecordingProxy | undefined;
+
+  constructor(readonly prefix: string, readonly extraEnv: Record<string, string> = {}, readonly opts: { proxy?: boolean; ignoreConditional?: boolean } = {}) {}
 
   async start(): Promise<void> {
     await this.s3.start();
     this.url = replicaUrl(this.s3, this.prefix);
+    if (this.opts.proxy) {
+      this.proxy = new S3RecordingProxy(this.s3.port, { ignoreConditional: this.opts.ignoreConditional });
+      await this.proxy.start();
+      this.url = this.url.replace(`127.0.0.1:${this.s3.port}`, `127.0.0.1:${this.proxy.port}`);
+    }
   }
 
   async launch(name: string, extra: Record<string, string> = {}): Promise<Container> {
@@ -99,6 +112,7 @@ export class DeployStack {
 
   async destroy(): Promise<void> {
     for (const c of this.containers) await c.run.cleanup();
+    await this.proxy?.stop();
     await this.s3.destroy();
     for (const c of this.containers) removeSite(c.site);
     rmSync(this.scratch, { recursive: true, force: true });
@@ -182,7 +196,7 @@ export async function firstContainer(stack: DeployStack, name = "A"): Promise<{ 
  */
 export async function runDeployDrill(opts: DrillOptions): Promise<DeployDrillResult> {
   const log = opts.log ?? (() => {});
-  const stack = new DeployStack(`deploy-${opts.lease ? "lease" : "nolease"}/data.db`, { PB_LEASE: opts.lease ? "on" : "off", ...(opts.extraEnv ?? {}) });
+  const stack = new DeployStack(`deploy-${opts.lease ? "lease" : "nolease"}/data.db`, { PB_LEASE: opts.lease ? "on" : "off", ...(opts.extraEnv ?? {}) }, { proxy: opts.proxy });
   await stack.start();
   try {
     const first = await firstContainer(stack);
@@ -224,6 +238,7 @@ export async function runDeployDrill(opts: DrillOptions): Promise<DeployDrillRes
       refused: writer.refused,
       firstRefusal: writer.firstRefusal,
       outputs: Object.fromEntries(stack.containers.map((c) => [c.name, c.run.output()])),
+      requests: stack.proxy?.requests ?? [],
     };
   } finally {
     await stack.destroy();
@@ -240,14 +255,16 @@ export interface CrashResult {
   integrity: string;
   duplicates: number;
   output: string;
+  /** With `proxy`: every S3 request the containers sent. */
+  requests: Recorded[];
 }
 
 /**
  * Crash: the primary is killed with SIGKILL under load (Litestream, PocketBase and the lease agent
  * at once); a new container starts on the same REPLICA_URL and must take over after the TTL.
  */
-export async function runCrashDrill(env: Record<string, string>, monitorIntervalMs: number, log: (m: string) => void = () => {}): Promise<CrashResult> {
-  const stack = new DeployStack("crash/data.db", env);
+export async function runCrashDrill(env: Record<string, string>, monitorIntervalMs: number, log: (m: string) => void = () => {}, opts: { proxy?: boolean } = {}): Promise<CrashResult> {
+  const stack = new DeployStack("crash/data.db", env, opts);
   await stack.start();
   try {
     const { c: a, token } = await firstContainer(stack);
@@ -268,7 +285,7 @@ export async function runCrashDrill(env: Record<string, string>, monitorInterval
     const final = await stack.restoreAndInspect();
     const found = new Set(final.seqs);
     const lost = writer.acks.filter((x) => !found.has(x.seq)).map((x) => ({ seq: x.seq, ageMs: killAt - x.at, by: x.by }));
-    return { takeoverMs: healthyAt - killAt, acked: writer.acks, lost, cycleMs: 1000 + monitorIntervalMs, integrity: final.integrity, duplicates: final.duplicates, output: b.run.output() };
+    return { takeoverMs: healthyAt - killAt, acked: writer.acks, lost, cycleMs: 1000 + monitorIntervalMs, integrity: final.integrity, duplicates: final.duplicates, output: b.run.output(), requests: stack.proxy?.requests ?? [] };
   } finally {
     await stack.destroy();
   }
