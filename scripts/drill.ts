@@ -1,14 +1,16 @@
 #!/usr/bin/env -S npx tsx
 // The disaster-recovery drill at full size: `npm run drill -- --size 50` (MiB, default 50).
-// Same steps as tests/deploy/drill.integration.test.ts (toolkit/drill.ts) with the real
+// Same steps as tests/deploy-drill.integration.test.ts (tests/harness/drill.ts) with the real
 // pinned binaries on loopback; prints the RTO/RPO figures docs/deploy.md quotes.
 //   --size N        grow the database to N MiB before the load phase
 //   --load-ms N     how long writers run before the kill -9 (default 10000)
 //   --sync 1s       LITESTREAM_SYNC_INTERVAL
 //   --writers N     concurrent writers during the load phase (default 2)
-//   --deploy        the deploy-lease drills instead (toolkit/deploy-drill.ts): three rolling
+//   --deploy        the deploy-lease drills instead (tests/harness/deploy-drill.ts): three rolling
 //                   deploys under load with the lease, the same without it (control), and a
 //                   SIGKILL takeover; prints lost writes, the write pause and the deploy times
+//   --verify        with --deploy: only the three rolling deploys in the lease's claim-then-verify
+//                   mode (PB_LEASE_WRITES=verify), through a proxy that records every S3 request
 import { parseArgs } from "node:util";
 import { ensureBackupStack, ensurePocketBase } from "./binaries.mjs";
 import { POCKETBASE_NEWEST } from "./versions.mjs";
@@ -21,6 +23,7 @@ const { values } = parseArgs({
     sync: { type: "string", default: "1s" },
     writers: { type: "string", default: "2" },
     deploy: { type: "boolean", default: false },
+    verify: { type: "boolean", default: false },
   },
 });
 ensureNodeModules();
@@ -32,11 +35,28 @@ if (values.deploy) {
   const { runDeployDrill, runCrashDrill } = await import("../toolkit/deploy-drill");
   const { MONITOR_INTERVAL_MS } = await import("../toolkit/drill");
   const log = (m: string) => console.error(`[deploy] ${m}`);
+  const byName = (acks: { by: string }[]) =>
+    [...new Set(acks.map((a) => a.by))].map((n) => `${n} ${acks.filter((a) => a.by === n).length}`).join(", ");
+  if (values.verify) {
+    const { conditionalHeaders } = await import("../toolkit/s3-proxy");
+    const v = await runDeployDrill({ lease: true, deploys: 3, log, proxy: true, extraEnv: { PB_LEASE_WRITES: "verify" } });
+    const lease = v.requests.filter((r) => r.path.includes(".pb-ops/"));
+    const conditional = lease.filter((r) => conditionalHeaders(r).length > 0).length;
+    console.log(`rolling deploys, PB_LEASE_WRITES=verify (A->B->C->D, a write every 25 ms round-robin to every container in rotation)`);
+    console.log(
+      `  writes acked      ${v.acked.length} (${byName(v.acked)}); lost ${v.lost.length}; duplicates ${v.duplicates}; integrity ${v.integrity}`,
+    );
+    console.log(`  refused (503)     ${v.refused} while handing over`);
+    console.log(`  write pause       ${v.maxPauseMs}ms (longest time with no acknowledged write)`);
+    console.log(`  deploy time       ${v.deployMs.join(" / ")}ms (new container start -> healthy)`);
+    console.log(`  lease requests    ${lease.length} (${conditional} with a conditional header)`);
+    console.log(`drill wall time    ${Math.round((Date.now() - started) / 1000)}s`);
+    if (v.lost.length || v.integrity !== "ok" || conditional) throw new Error("the verify-mode drill failed");
+    process.exit(0);
+  }
   const on = await runDeployDrill({ lease: true, deploys: 3, log });
   const off = await runDeployDrill({ lease: false, deploys: 3, log });
   const crash = await runCrashDrill({}, MONITOR_INTERVAL_MS, log);
-  const byName = (acks: { by: string }[]) =>
-    [...new Set(acks.map((a) => a.by))].map((n) => `${n} ${acks.filter((a) => a.by === n).length}`).join(", ");
   console.log(`rolling deploys, lease on (A->B->C->D, a write every 25 ms round-robin to every container in rotation)`);
   console.log(
     `  writes acked      ${on.acked.length} (${byName(on.acked)}); lost ${on.lost.length}; duplicates ${on.duplicates}; integrity ${on.integrity}`,

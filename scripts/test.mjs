@@ -19,6 +19,7 @@ export const SERIAL_TESTS = [
   "tests/backup/faults.integration.test.ts",
   "tests/deploy/drill.integration.test.ts",
   "tests/deploy/lease.integration.test.ts",
+  "tests/deploy/lease-verify.integration.test.ts",
   "tests/admin/timing.integration.test.ts",
   "tests/alert/alerts.integration.test.ts",
 ];

@@ -1,5 +1,5 @@
 // Rolling deploys, crash and split drills for the deploy lease (issue 14), shared by
-// tests/deploy/lease.integration.test.ts and `npm run drill -- --deploy`. Everything is real and on
+// tests/deploy-lease.integration.test.ts and `npm run drill -- --deploy`. Everything is real and on
 // loopback: deploy/entrypoint.sh with the pinned PocketBase and Litestream, versitygw.
 //
 // The client behaves like App Platform's load balancer: it writes every `intervalMs`, round-robin
@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { S3Server, replicaUrl } from "./backup-stack";
 import { createDrillCollection, waitReplicaCaughtUp } from "./drill";
+import { S3RecordingProxy, type Recorded } from "./s3-proxy";
 import {
   EntrypointRun,
   LITESTREAM_YML,
@@ -55,6 +56,8 @@ export interface DeployDrillResult {
   refused: number;
   firstRefusal: Writer["firstRefusal"];
   outputs: Record<string, string>;
+  /** With `proxy`: every S3 request the containers sent. */
+  requests: Recorded[];
 }
 
 export interface DrillOptions {
@@ -66,6 +69,8 @@ export interface DrillOptions {
   overlapMs?: number;
   extraEnv?: Record<string, string>;
   log?: (m: string) => void;
+  /** Route S3 through a recording proxy (the result's `requests`). */
+  proxy?: boolean;
 }
 
 export class DeployStack {
@@ -74,14 +79,23 @@ export class DeployStack {
   url = "";
   scratch = mkdtempSync(join(tmpdir(), "pbops-deploy-"));
 
+  /** With `proxy`: every container talks to S3 through a recording pass-through (toolkit/s3-proxy.ts). */
+  proxy: S3RecordingProxy | undefined;
+
   constructor(
     readonly prefix: string,
     readonly extraEnv: Record<string, string> = {},
+    readonly opts: { proxy?: boolean; ignoreConditional?: boolean } = {},
   ) {}
 
   async start(): Promise<void> {
     await this.s3.start();
     this.url = replicaUrl(this.s3, this.prefix);
+    if (this.opts.proxy) {
+      this.proxy = new S3RecordingProxy(this.s3.port, { ignoreConditional: this.opts.ignoreConditional });
+      await this.proxy.start();
+      this.url = this.url.replace(`127.0.0.1:${this.s3.port}`, `127.0.0.1:${this.proxy.port}`);
+    }
   }
 
   async launch(name: string, extra: Record<string, string> = {}): Promise<Container> {
@@ -116,6 +130,7 @@ export class DeployStack {
 
   async destroy(): Promise<void> {
     for (const c of this.containers) await c.run.cleanup();
+    await this.proxy?.stop();
     await this.s3.destroy();
     for (const c of this.containers) removeSite(c.site);
     rmSync(this.scratch, { recursive: true, force: true });
@@ -207,10 +222,11 @@ export async function firstContainer(stack: DeployStack, name = "A"): Promise<{ 
  */
 export async function runDeployDrill(opts: DrillOptions): Promise<DeployDrillResult> {
   const log = opts.log ?? (() => {});
-  const stack = new DeployStack(`deploy-${opts.lease ? "lease" : "nolease"}/data.db`, {
-    PB_LEASE: opts.lease ? "on" : "off",
-    ...(opts.extraEnv ?? {}),
-  });
+  const stack = new DeployStack(
+    `deploy-${opts.lease ? "lease" : "nolease"}/data.db`,
+    { PB_LEASE: opts.lease ? "on" : "off", ...(opts.extraEnv ?? {}) },
+    { proxy: opts.proxy },
+  );
   await stack.start();
   try {
     const first = await firstContainer(stack);
@@ -252,6 +268,7 @@ export async function runDeployDrill(opts: DrillOptions): Promise<DeployDrillRes
       refused: writer.refused,
       firstRefusal: writer.firstRefusal,
       outputs: Object.fromEntries(stack.containers.map((c) => [c.name, c.run.output()])),
+      requests: stack.proxy?.requests ?? [],
     };
   } finally {
     await stack.destroy();
@@ -268,6 +285,8 @@ export interface CrashResult {
   integrity: string;
   duplicates: number;
   output: string;
+  /** With `proxy`: every S3 request the containers sent. */
+  requests: Recorded[];
 }
 
 /**
@@ -278,8 +297,9 @@ export async function runCrashDrill(
   env: Record<string, string>,
   monitorIntervalMs: number,
   log: (m: string) => void = () => {},
+  opts: { proxy?: boolean } = {},
 ): Promise<CrashResult> {
-  const stack = new DeployStack("crash/data.db", env);
+  const stack = new DeployStack("crash/data.db", env, opts);
   await stack.start();
   try {
     const { c: a, token } = await firstContainer(stack);
@@ -308,6 +328,7 @@ export async function runCrashDrill(
       integrity: final.integrity,
       duplicates: final.duplicates,
       output: b.run.output(),
+      requests: stack.proxy?.requests ?? [],
     };
   } finally {
     await stack.destroy();

@@ -2,11 +2,13 @@
 // header, the conditional ones included, is signed). versitygw v1.8.0 honours If-None-Match: * and
 // If-Match on PutObject (412 PreconditionFailed), measured with 8 concurrent writers x 30 rounds:
 // exactly one winner each time. AWS S3 documents both; DigitalOcean Spaces is unverified, so
-// probeConditionalWrites() checks the server before the lease is trusted.
+// probeConditionalWrites() checks the server before the lease is trusted (PB_LEASE_WRITES=auto),
+// and the verify mode (src/lease/verify.ts) uses only putPlain/readKey/listClaims/deleteKey here.
 import type { Credentials, ReplicaTarget } from "../backup/replica";
 import { summarizeRemote, type RemoteObject } from "../backup/remote";
 import { classifyS3Response, classifyThrown, parseListObjectsV2, signedListRequest, signedRequest, type S3Call } from "../backup/s3";
 import { parseLease, type Lease } from "../lease/decide";
+import { claimsPrefix, parseClaimKey, type ListedClaim } from "../lease/verify";
 
 interface Res {
   statusCode: number;
@@ -46,7 +48,14 @@ export class LeaseStore {
 
   /** The lease as stored (null = no object), with its ETag; an S3 failure is returned as such. */
   read(): { ok: true; lease: Lease | null; etag: string | null; foreign: boolean } | { ok: false; detail: string; kind: string } {
-    const r = this.send({ method: "GET", key: this.key });
+    return this.readKey(this.key);
+  }
+
+  /** Any lease-shaped object: the conditional mode's lease.json or a verify-mode claim. */
+  readKey(
+    key: string,
+  ): { ok: true; lease: Lease | null; etag: string | null; foreign: boolean } | { ok: false; detail: string; kind: string } {
+    const r = this.send({ method: "GET", key });
     if (!r.ok) return { ok: false, detail: r.detail, kind: r.kind };
     if (r.status === 404) return { ok: true, lease: null, etag: null, foreign: false };
     if (r.status !== 200) return { ok: false, ...classifyS3Response(r.status, r.body) };
@@ -68,6 +77,46 @@ export class LeaseStore {
     if (r.status === 412 || r.status === 409) return { kind: "conflict" };
     const c = classifyS3Response(r.status, r.body);
     return { kind: "error", detail: `${c.kind}: ${c.detail}` };
+  }
+
+  /** Verify mode: a plain PUT of our OWN object (no conditional header: nobody else writes it). */
+  putPlain(key: string, lease: Lease): { ok: true } | { ok: false; detail: string } {
+    const r = this.send({ method: "PUT", key, body: JSON.stringify(lease), headers: { "content-type": "application/json" } });
+    if (!r.ok) return { ok: false, detail: `${r.kind}: ${r.detail}` };
+    if (r.status === 200) return { ok: true };
+    const c = classifyS3Response(r.status, r.body);
+    return { ok: false, detail: `${c.kind}: ${c.detail}` };
+  }
+
+  /** Verify mode: every claim object under `<lease dir>/claims/` (other keys there are ignored). */
+  listClaims(): { ok: true; claims: ListedClaim[] } | { ok: false; detail: string } {
+    const claims: ListedClaim[] = [];
+    const listed = this.listPages(20, claimsPrefix(this.key), (o) => {
+      const c = parseClaimKey(o.key);
+      if (c) claims.push(c);
+    });
+    return listed.ok ? { ok: true, claims } : listed;
+  }
+
+  /** A ListObjectsV2 listing of `prefix`, at most `maxPages` pages of 1000, each object handed to `each`. */
+  private listPages(maxPages: number, prefix: string, each: (o: RemoteObject) => void): { ok: true } | { ok: false; detail: string } {
+    let token: string | undefined;
+    for (let page = 0; page < maxPages; page++) {
+      const req = signedListRequest(this.target, this.creds, Date.now(), token, 1000, prefix);
+      let res: Res;
+      try {
+        res = $http.send({ url: req.url, method: "GET", headers: req.headers, timeout: this.timeoutS }) as unknown as Res;
+      } catch (err) {
+        return { ok: false, detail: classifyThrown(String((err as { message?: string })?.message ?? err)).detail };
+      }
+      const body = toString(res.body as string);
+      if (res.statusCode !== 200) return { ok: false, detail: classifyS3Response(res.statusCode, body).detail };
+      const parsed = parseListObjectsV2(body);
+      for (const o of parsed.objects) each(o);
+      if (!parsed.nextToken) break;
+      token = parsed.nextToken;
+    }
+    return { ok: true };
   }
 
   /**
@@ -126,22 +175,8 @@ export class LeaseStore {
   /** Newest TXID on the replica (Litestream v0.5 LTX layout), or null with the reason. */
   remoteMaxTxid(): { ok: true; maxTXID: number; layout: string } | { ok: false; detail: string } {
     const out: RemoteObject[] = [];
-    let token: string | undefined;
-    for (let page = 0; page < 50; page++) {
-      const req = signedListRequest(this.target, this.creds, Date.now(), token);
-      let res: Res;
-      try {
-        res = $http.send({ url: req.url, method: "GET", headers: req.headers, timeout: this.timeoutS }) as unknown as Res;
-      } catch (err) {
-        return { ok: false, detail: classifyThrown(String((err as { message?: string })?.message ?? err)).detail };
-      }
-      const body = toString(res.body as string);
-      if (res.statusCode !== 200) return { ok: false, detail: classifyS3Response(res.statusCode, body).detail };
-      const parsed = parseListObjectsV2(body);
-      for (const o of parsed.objects) out.push({ ...o, key: o.key.slice(this.target.prefix.length) });
-      if (!parsed.nextToken) break;
-      token = parsed.nextToken;
-    }
+    const listed = this.listPages(50, this.target.prefix, (o) => out.push({ ...o, key: o.key.slice(this.target.prefix.length) }));
+    if (!listed.ok) return listed;
     const s = summarizeRemote(out);
     return { ok: true, maxTXID: s.v05?.maxTXID ?? 0, layout: s.layout };
   }

@@ -1,6 +1,6 @@
 // CORS allowlist: parsing PB_CORS_ORIGINS and deciding, per request, what PocketBase's own CORS
 // middleware would have answered, but against an exact-origin allowlist. Pure.
-import { InvalidValue } from "../config/vars";
+import { InvalidValue, isKeyword } from "../config/vars";
 
 /** Methods PocketBase's apis.Serve allows (apis/serve.go CORSConfig.AllowMethods). */
 const CORS_ALLOW_METHODS = "GET,HEAD,PUT,PATCH,POST,DELETE";
@@ -39,7 +39,7 @@ export function parseOrigin(raw: string): string {
  * the frozen list.
  */
 export function parseCorsOrigins(raw: string): readonly string[] {
-  if (raw.trim().toLowerCase() === "none") return Object.freeze([]);
+  if (isKeyword(raw, "none")) return Object.freeze([]);
   const parts = raw.split(",").map((s) => s.trim());
   if (parts.some((p) => p === "")) throw new InvalidValue("empty item in comma-separated list");
   const origins = parts.map(parseOrigin);

@@ -2,7 +2,7 @@
 // does anything when the container replicates (REPLICA_URL set); the entrypoint asks pb-ops whether
 // it is on, so its parsing lives here only.
 import { ConfigError, type SectionOf } from "../config/load";
-import { defineVar, durationIn, parseBool } from "../config/vars";
+import { defineVar, durationIn, oneOf, parseBool } from "../config/vars";
 
 export const leaseVars = {
   enabled: defineVar({
@@ -18,7 +18,8 @@ export const leaseVars = {
     default: "2s",
     example: "1s",
     accepted: "a duration from 500ms to 60s, less than half of PB_LEASE_TTL",
-    meaning: "How often the holder renews the lease (one conditional PUT each time) and looks for a newer claim.",
+    meaning:
+      "How often the holder renews the lease (one conditional PUT each time; in verify mode a LIST and a plain PUT of its own object) and looks for a newer claim.",
     parse: durationIn(500, 60_000),
   }),
   ttl: defineVar({
@@ -38,6 +39,24 @@ export const leaseVars = {
     meaning:
       "How long a new container waits for the old one to ship its last transaction and release, once the old one has acknowledged the claim.",
     parse: durationIn(5000, 1_800_000),
+  }),
+  writes: defineVar({
+    name: "PB_LEASE_WRITES",
+    default: "auto",
+    example: "verify",
+    accepted: "auto, conditional or verify",
+    meaning:
+      "How the lease is written. `conditional`: conditional PUTs (If-None-Match / If-Match); a server that ignores them stops the container. `verify`: claim-then-verify with plain PUT/GET/LIST/DELETE (each claimant writes its own object, waits, lists, and the lowest id wins), for S3 servers without conditional writes; it needs read-after-write and list-after-write consistency within PB_LEASE_VISIBILITY. `auto`: probe the server at each claim and use `conditional` if it honours them, else `verify`.",
+    parse: oneOf(["auto", "conditional", "verify"] as const),
+  }),
+  visibility: defineVar({
+    name: "PB_LEASE_VISIBILITY",
+    default: "1s",
+    example: "2s",
+    accepted: "a duration from 0ms to 30s, less than PB_LEASE_HEARTBEAT (unset: 1s, or half of PB_LEASE_HEARTBEAT if that is less)",
+    meaning:
+      "Verify mode only: the longest time a PUT the server acknowledged may take to show in a LIST (0 on AWS S3, which is strongly consistent). A claimant whose first LIST to its PUT's answer took longer than max(this, 1s) starts over; after its PUT it waits max(this, 1s) + 2 x this before the deciding LIST (3s with the default), which each verify-mode claim costs.",
+    parse: durationIn(0, 30_000),
   }),
 };
 
@@ -59,7 +78,28 @@ export function leaseSettingsError(s: LeaseSettings, env: Readonly<Record<string
       leaseVars.handoffTimeout.accepted,
       `must be at least PB_LEASE_TTL (${s.ttl}ms)`,
     );
+  // Only a value someone set is refused: unset, it follows a short heartbeat down (leaseTiming).
+  if (env.PB_LEASE_VISIBILITY !== undefined && s.visibility >= s.heartbeat)
+    return new ConfigError(
+      "PB_LEASE_VISIBILITY",
+      env.PB_LEASE_VISIBILITY,
+      leaseVars.visibility.accepted,
+      `must be less than PB_LEASE_HEARTBEAT (${s.heartbeat}ms)`,
+    );
   return null;
+}
+
+/**
+ * The settings the lease runs with. Unset, PB_LEASE_VISIBILITY is 1s or half the heartbeat if that
+ * is less, so PB_LEASE_HEARTBEAT=1s alone stays valid (D must stay below the heartbeat:
+ * docs/deploy.md "Verify mode").
+ */
+export function leaseTiming<T extends Pick<LeaseSettings, "heartbeat" | "visibility">>(
+  s: T,
+  env: Readonly<Record<string, string | undefined>>,
+): T {
+  if (env.PB_LEASE_VISIBILITY !== undefined) return s;
+  return { ...s, visibility: Math.min(s.visibility, Math.floor(s.heartbeat / 2)) };
 }
 
 /** The holder self-fences when its own last renewal is older than this. */

@@ -1,7 +1,8 @@
 // The deploy lease, as pure decisions. One JSON object beside the Litestream prefix
 // (`<path>.pb-ops/lease.json`) says who may write to the replica. Every write to it is a conditional
 // PUT (If-None-Match: * to create, If-Match: <etag> to replace), so two writers can never both
-// succeed from the same version. Clocks of two machines are never compared: a claimant measures
+// succeed from the same version. Servers that ignore those headers get claim-then-verify
+// (verify.ts), which feeds the same decisions from per-claimant objects. Clocks of two machines are never compared: a claimant measures
 // freshness as "the object changed (new ETag) within TTL on MY clock", and a holder fences itself
 // when its OWN last successful renewal is older than TTL minus two heartbeats.
 
@@ -24,6 +25,12 @@ export interface Lease {
   releasedTxid?: number | null;
   /** The holder's clock, for people reading the object; never used in a decision. */
   heartbeatAt: string;
+  /** Verify mode only (src/lease/verify.ts): the holder saw a claim for this epoch and fenced. */
+  ackedEpoch?: number;
+  /** Verify mode only: the claimant won its epoch (set by the rewrite right after the deciding
+   * LIST). A holder hands over only to a verified claim, so a claim that loses or is withdrawn
+   * never fences it. */
+  verified?: boolean;
   /** The holder this claim replaced, and how far its handoff got. */
   previous?: { epoch: number; holderId: string; state: PreviousState; releasedTxid?: number | null; releasedAt?: string };
 }

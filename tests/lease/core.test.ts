@@ -15,7 +15,7 @@ import {
   type Holder,
   type Lease,
 } from "../../src/lease/decide";
-import { leaseSettingsError, selfFenceAfterMs } from "../../src/lease/config";
+import { leaseSettingsError, leaseTiming, selfFenceAfterMs } from "../../src/lease/config";
 import { buildConfig } from "../../src/config/load";
 import { schema } from "../../src/config/schema";
 
@@ -162,12 +162,32 @@ describe("object and settings", () => {
 
   it("defaults are sane and cross-checked", () => {
     const cfg = buildConfig(schema, {}).lease;
-    expect(cfg).toEqual({ enabled: true, heartbeat: 2000, ttl: 10_000, handoffTimeout: 60_000 });
+    expect(cfg).toEqual({ enabled: true, heartbeat: 2000, ttl: 10_000, handoffTimeout: 60_000, writes: "auto", visibility: 1000 });
     expect(leaseSettingsError(cfg, {})).toBeNull();
     expect(leaseSettingsError({ ...cfg, ttl: 4000 }, { PB_LEASE_TTL: "4s" })?.message).toMatch(
       /invalid PB_LEASE_TTL="4s": must be more than 2 x PB_LEASE_HEARTBEAT/,
     );
     expect(leaseSettingsError({ ...cfg, handoffTimeout: 5000 }, {})?.message).toMatch(/PB_LEASE_HANDOFF_TIMEOUT/);
+    // Verify mode: a holder must see a claim within a heartbeat (docs/deploy.md "Verify mode").
+    expect(
+      leaseSettingsError({ ...cfg, heartbeat: 1000, ttl: 5000 }, { PB_LEASE_HEARTBEAT: "1s", PB_LEASE_VISIBILITY: "1s" })?.message,
+    ).toMatch(/invalid PB_LEASE_VISIBILITY="1s": must be less than PB_LEASE_HEARTBEAT \(1000ms\)/);
+    // Unset, it follows a short heartbeat down instead of refusing PB_LEASE_HEARTBEAT=1s.
+    expect(leaseSettingsError({ ...cfg, heartbeat: 1000, ttl: 5000 }, { PB_LEASE_HEARTBEAT: "1s" })).toBeNull();
+    expect(leaseTiming({ ...cfg, heartbeat: 1000 }, {}).visibility).toBe(500);
+    expect(leaseTiming(cfg, {}).visibility).toBe(1000);
+    expect(leaseTiming({ ...cfg, heartbeat: 1000, visibility: 900 }, { PB_LEASE_VISIBILITY: "900ms" }).visibility).toBe(900);
+  });
+
+  it("PB_LEASE_WRITES and PB_LEASE_VISIBILITY are validated with one line each", () => {
+    expect(buildConfig(schema, { PB_LEASE_WRITES: "Verify", PB_LEASE_VISIBILITY: "0ms" }).lease).toMatchObject({
+      writes: "verify",
+      visibility: 0,
+    });
+    expect(() => buildConfig(schema, { PB_LEASE_WRITES: "cas" })).toThrow(
+      /invalid PB_LEASE_WRITES="cas".*expected auto, conditional or verify/,
+    );
+    expect(() => buildConfig(schema, { PB_LEASE_VISIBILITY: "31s" })).toThrow(/invalid PB_LEASE_VISIBILITY="31s"/);
   });
 });
 
