@@ -56,12 +56,24 @@ describe("one handoff on PocketBase v0.31.0 (the DigitalOcean template's version
 
 describe("control: the same rolling deploys with PB_LEASE=off", () => {
   it("loses acknowledged writes (proves the drill can fail)", async () => {
-    const r = await runDeployDrill({ lease: false, deploys: 1, overlapMs: 3000, log });
+    // Without the lease the two containers' Litestream processes overwrite each other's files, so the
+    // final restore either comes back without some acknowledged writes or, when the mix is bad
+    // enough, cannot be restored or read at all ("nonsequential page numbers", a malformed image).
+    // Either outcome is the loss this control must show; the lease tests accept neither.
+    let r: Awaited<ReturnType<typeof runDeployDrill>>;
+    try {
+      r = await runDeployDrill({ lease: false, deploys: 1, overlapMs: 3000, log });
+    } catch (err) {
+      const msg = String(err);
+      expect(msg).toMatch(/final restore failed|sqlite3 /);
+      console.log(`[deploy] lease off: the replica could not be restored or read: ${msg.split("\n")[0]}`);
+      return;
+    }
     console.log(
-      `[deploy] lease off: ${r.acked.length} acked, ${r.lost.length} lost (${r.lost.filter((a) => a.by === "A").length} acknowledged by A)`,
+      `[deploy] lease off: ${r.acked.length} acked, ${r.lost.length} lost (${r.lost.filter((a) => a.by === "A").length} acknowledged by A), integrity ${r.integrity}`,
     );
     expect(r.acked.length).toBeGreaterThan(100);
-    expect(r.lost.length).toBeGreaterThan(0);
+    expect(r.lost.length > 0 || r.integrity !== "ok").toBe(true);
   }, 180_000);
 });
 
