@@ -65,7 +65,11 @@ json_filter() {
         if (i) { rest = substr(line, i + 8); gsub(/,"level":/, ",\"field.level\":", rest); line = substr(line, 1, i + 7) rest }
         if (index(line, "\"source\":") == 0) line = substr(line, 1, length(line) - 1) ",\"source\":\"" src "\"}"
       }
-      print line; fflush(); next
+      # One write per line: -W interactive makes stdout unbuffered, and mawk then writes each
+      # printf argument and the ORS of `print` separately (seen with strace), so a line of another
+      # filter could land in between. A single "%s" holding the whole line, newline included, is one
+      # write(2), atomic on a pipe for lines under PIPE_BUF.
+      printf "%s", line "\n"; fflush(); next
     }
     {
       msg = $0
@@ -75,7 +79,8 @@ json_filter() {
       else if (msg ~ /WARNING/ || msg ~ /^[Ww]arning:/) level = "WARN"
       gsub(/\\/, "&&", msg); gsub(/"/, "\\\"", msg); gsub(/\t/, "\\t", msg); gsub(/[[:cntrl:]]/, "", msg)
       cmd = "date -u +%Y-%m-%dT%H:%M:%S.%3NZ"; cmd | getline now; close(cmd)
-      printf "{\"time\":\"%s\",\"level\":\"%s\",\"msg\":\"%s\",\"source\":\"%s\"}\n", now, level, msg, src
+      out = sprintf("{\"time\":\"%s\",\"level\":\"%s\",\"msg\":\"%s\",\"source\":\"%s\"}\n", now, level, msg, src)
+      printf "%s", out
       fflush()
     }'
 }
