@@ -58,16 +58,31 @@ export function pocketbaseBinary(version: string): string {
   return binPath(BINARIES.pocketbase(version).name);
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const srv = createServer();
     srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === "object" && addr ? resolve(addr.port) : reject(new Error("no port"))));
-    });
+    srv.once("error", () => resolve(false));
+    srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
   });
+}
+
+/** Ports below Linux's ephemeral range (32768-60999): a block per concurrently running vitest
+ * worker (VITEST_POOL_ID), handed out in order and never twice in a process. A port the kernel picks
+ * (`listen(0)`) can be picked again for another worker's server, or for any client socket, the moment
+ * it is closed: a test that restarts a server on its port then met another test's server there. */
+const PORT_BLOCK = 400;
+let nextPort = 0;
+
+export async function freePort(): Promise<number> {
+  const first = 20000 + (Number(process.env.VITEST_POOL_ID ?? 0) % 30) * PORT_BLOCK;
+  if (nextPort === 0) nextPort = first;
+  for (let tries = 0; tries < PORT_BLOCK; tries++) {
+    const port = nextPort;
+    nextPort = nextPort + 1 >= first + PORT_BLOCK ? first : nextPort + 1;
+    if (await canBind(port)) return port;
+  }
+  throw new Error(`no free port in ${first}-${first + PORT_BLOCK - 1}`);
 }
 
 /** A clean environment: the machine's PATH/HOME, none of the outer shell's PB_* or secrets. */
