@@ -45,10 +45,12 @@ say("linting (biome check: format, rules and import cycles; knip: unused exports
 sh("npx", ["biome", "check", "--error-on-warnings", "."]);
 sh("npx", ["knip"]);
 
-function vitest(name, args) {
+/** Runs `cmd` (a vitest run, or a script that ends in one) with vitest's JSON reporter writing
+ * .vitest-report<name>.json, and returns its exit status and that report (null if none came). */
+function reported(name, cmd, args) {
   const report = join(ROOT, `.vitest-report${name}.json`);
   rmSync(report, { force: true });
-  const res = spawnSync("npx", ["vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`, ...args], {
+  const res = spawnSync(cmd, [...args, "--reporter=default", "--reporter=json", `--outputFile.json=${report}`], {
     cwd: ROOT,
     stdio: "inherit",
   });
@@ -59,20 +61,14 @@ function vitest(name, args) {
   }
 }
 
+function vitest(name, args) {
+  return reported(name, "npx", ["vitest", "run", ...args]);
+}
+
 /** The container image checks (tests/image/): scripts/test-image.mjs installs Docker, builds the
  * stand-in bases and the image, then runs vitest with these arguments. */
 function imageTests() {
-  const report = join(ROOT, ".vitest-report-image.json");
-  rmSync(report, { force: true });
-  const res = spawnSync("node", ["scripts/test-image.mjs", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`], {
-    cwd: ROOT,
-    stdio: "inherit",
-  });
-  try {
-    return { status: res.status ?? 1, report: JSON.parse(readFileSync(report, "utf8")) };
-  } catch {
-    return { status: res.status || 1, report: null };
-  }
+  return reported("-image", "node", ["scripts/test-image.mjs"]);
 }
 
 /** Says what runs next, then runs it. */

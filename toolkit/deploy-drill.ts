@@ -334,3 +334,25 @@ export async function runCrashDrill(
     await stack.destroy();
   }
 }
+
+/** Posts a drill write to `url` every 100 ms until one is refused with 503 or `withinMs` has passed
+ * since `since`; returns the last status and how long after `since` it came (the self-fence tests). */
+export async function writeUntilRefused(
+  url: string,
+  token: string,
+  since: number,
+  withinMs = 8000,
+): Promise<{ status: number; afterMs: number }> {
+  let status = 0;
+  while (Date.now() - since < withinMs) {
+    const res = await fetch(`${url}/api/collections/drill/records`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: token },
+      body: JSON.stringify({ seq: 1 }),
+    });
+    status = res.status;
+    if (status === 503) break;
+    await sleep(100);
+  }
+  return { status, afterMs: Date.now() - since };
+}

@@ -4,7 +4,15 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { DeployStack, Writer, firstContainer, runCrashDrill, runDeployDrill, type Container } from "../../toolkit/deploy-drill";
+import {
+  DeployStack,
+  Writer,
+  firstContainer,
+  runCrashDrill,
+  runDeployDrill,
+  writeUntilRefused,
+  type Container,
+} from "../../toolkit/deploy-drill";
 import { MONITOR_INTERVAL_MS, createDrillCollection, waitReplicaCaughtUp } from "../../toolkit/drill";
 import { runCommand, superuserToken, upsertSuperuser } from "../../toolkit/entrypoint";
 import { pocketbaseBinary } from "../../toolkit/pocketbase";
@@ -193,18 +201,7 @@ describe("the primary without a working lease stops replicating", () => {
       try {
         // TTL 5s - 2 heartbeats = 3s after the last renewal; the deadline is checked before every
         // request, so a 1s request timeout does not push the fence later.
-        let status = 0;
-        while (Date.now() - pausedAt < 8000) {
-          const res = await fetch(`${a.site.url}/api/collections/drill/records`, {
-            method: "POST",
-            headers: { "content-type": "application/json", authorization: token },
-            body: JSON.stringify({ seq: 1 }),
-          });
-          status = res.status;
-          if (status === 503) break;
-          await sleep(100);
-        }
-        const fencedAfter = Date.now() - pausedAt;
+        const { status, afterMs: fencedAfter } = await writeUntilRefused(a.site.url, token, pausedAt);
         log(`self-fence: writes refused ${fencedAfter}ms after S3 stopped answering`);
         expect(status).toBe(503);
         // TTL - 2 heartbeats after the LAST renewal, which was at most one heartbeat before S3 stopped.

@@ -74,6 +74,16 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s from env only", (version: stri
   let dataDir: string;
   let metricsPort: number;
   let env: Record<string, string>;
+  // As the kit starts PocketBase: env only, no superuser upsert, settings encrypted.
+  const startAsKit = (dir: string) =>
+    startPocketBase({
+      version,
+      dataDir: dir,
+      superuser: false,
+      env,
+      extraHooks: REAL_IP_ROUTE,
+      serveArgs: ["--automigrate=false", "--encryptionEnv", "POCKETBASE_ENCRYPTION_KEY"],
+    });
 
   beforeAll(async () => {
     s3 = new S3Server();
@@ -100,14 +110,7 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s from env only", (version: stri
       // .do/app.yaml lists the PB_ spelling as none; the guide's S3_BUCKET above is the one meant.
       PB_S3_BUCKET: "none",
     };
-    pb = await startPocketBase({
-      version,
-      dataDir: join(dataDir, "pb_data"),
-      superuser: false,
-      env,
-      extraHooks: REAL_IP_ROUTE,
-      serveArgs: ["--automigrate=false", "--encryptionEnv", "POCKETBASE_ENCRYPTION_KEY"],
-    });
+    pb = await startAsKit(join(dataDir, "pb_data"));
     ls = new Litestream({ version: LS_V05, dbPath: join(pb.dataDir, "data.db"), replicaUrl: url, metricsPort });
     await ls.start();
   }, 120_000);
@@ -201,14 +204,7 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s from env only", (version: stri
     await ls.stop();
     const dir = pb.dataDir;
     await pb.stop();
-    pb = await startPocketBase({
-      version,
-      dataDir: dir,
-      superuser: false,
-      env,
-      extraHooks: REAL_IP_ROUTE,
-      serveArgs: ["--automigrate=false", "--encryptionEnv", "POCKETBASE_ENCRYPTION_KEY"],
-    });
+    pb = await startAsKit(dir);
     await ls.start();
     const msgs = parseStdout(pb.stdout()).records.map((r) => r.msg);
     expect(msgs).toContain("trusted proxy headers already as PB_TRUSTED_PROXY_HEADERS says");
@@ -224,14 +220,7 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s from env only", (version: stri
     await pb.stop();
     const newPassword = "rotated-Superuser-pass-2468";
     env = { ...env, PB_TRUSTED_PROXY_HEADERS: "X-Forwarded-For", PB_TRUSTED_PROXY_LEFTMOST_IP: "true", PB_SUPERUSER_PASSWORD: newPassword };
-    pb = await startPocketBase({
-      version,
-      dataDir: dir,
-      superuser: false,
-      env,
-      extraHooks: REAL_IP_ROUTE,
-      serveArgs: ["--automigrate=false", "--encryptionEnv", "POCKETBASE_ENCRYPTION_KEY"],
-    });
+    pb = await startAsKit(dir);
     await ls.start();
     const msgs = parseStdout(pb.stdout()).records.map((r) => r.msg);
     expect(msgs).toContain("trusted proxy headers set from PB_TRUSTED_PROXY_HEADERS");
