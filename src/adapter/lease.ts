@@ -503,8 +503,10 @@ function notifyServer(): void {
 
 function fence(reason: string): void {
   writePrivate(`${stateDir()}/role`, `fenced\t${reason}`);
-  notifyServer();
+  // The line goes out before the server is told, so the log names the reason before any write is
+  // refused for it (the server may already read the role file on its own first).
   line(`FENCED: ${reason}. Writes answer 503; reads keep working.`);
+  notifyServer();
 }
 
 /** One mode's way of renewing the lease and acknowledging a newer claim. */

@@ -17,7 +17,7 @@ import {
 import { MONITOR_INTERVAL_MS, createDrillCollection, waitReplicaCaughtUp } from "../../toolkit/drill";
 import { superuserToken, upsertSuperuser } from "../../toolkit/entrypoint";
 import { pocketbaseBinary } from "../../toolkit/pocketbase";
-import { sleep } from "../../toolkit/wait";
+import { sleep, waitFor } from "../../toolkit/wait";
 import { conditionalHeaders, type Recorded } from "../../toolkit/s3-proxy";
 
 const log = (m: string) => console.log(`[verify] ${m}`);
@@ -180,7 +180,8 @@ describe("verify mode: S3 unreachable from the holder", () => {
         // at most a heartbeat and two requests before S3 stopped.
         expect(fencedAfter).toBeGreaterThanOrEqual(1000);
         expect(fencedAfter).toBeLessThan(5000);
-        expect(a.run.output()).toMatch(/FENCED: no successful renewal for \d+ms/);
+        // The agent's line reaches us through a pipe, not with the 503: wait for it.
+        await waitFor(() => /FENCED: no successful renewal for \d+ms/.test(a.run.output()), 5000, "the FENCED line");
       } finally {
         stack.s3.resume();
       }

@@ -16,7 +16,7 @@ import {
 import { MONITOR_INTERVAL_MS, createDrillCollection, waitReplicaCaughtUp } from "../../toolkit/drill";
 import { runCommand, superuserToken, upsertSuperuser } from "../../toolkit/entrypoint";
 import { pocketbaseBinary } from "../../toolkit/pocketbase";
-import { pollUntil, sleep } from "../../toolkit/wait";
+import { pollUntil, sleep, waitFor } from "../../toolkit/wait";
 
 const log = (m: string) => console.log(`[deploy] ${m}`);
 
@@ -207,7 +207,8 @@ describe("the primary without a working lease stops replicating", () => {
         // TTL - 2 heartbeats after the LAST renewal, which was at most one heartbeat before S3 stopped.
         expect(fencedAfter).toBeGreaterThanOrEqual(2000);
         expect(fencedAfter).toBeLessThan(5000); // before TTL: no claimant can have taken over yet
-        expect(a.run.output()).toMatch(/FENCED: no successful renewal for \d+ms/);
+        // The agent's line reaches us through a pipe, not with the 503: wait for it.
+        await waitFor(() => /FENCED: no successful renewal for \d+ms/.test(a.run.output()), 5000, "the FENCED line");
         // Reads keep working.
         expect((await fetch(`${a.site.url}/api/collections/drill/records`, { headers: { authorization: token } })).status).toBe(200);
       } finally {
