@@ -205,6 +205,46 @@ pb_args="--dir $POCKETBASE_DIR --hooksDir $POCKETBASE_HOOKS_DIR --automigrate=fa
 hooks_pool=${PB_HOOKS_POOL:-240}
 case $hooks_pool in '' | *[!0-9]* | ??????*) ;; *) pb_args="$pb_args --hooksPool $hooks_pool" ;; esac
 
+# Go memory limit. Go's GC lets the heap grow to (1 + GOGC/100) times what is live (3x at the image's
+# GOGC=200), and every VM an open realtime client holds is live, so a busy instance can grow past its
+# container's memory and be killed. Unless GOMEMLIMIT is set, it is set to 3/4 of the container's
+# memory limit (cgroup v2 memory.max, or v1 memory.limit_in_bytes), so the GC works harder near the
+# limit instead of growing past it; the other quarter is for Litestream, the lease agent and what Go
+# keeps outside the heap. No limit found: Go's own behaviour (no GOMEMLIMIT). GOMEMLIMIT=off turns it
+# off. CGROUP_MEMORY_FILES (space-separated paths) replaces the files read, for the test suite.
+memory_limit_bytes() {
+  for f in ${CGROUP_MEMORY_FILES:-/sys/fs/cgroup/memory.max /sys/fs/cgroup/memory/memory.limit_in_bytes}; do
+    [ -r "$f" ] || continue
+    v=$(cat "$f" 2>/dev/null) || continue
+    # "max" (v2) or a number near 2^63 (v1) means no limit.
+    case $v in '' | *[!0-9]* | ????????????????*) return 1 ;; esac
+    printf '%s\n' "$v"
+    return 0
+  done
+  return 1
+}
+# A Go byte count as GOMEMLIMIT takes it (runtime parseByteCount): off, or digits with an optional
+# unit B, KiB, MiB, GiB or TiB. (Go also reads an empty value as off; here it is an error, as an
+# empty PB_* value is.)
+go_byte_count() {
+  case $1 in
+    off) return 0 ;;
+    *[0-9]) n=$1 ;;
+    *[0-9]B) n=${1%B} ;;
+    *[0-9][KMGT]iB) n=${1%???} ;;
+    *) return 1 ;;
+  esac
+  case $n in '' | *[!0-9]*) return 1 ;; esac
+}
+if [ "${GOMEMLIMIT+set}" = set ]; then
+  # Go's runtime stops with a stack trace on a malformed value; say it in one line instead.
+  go_byte_count "$GOMEMLIMIT" || die "GOMEMLIMIT=\"$GOMEMLIMIT\" is not a Go memory limit; expected off or a byte count with an optional unit B, KiB, MiB, GiB or TiB (e.g. 768MiB)"
+elif limit_bytes=$(memory_limit_bytes); then
+  GOMEMLIMIT="$((limit_bytes / 1048576 * 3 / 4))MiB"
+  export GOMEMLIMIT
+  log "GOMEMLIMIT=$GOMEMLIMIT: 3/4 of this container's memory limit ($((limit_bytes / 1048576)) MiB), so Go's GC holds the heap under it; set GOMEMLIMIT to choose another, or off"
+fi
+
 # PocketBase's --encryptionEnv names a variable whose value (32 characters, AES-256) encrypts the
 # stored settings (SMTP/S3 secrets). The guide's PB_ENCRYPTION_ENV is read by nobody.
 if [ "${POCKETBASE_ENCRYPTION_KEY+set}" = set ]; then

@@ -86,7 +86,12 @@ interface Box {
 
 /** docker run -d on the host network; values go through the client's environment (`-e NAME`), so
  * no secret is on a command line. */
-async function runContainer(suffix: string, env: Record<string, string>, volume = `${tag}-${suffix}`): Promise<Box> {
+async function runContainer(
+  suffix: string,
+  env: Record<string, string>,
+  volume = `${tag}-${suffix}`,
+  runArgs: string[] = [],
+): Promise<Box> {
   const name = `${tag}-${suffix}`;
   names.push(name);
   if (!volumes.includes(volume)) volumes.push(volume);
@@ -102,6 +107,7 @@ async function runContainer(suffix: string, env: Record<string, string>, volume 
       "host",
       "-v",
       `${volume}:/app/pb_data`,
+      ...runArgs,
       ...Object.keys(env).flatMap((k) => ["-e", k]),
       IMAGE!,
     ],
@@ -219,7 +225,8 @@ describe(`the image (${IMAGE})`, () => {
     let file = { id: "", doc: "" };
 
     it("A starts on an empty replica as uid 10001; health answers and the HEALTHCHECK command passes", async () => {
-      a = await runContainer("a", appEnv(await freePort()));
+      // 1 GiB, as the kit's instance (apps-s-1vcpu-1gb): the entrypoint gives Go 3/4 of it.
+      a = await runContainer("a", appEnv(await freePort()), undefined, ["--memory", "1g"]);
       const healthyMs = await waitHealthy(a);
       console.log(`[image] A healthy ${healthyMs}ms after docker run (empty replica)`);
       expect(await dockerOk(["exec", a.name, "id", "-u"])).toBe("10001");
@@ -235,6 +242,16 @@ describe(`the image (${IMAGE})`, () => {
       ).split("\n");
       expect(uids.length).toBeGreaterThan(4);
       expect(new Set(uids)).toEqual(new Set(["10001"]));
+      // GOMEMLIMIT from the container's memory limit, in PocketBase's own environment.
+      const serveEnv = await dockerOk([
+        "exec",
+        a.name,
+        "sh",
+        "-c",
+        "for p in /proc/[0-9]*; do case $(tr '\\0' ' ' < $p/cmdline 2>/dev/null) in *pocketbase\\ serve*) tr '\\0' '\\n' < $p/environ; break ;; esac; done",
+      ]);
+      expect(serveEnv.split("\n")).toContain("GOMEMLIMIT=768MiB");
+      expect((await logs(a.name)).stdout).toMatch(/"msg":"GOMEMLIMIT=768MiB: 3\/4 of this container's memory limit \(1024 MiB\)/);
       // Docker runs the image's HEALTHCHECK command itself; run the same one now (interval 30s).
       const hc = JSON.parse(await dockerOk(["inspect", "--format", "{{json .Config.Healthcheck.Test}}", a.name])) as string[];
       expect(hc[0]).toBe("CMD-SHELL");
