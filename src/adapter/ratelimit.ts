@@ -4,12 +4,15 @@
 // operation: setFunc on the client's shard, which reads, updates and writes the bucket under the
 // store's write lock (atomic across VMs; nothing inside the callback touches the store). The shard
 // is a Go map reached through goja's live wrapper, so only the one bucket is converted, never the map.
+// The take itself is pure (src/ratelimit/store.ts, written against a BucketStore); this file gives
+// it $app.store().
 import { allowN, type BucketState } from "../ratelimit/bucket";
 import { rateLimitHeader, retryAfterSeconds, withMember } from "../ratelimit/headers";
-import { bucketKey, isExemptIp, shardOf, type Plan } from "../ratelimit/plan";
+import { addressKeyMemoKey, bucketKey, isExemptIp, shardOf, type Plan } from "../ratelimit/plan";
 import { collectionSegmentOf } from "../admin/paths";
 import { canonicalSegments, firstMatch, matchMemoKey, parseRateWords, policyHeaderOf, type RateSpec, type Rule } from "../ratelimit/rules";
-import { shardOrNew, takeInto, type Shard, type TakeOut } from "../ratelimit/table";
+import { bucketTaker, type BucketStore, type Take } from "../ratelimit/store";
+import type { TakeOut } from "../ratelimit/table";
 import { rateLimitWarnings } from "../ratelimit/warnings";
 import { REQUEST_ID_HEADER } from "../log/request-id";
 import { EVENT, STORE } from "./keys";
@@ -33,8 +36,9 @@ export function rateLimitEnabled(): boolean {
 }
 
 /**
- * Per-VM memo of pure results that repeat from request to request: the rule for a method+path and
- * the store shard of a bucket key. Interpreted JS is slow in goja: matching the rules cost ~16 us
+ * Per-VM memo of pure results that repeat from request to request: the rule for a request (keyed by
+ * matchMemoKey, built beside the matcher in ratelimit/rules.ts), the bucket key of an address
+ * (addressKeyMemoKey, beside bucketKey in ratelimit/plan.ts) and the store shard of a bucket key. Interpreted JS is slow in goja: matching the rules cost ~16 us
  * and hashing a key ~15-25 us per request (measured), a Map lookup one or two. Bounded: cleared
  * when full, so rotating paths or addresses cannot grow it.
  */
@@ -56,41 +60,22 @@ function shardKeyOf(key: string): string {
   return known !== undefined ? known : remember(shardMemo, key, STORE.rateLimitShardPrefix + shardOf(key));
 }
 
-// The arguments of the one take in flight, for a callback made once per VM: a VM runs one request
-// at a time and setFunc calls back before it returns, and a closure per request costs more in goja
-// (each is converted to a Go func anew, ~1.5 us measured).
-let takeKey = "";
-let takeSpec: RateSpec | undefined;
-let takeCost = 0;
-let takeCap = 0;
-let takeDone = false;
-// The result of the take in flight, reused: no object per request.
-const takeOut: TakeOut = { allowed: false, tokens: 0, evicted: 0 };
-
-function takeUnderLock(old: unknown): Shard {
-  // The clock is read under the store lock: a VM that waited for the lock must not apply an
-  // older time after a newer one (tests/ratelimit/concurrency.integration.test.ts caught 65%
-  // over-admission that way).
-  const shard = shardOrNew(old as Shard | null);
-  takeInto(takeOut, shard, takeKey, takeSpec!.limit, Date.now(), takeCost, takeCap);
-  takeDone = true;
-  return shard;
+/**
+ * The bucket store over $app.store(), made on first use: $app.store() is one object for the
+ * process's life. `update` is the store's own setFunc (a bound Go method): one call into Go per
+ * take and no JS wrapper in between.
+ */
+function appBucketStore(): BucketStore {
+  const s = $app.store();
+  return { update: s.setFunc };
 }
 
-// $app.store() is one object for the process's life; a call into Go per request saved.
-let store: ReturnType<typeof $app.store> | undefined;
+let take: Take | undefined;
 
-/** Takes `cost` tokens; the outcome is in takeOut until the next take. */
-function take(p: Plan, key: string, spec: RateSpec, cost: number): TakeOut {
-  takeKey = key;
-  takeSpec = spec;
-  takeCost = cost;
-  takeCap = p.shardCap;
-  takeDone = false;
-  if (store === undefined) store = $app.store();
-  store.setFunc(shardKeyOf(key), takeUnderLock);
-  if (!takeDone) throw new Error("pb-ops rate limit: the store did not run the update");
-  return takeOut;
+/** Takes `cost` tokens; the outcome is valid until the next take. */
+function takeFor(p: Plan, key: string, spec: RateSpec, cost: number): TakeOut {
+  if (take === undefined) take = bucketTaker(appBucketStore(), Date.now);
+  return take(shardKeyOf(key), key, spec.limit, cost, p.shardCap);
 }
 
 function isExempt(e: core.RequestEvent, p: Plan, ip: string): boolean {
@@ -194,7 +179,7 @@ function enforce(
 ): number {
   const name = limited.name;
   const cost = how.cost ?? limited.cost;
-  const r = take(p, key, limited, cost);
+  const r = takeFor(p, key, limited, cost);
   const allowed = r.allowed;
   const tokens = r.tokens;
   const evicted = r.evicted;
@@ -252,7 +237,7 @@ function ruleFor(p: Plan, method: string, path: string, collection: string, auth
 function keyFor(e: core.RequestEvent, p: Plan, rule: Rule, ip: string, authenticated: boolean): string {
   if (rule.key === "auth" && authenticated) return bucketKey(rule.name, rule.key, ip, authRef(e), p.ipv6Prefix);
   // Address keys repeat from request to request (bucketKey parses IPv6 to apply the prefix).
-  const memoKey = rule.name + " " + ip;
+  const memoKey = addressKeyMemoKey(rule.name, ip);
   const known = bucketKeyMemo.get(memoKey);
   return known !== undefined ? known : remember(bucketKeyMemo, memoKey, bucketKey(rule.name, rule.key, ip, undefined, p.ipv6Prefix));
 }
