@@ -207,7 +207,8 @@ describe("memo keys never join requests that differ", () => {
       for (const path of paths)
         for (const collection of collections)
           for (const authenticated of [false, true]) {
-            const rule = firstMatch(rules, { method, segments: canonicalSegments(path, resolve(collection)), authenticated })?.name ?? "none";
+            const rule =
+              firstMatch(rules, { method, segments: canonicalSegments(path, resolve(collection)), authenticated })?.name ?? "none";
             seenRules.add(rule);
             const key = matchMemoKey(method, path, collection, authenticated);
             const facts = JSON.stringify([method, path, collection, authenticated]);
