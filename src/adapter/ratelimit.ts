@@ -38,9 +38,10 @@ export function rateLimitEnabled(): boolean {
 /**
  * Per-VM memo of pure results that repeat from request to request: the rule for a request (keyed by
  * matchMemoKey, built beside the matcher in ratelimit/rules.ts), the bucket key of an address
- * (addressKeyMemoKey, beside bucketKey in ratelimit/plan.ts) and the store shard of a bucket key. Interpreted JS is slow in goja: matching the rules cost ~16 us
- * and hashing a key ~15-25 us per request (measured), a Map lookup one or two. Bounded: cleared
- * when full, so rotating paths or addresses cannot grow it.
+ * (addressKeyMemoKey, beside bucketKey in ratelimit/plan.ts) and the store shard of a bucket key.
+ * Interpreted JS is slow in goja: matching the rules cost ~16 us and hashing a key ~15-25 us per
+ * request (measured), a Map lookup one or two. Bounded: cleared when full, so rotating paths or
+ * addresses cannot grow it.
  */
 const MEMO_MAX = 4096;
 const ruleMemo = new Map<string, Rule | null>();
