@@ -2,7 +2,7 @@
 // names (the guide's), so they are not part of this schema: they are read by the adapter and parsed
 // by replica.ts at request time. A bad REPLICA_URL makes the report `failing` instead of stopping
 // PocketBase: Litestream fails on the same value, and the app itself must keep serving.
-import { defineVar, durationIn, InvalidValue, numberIn, isKeyword, type Parser, parser } from "../config/vars";
+import { defineVar, durationIn, InvalidValue, numberIn, isKeyword, keywordOr, type Parser, parser } from "../config/vars";
 import { metricsUrlFromAddr } from "./replica";
 
 /** Minimum strength for PB_OPS_TOKEN: long and not repetitive (e.g. `openssl rand -hex 32`). */
@@ -121,14 +121,15 @@ export const backupVars = {
     name: "PB_LITESTREAM_CONFIG",
     default: "none",
     example: "/etc/litestream.yml",
-    accepted: "`none` or an absolute path to litestream.yml",
     meaning:
       "Read the replica (url or type/bucket/path/endpoint/region, keys) of data.db from this litestream.yml instead of REPLICA_URL and LITESTREAM_* variables.",
-    parse: (raw: string) => {
-      if (isKeyword(raw, "none")) return null;
-      if (!raw.startsWith("/")) throw new InvalidValue("not an absolute path");
-      return raw;
-    },
+    parse: keywordOr(
+      "none",
+      parser("an absolute path to litestream.yml", (raw) => {
+        if (!raw.startsWith("/")) throw new InvalidValue("not an absolute path");
+        return raw;
+      }),
+    ),
   }),
   diskLimit: defineVar({
     name: "PB_BACKUP_DISK_LIMIT",
