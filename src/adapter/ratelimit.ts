@@ -21,11 +21,6 @@ import { logEvent } from "./log";
 import type { PreStage } from "./stage";
 import { clientIp, type RequestState } from "./request-state";
 
-/**
- * Event key carrying a route's rateLimit() outcome ("allowed NAME" / "limited NAME") to the pbOps
- * access line, which runs in the middleware's VM (see writeAccessLine).
- */
-
 /** Built once per process at boot (src/config/shared-plan.ts), read from the shared plan. */
 function getPlan(): Plan {
   return rateLimitPlan();
@@ -144,12 +139,6 @@ function logRejection(e: core.RequestEvent, state: { requestId: string }, rule: 
   suppressed = 0;
 }
 
-/**
- * Takes `cost` tokens for `key` and sets the headers; throws PocketBase's 429 (JSON error shape)
- * with Retry-After when the bucket is short. With `merge`, the policy joins the header's list
- * (replacing an earlier member of the same name), so a route's own limit sits next to the
- * middleware's.
- */
 /** A rule, or an app route's own limit shaped like one. */
 type Limited = RateSpec & { readonly name: string; readonly policyHeader: string };
 
@@ -169,6 +158,12 @@ interface EnforceOptions {
 const IN_PIPELINE: EnforceOptions = Object.freeze({ merge: false });
 const IN_BATCH: EnforceOptions = Object.freeze({ merge: true });
 
+/**
+ * Takes `cost` tokens for `key` and sets the headers; throws PocketBase's 429 (JSON error shape)
+ * with Retry-After when the bucket is short. With `merge`, the policy joins the header's list
+ * (replacing an earlier member of the same name), so a route's own limit sits next to the
+ * middleware's.
+ */
 function enforce(
   e: core.RequestEvent,
   h: http.Header,
