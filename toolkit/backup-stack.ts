@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { binPath } from "../scripts/binaries.mjs";
 import { BINARIES, LITESTREAM_VERSIONS } from "../scripts/versions.mjs";
 import { freePort } from "./pocketbase";
-import { sleep } from "./wait";
+import { pollUntil } from "./wait";
 
 export { LITESTREAM_VERSIONS };
 
@@ -43,17 +43,20 @@ async function stopProc(p: Proc | undefined): Promise<void> {
 }
 
 async function waitFor(what: string, fn: () => Promise<boolean>, timeoutMs = 20_000, proc?: Proc): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await fn()) return;
-    } catch {
-      // not yet
-    }
-    if (proc && proc.child.exitCode !== null) throw new Error(`${what}: process exited (${proc.child.exitCode}):\n${proc.out()}`);
-    if (Date.now() > deadline) throw new Error(`${what}: not ready in ${timeoutMs}ms${proc ? `:\n${proc.out()}` : ""}`);
-    await sleep(100);
-  }
+  const ready = await pollUntil(
+    async () => {
+      try {
+        if (await fn()) return true;
+      } catch {
+        // not yet
+      }
+      if (proc && proc.child.exitCode !== null) throw new Error(`${what}: process exited (${proc.child.exitCode}):\n${proc.out()}`);
+      return false;
+    },
+    timeoutMs,
+    100,
+  );
+  if (!ready) throw new Error(`${what}: not ready in ${timeoutMs}ms${proc ? `:\n${proc.out()}` : ""}`);
 }
 
 /** A long-running helper process the tests stop, pause (SIGSTOP) and restart. */

@@ -25,7 +25,7 @@ import {
   type Site,
 } from "./entrypoint";
 import { SUPERUSER } from "./pocketbase";
-import { sleep } from "./wait";
+import { pollUntil, sleep } from "./wait";
 
 export interface Container {
   name: string;
@@ -234,6 +234,8 @@ export async function runDeployDrill(opts: DrillOptions): Promise<DeployDrillRes
     writer.rotation = [first.c];
     writer.start();
     const loadFrom = Date.now();
+    // The sleeps below are load phases: wall-clock time with the writer running on a set of
+    // containers (the overlap of a deploy), not waits for something to become true.
     await sleep(1500);
     const deployMs: number[] = [];
     let current = first.c;
@@ -344,15 +346,18 @@ export async function writeUntilRefused(
   withinMs = 8000,
 ): Promise<{ status: number; afterMs: number }> {
   let status = 0;
-  while (Date.now() - since < withinMs) {
-    const res = await fetch(`${url}/api/collections/drill/records`, {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: token },
-      body: JSON.stringify({ seq: 1 }),
-    });
-    status = res.status;
-    if (status === 503) break;
-    await sleep(100);
-  }
+  await pollUntil(
+    async () => {
+      const res = await fetch(`${url}/api/collections/drill/records`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: token },
+        body: JSON.stringify({ seq: 1 }),
+      });
+      status = res.status;
+      return status === 503;
+    },
+    withinMs - (Date.now() - since),
+    100,
+  );
   return { status, afterMs: Date.now() - since };
 }

@@ -25,7 +25,7 @@ import {
   upsertSuperuser,
   type Site,
 } from "./entrypoint";
-import { sleep } from "./wait";
+import { pollUntil, sleep } from "./wait";
 
 /** Litestream's replication cycle in deploy/litestream.yml: a write is noticed within the monitor
  * interval (250ms) and shipped at the next sync (LITESTREAM_SYNC_INTERVAL). */
@@ -121,25 +121,28 @@ export async function waitReplicaCaughtUp(site: Site, env: Record<string, string
   // litestream_txid only moves when Litestream's monitor has seen the WAL change: give it two
   // monitor intervals first, or a write made just now would compare as "caught up".
   await sleep(2 * MONITOR_INTERVAL_MS + 100);
-  const deadline = Date.now() + timeoutMs;
   let last = "";
-  for (;;) {
-    const metrics = await (await fetch(`http://127.0.0.1:${site.metricsPort}/metrics`)).text();
-    const local = /^litestream_txid\{[^}]*\}\s+(\d+)/m.exec(metrics);
-    const ltx = await runCommand(
-      litestreamBinary(),
-      ["ltx", "-config", LITESTREAM_YML, "-level", "all", "-json", join(site.dataDir, "data.db")],
-      env,
-    );
-    if (ltx.status === 0 && local) {
-      const files = JSON.parse(ltx.stdout) as { max_txid: string }[];
-      const remote = Math.max(0, ...files.map((f) => parseInt(f.max_txid, 16)));
-      if (remote >= Number(local[1])) return;
-      last = `local ${local[1]} remote ${remote}`;
-    } else last = ltx.stderr || "no litestream_txid metric";
-    if (Date.now() > deadline) throw new Error(`replica not caught up in ${timeoutMs}ms: ${last}`);
-    await sleep(250);
-  }
+  const caughtUp = await pollUntil(
+    async () => {
+      const metrics = await (await fetch(`http://127.0.0.1:${site.metricsPort}/metrics`)).text();
+      const local = /^litestream_txid\{[^}]*\}\s+(\d+)/m.exec(metrics);
+      const ltx = await runCommand(
+        litestreamBinary(),
+        ["ltx", "-config", LITESTREAM_YML, "-level", "all", "-json", join(site.dataDir, "data.db")],
+        env,
+      );
+      if (ltx.status === 0 && local) {
+        const files = JSON.parse(ltx.stdout) as { max_txid: string }[];
+        const remote = Math.max(0, ...files.map((f) => parseInt(f.max_txid, 16)));
+        if (remote >= Number(local[1])) return true;
+        last = `local ${local[1]} remote ${remote}`;
+      } else last = ltx.stderr || "no litestream_txid metric";
+      return false;
+    },
+    timeoutMs,
+    250,
+  );
+  if (!caughtUp) throw new Error(`replica not caught up in ${timeoutMs}ms: ${last}`);
 }
 
 async function grow(url: string, token: string, targetBytes: number, nextSeq: () => number, acks: Ack[]): Promise<void> {

@@ -11,7 +11,7 @@ import { BINARIES, LITESTREAM_VERSIONS, POCKETBASE_NEWEST } from "../scripts/ver
 import { S3_KEYS } from "./backup-stack";
 import { ROOT } from "./paths";
 import { SUPERUSER, baseEnv, freePort, pocketbaseBinary, prepareHooks } from "./pocketbase";
-import { sleep } from "./wait";
+import { pollUntil } from "./wait";
 
 const ENTRYPOINT = join(ROOT, "deploy", "entrypoint.sh");
 export const LITESTREAM_YML = join(ROOT, "deploy", "litestream.yml");
@@ -116,18 +116,20 @@ export class EntrypointRun {
 
   /** Waits until `url` answers 200 on /api/ops/health; returns when (ms since epoch). */
   async waitHealthy(url: string, timeoutMs = 60_000): Promise<number> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      if (!this.running()) throw new Error(`entrypoint exited (${this.child.exitCode}) before serving:\n${this.out}`);
-      try {
-        const res = await fetch(`${url}/api/ops/health`);
-        if (res.status === 200) return Date.now();
-      } catch {
-        // not listening yet
-      }
-      if (Date.now() > deadline) throw new Error(`not healthy in ${timeoutMs}ms:\n${this.out}`);
-      await sleep(25);
-    }
+    const healthy = await pollUntil(
+      async () => {
+        if (!this.running()) throw new Error(`entrypoint exited (${this.child.exitCode}) before serving:\n${this.out}`);
+        try {
+          return (await fetch(`${url}/api/ops/health`)).status === 200;
+        } catch {
+          return false; // not listening yet
+        }
+      },
+      timeoutMs,
+      25,
+    );
+    if (!healthy) throw new Error(`not healthy in ${timeoutMs}ms:\n${this.out}`);
+    return Date.now();
   }
 
   /** kill -9 of the whole group: Litestream (the exec'd entrypoint) and PocketBase, no goodbye. */

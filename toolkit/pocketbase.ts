@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { binPath } from "../scripts/binaries.mjs";
 import { BINARIES, POCKETBASE_VERSIONS } from "../scripts/versions.mjs";
 import { ROOT } from "./paths";
-import { sleep } from "./wait";
+import { pollUntil } from "./wait";
 
 export { POCKETBASE_VERSIONS };
 
@@ -188,26 +188,26 @@ export async function startPocketBase(opts: StartOptions): Promise<RunningPocket
     },
   };
 
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null)
-      throw new Error(`PocketBase ${opts.version} exited with ${child.exitCode} before serving:\n${out}\n${err}`);
-    try {
-      if (opts.readyProbe === "mux") {
-        const res = await fetch(`${url}//api/health`, { redirect: "manual" });
-        if (res.status === 307 || res.status === 301) break;
-      } else {
-        const res = await fetch(`${url}/api/health`);
-        if (res.ok) break;
+  const serving = await pollUntil(
+    async () => {
+      if (child.exitCode !== null)
+        throw new Error(`PocketBase ${opts.version} exited with ${child.exitCode} before serving:\n${out}\n${err}`);
+      try {
+        if (opts.readyProbe === "mux") {
+          const res = await fetch(`${url}//api/health`, { redirect: "manual" });
+          return res.status === 307 || res.status === 301;
+        }
+        return (await fetch(`${url}/api/health`)).ok;
+      } catch {
+        return false; // not listening yet
       }
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      await running.stop();
-      throw new Error(`PocketBase ${opts.version} did not become healthy in 30s:\n${out}\n${err}`);
-    }
-    await sleep(10);
+    },
+    30_000,
+    10,
+  );
+  if (!serving) {
+    await running.stop();
+    throw new Error(`PocketBase ${opts.version} did not become healthy in 30s:\n${out}\n${err}`);
   }
   return running;
 }

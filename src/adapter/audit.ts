@@ -197,7 +197,6 @@ export function audit(e: core.RequestEvent): void {
   const h = e.request!.header;
   const proxyHeaders = KNOWN_PROXY_HEADERS.filter((name) => h.get(name) !== "");
   const checks = runAudit({ request: { https: isHttps(e), proxyHeaders } });
-  const counts = { pass: 0, warn: 0, fail: 0 };
-  for (const r of checks) counts[r.status]++;
-  e.json(200, { status: c.overall(checks), counts, checkedAt: new Date().toISOString(), access: who, checks });
+  const body: c.AuditBody = c.auditBody(checks, Date.now(), who);
+  e.json(200, body);
 }

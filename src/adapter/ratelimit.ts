@@ -4,12 +4,15 @@
 // operation: setFunc on the client's shard, which reads, updates and writes the bucket under the
 // store's write lock (atomic across VMs; nothing inside the callback touches the store). The shard
 // is a Go map reached through goja's live wrapper, so only the one bucket is converted, never the map.
+// The take itself is pure (src/ratelimit/store.ts, written against a BucketStore); this file gives
+// it $app.store().
 import { allowN, type BucketState } from "../ratelimit/bucket";
 import { rateLimitHeader, retryAfterSeconds, withMember } from "../ratelimit/headers";
-import { bucketKey, isExemptIp, shardOf, type Plan } from "../ratelimit/plan";
+import { addressKeyMemoKey, bucketKey, isExemptIp, shardOf, type Plan } from "../ratelimit/plan";
 import { collectionSegmentOf } from "../admin/paths";
 import { canonicalSegments, firstMatch, matchMemoKey, parseRateWords, policyHeaderOf, type RateSpec, type Rule } from "../ratelimit/rules";
-import { shardOrNew, takeInto, type Shard, type TakeOut } from "../ratelimit/table";
+import { bucketTaker, type BucketStore, type Take } from "../ratelimit/store";
+import type { TakeOut } from "../ratelimit/table";
 import { rateLimitWarnings } from "../ratelimit/warnings";
 import { REQUEST_ID_HEADER } from "../log/request-id";
 import { EVENT, STORE } from "./keys";
@@ -17,11 +20,6 @@ import { getConfig, rateLimitPlan } from "./config";
 import { logEvent } from "./log";
 import type { PreStage } from "./stage";
 import { clientIp, type RequestState } from "./request-state";
-
-/**
- * Event key carrying a route's rateLimit() outcome ("allowed NAME" / "limited NAME") to the pbOps
- * access line, which runs in the middleware's VM (see writeAccessLine).
- */
 
 /** Built once per process at boot (src/config/shared-plan.ts), read from the shared plan. */
 function getPlan(): Plan {
@@ -33,10 +31,12 @@ export function rateLimitEnabled(): boolean {
 }
 
 /**
- * Per-VM memo of pure results that repeat from request to request: the rule for a method+path and
- * the store shard of a bucket key. Interpreted JS is slow in goja: matching the rules cost ~16 us
- * and hashing a key ~15-25 us per request (measured), a Map lookup one or two. Bounded: cleared
- * when full, so rotating paths or addresses cannot grow it.
+ * Per-VM memo of pure results that repeat from request to request: the rule for a request (keyed by
+ * matchMemoKey, built beside the matcher in ratelimit/rules.ts), the bucket key of an address
+ * (addressKeyMemoKey, beside bucketKey in ratelimit/plan.ts) and the store shard of a bucket key.
+ * Interpreted JS is slow in goja: matching the rules cost ~16 us and hashing a key ~15-25 us per
+ * request (measured), a Map lookup one or two. Bounded: cleared when full, so rotating paths or
+ * addresses cannot grow it.
  */
 const MEMO_MAX = 4096;
 const ruleMemo = new Map<string, Rule | null>();
@@ -56,41 +56,22 @@ function shardKeyOf(key: string): string {
   return known !== undefined ? known : remember(shardMemo, key, STORE.rateLimitShardPrefix + shardOf(key));
 }
 
-// The arguments of the one take in flight, for a callback made once per VM: a VM runs one request
-// at a time and setFunc calls back before it returns, and a closure per request costs more in goja
-// (each is converted to a Go func anew, ~1.5 us measured).
-let takeKey = "";
-let takeSpec: RateSpec | undefined;
-let takeCost = 0;
-let takeCap = 0;
-let takeDone = false;
-// The result of the take in flight, reused: no object per request.
-const takeOut: TakeOut = { allowed: false, tokens: 0, evicted: 0 };
-
-function takeUnderLock(old: unknown): Shard {
-  // The clock is read under the store lock: a VM that waited for the lock must not apply an
-  // older time after a newer one (tests/ratelimit/concurrency.integration.test.ts caught 65%
-  // over-admission that way).
-  const shard = shardOrNew(old as Shard | null);
-  takeInto(takeOut, shard, takeKey, takeSpec!.limit, Date.now(), takeCost, takeCap);
-  takeDone = true;
-  return shard;
+/**
+ * The bucket store over $app.store(), made on first use: $app.store() is one object for the
+ * process's life. `update` is the store's own setFunc (a bound Go method): one call into Go per
+ * take and no JS wrapper in between.
+ */
+function appBucketStore(): BucketStore {
+  const s = $app.store();
+  return { update: s.setFunc };
 }
 
-// $app.store() is one object for the process's life; a call into Go per request saved.
-let store: ReturnType<typeof $app.store> | undefined;
+let take: Take | undefined;
 
-/** Takes `cost` tokens; the outcome is in takeOut until the next take. */
-function take(p: Plan, key: string, spec: RateSpec, cost: number): TakeOut {
-  takeKey = key;
-  takeSpec = spec;
-  takeCost = cost;
-  takeCap = p.shardCap;
-  takeDone = false;
-  if (store === undefined) store = $app.store();
-  store.setFunc(shardKeyOf(key), takeUnderLock);
-  if (!takeDone) throw new Error("pb-ops rate limit: the store did not run the update");
-  return takeOut;
+/** Takes `cost` tokens; the outcome is valid until the next take. */
+function takeFor(p: Plan, key: string, spec: RateSpec, cost: number): TakeOut {
+  if (take === undefined) take = bucketTaker(appBucketStore(), Date.now);
+  return take(shardKeyOf(key), key, spec.limit, cost, p.shardCap);
 }
 
 function isExempt(e: core.RequestEvent, p: Plan, ip: string): boolean {
@@ -158,12 +139,6 @@ function logRejection(e: core.RequestEvent, state: { requestId: string }, rule: 
   suppressed = 0;
 }
 
-/**
- * Takes `cost` tokens for `key` and sets the headers; throws PocketBase's 429 (JSON error shape)
- * with Retry-After when the bucket is short. With `merge`, the policy joins the header's list
- * (replacing an earlier member of the same name), so a route's own limit sits next to the
- * middleware's.
- */
 /** A rule, or an app route's own limit shaped like one. */
 type Limited = RateSpec & { readonly name: string; readonly policyHeader: string };
 
@@ -183,6 +158,12 @@ interface EnforceOptions {
 const IN_PIPELINE: EnforceOptions = Object.freeze({ merge: false });
 const IN_BATCH: EnforceOptions = Object.freeze({ merge: true });
 
+/**
+ * Takes `cost` tokens for `key` and sets the headers; throws PocketBase's 429 (JSON error shape)
+ * with Retry-After when the bucket is short. With `merge`, the policy joins the header's list
+ * (replacing an earlier member of the same name), so a route's own limit sits next to the
+ * middleware's.
+ */
 function enforce(
   e: core.RequestEvent,
   h: http.Header,
@@ -194,7 +175,7 @@ function enforce(
 ): number {
   const name = limited.name;
   const cost = how.cost ?? limited.cost;
-  const r = take(p, key, limited, cost);
+  const r = takeFor(p, key, limited, cost);
   const allowed = r.allowed;
   const tokens = r.tokens;
   const evicted = r.evicted;
@@ -252,7 +233,7 @@ function ruleFor(p: Plan, method: string, path: string, collection: string, auth
 function keyFor(e: core.RequestEvent, p: Plan, rule: Rule, ip: string, authenticated: boolean): string {
   if (rule.key === "auth" && authenticated) return bucketKey(rule.name, rule.key, ip, authRef(e), p.ipv6Prefix);
   // Address keys repeat from request to request (bucketKey parses IPv6 to apply the prefix).
-  const memoKey = rule.name + " " + ip;
+  const memoKey = addressKeyMemoKey(rule.name, ip);
   const known = bucketKeyMemo.get(memoKey);
   return known !== undefined ? known : remember(bucketKeyMemo, memoKey, bucketKey(rule.name, rule.key, ip, undefined, p.ipv6Prefix));
 }

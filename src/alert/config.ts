@@ -1,13 +1,25 @@
 // PB_ALERT_*: where state changes of health, backup-status, the audit and the restore drill are
 // posted (src/adapter/alert.ts). No URL global in goja, so the URL check is a pattern.
-import { defineVar, durationIn, intIn, InvalidValue, isKeyword } from "../config/vars";
+import { defineVar, durationIn, intIn, InvalidValue, keywordOr, parser } from "../config/vars";
+
+/** `none`, or an http(s) URL: scheme, host[:port], optional path and query; no spaces, no fragment. */
+export const parseWebhookUrl = keywordOr(
+  "none",
+  parser("an http(s) URL", (raw) => {
+    const v = raw.trim();
+    if (!/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?(\/[^\s#]*)?$/.test(v))
+      throw new InvalidValue("not an http(s) URL like https://hooks.slack.com/services/...");
+    const port = /^https?:\/\/[^/:]+:(\d+)/.exec(v)?.[1];
+    if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) throw new InvalidValue("port out of range");
+    return v;
+  }),
+);
 
 export const alertVars = {
   webhook: defineVar({
     name: "PB_ALERT_WEBHOOK",
     default: "none",
     example: "https://hooks.slack.com/services/T000/B000/XXXX",
-    accepted: "`none` or an http(s) URL",
     meaning:
       'Posts `{"text": ..., "source": ..., "from": ..., "to": ..., ...}` (Slack-compatible; other receivers read the JSON fields) when health, backup-status, the audit or the restore drill changes state. Checked once a minute by a PocketBase cron job; each alert is also one ERROR log line. Treated as a secret (it often holds a token).',
     secret: true,
@@ -29,14 +41,3 @@ export const alertVars = {
     parse: intIn(1, 10),
   }),
 };
-
-/** An http(s) URL: scheme, host[:port], optional path and query; no spaces, no fragment. */
-export function parseWebhookUrl(raw: string): string | null {
-  if (isKeyword(raw, "none")) return null;
-  const v = raw.trim();
-  if (!/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?(\/[^\s#]*)?$/.test(v))
-    throw new InvalidValue("not an http(s) URL like https://hooks.slack.com/services/...");
-  const port = /^https?:\/\/[^/:]+:(\d+)/.exec(v)?.[1];
-  if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) throw new InvalidValue("port out of range");
-  return v;
-}

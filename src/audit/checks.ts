@@ -2,6 +2,7 @@
 // checked from inside the running app. Each check takes plain values (settings snapshot,
 // collection rules, env-derived config, lease state...) and returns one verdict with the reason
 // and the fix. docs/operations.md describes every check; keep the two in step.
+import type { OpsCaller } from "../backup/auth";
 
 export type Verdict = "pass" | "warn" | "fail";
 
@@ -343,6 +344,26 @@ function ageText(ms: number): string {
 /** The overall verdict: the worst one. */
 export function overall(results: CheckResult[]): Verdict {
   return results.some((r) => r.status === "fail") ? "fail" : results.some((r) => r.status === "warn") ? "warn" : "pass";
+}
+
+/** The JSON body of GET /api/ops/audit. */
+export interface AuditBody {
+  /** The worst verdict of all checks. */
+  status: Verdict;
+  /** How many checks gave each verdict. */
+  counts: Record<Verdict, number>;
+  /** When the checks ran, ISO 8601. */
+  checkedAt: string;
+  /** How the caller was let in. */
+  access: OpsCaller;
+  /** Every check that ran, in order. */
+  checks: CheckResult[];
+}
+
+export function auditBody(checks: CheckResult[], nowMs: number, access: OpsCaller): AuditBody {
+  const counts = { pass: 0, warn: 0, fail: 0 };
+  for (const r of checks) counts[r.status]++;
+  return { status: overall(checks), counts, checkedAt: new Date(nowMs).toISOString(), access, checks };
 }
 
 /** The one boot line: INFO when all pass, WARN naming each check that does not. */

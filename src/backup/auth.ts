@@ -8,11 +8,10 @@ export function bearerToken(header: string): string | null {
   return m ? m[1]! : null;
 }
 
-export function mayReadBackupStatus(input: {
-  isSuperuser: boolean;
-  authorization: string;
-  opsToken: string | null;
-}): "superuser" | "token" | null {
+/** How a caller of the ops endpoints was let in (the `access` field of their bodies). */
+export type OpsCaller = "superuser" | "token";
+
+export function mayReadBackupStatus(input: { isSuperuser: boolean; authorization: string; opsToken: string | null }): OpsCaller | null {
   if (input.isSuperuser) return "superuser";
   if (!input.opsToken) return null;
   const presented = bearerToken(input.authorization);

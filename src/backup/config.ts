@@ -2,7 +2,7 @@
 // names (the guide's), so they are not part of this schema: they are read by the adapter and parsed
 // by replica.ts at request time. A bad REPLICA_URL makes the report `failing` instead of stopping
 // PocketBase: Litestream fails on the same value, and the app itself must keep serving.
-import { defineVar, durationIn, InvalidValue, numberIn, isKeyword } from "../config/vars";
+import { defineVar, durationIn, InvalidValue, numberIn, isKeyword, keywordOr, type Parser, parser } from "../config/vars";
 import { metricsUrlFromAddr } from "./replica";
 
 /** Minimum strength for PB_OPS_TOKEN: long and not repetitive (e.g. `openssl rand -hex 32`). */
@@ -67,13 +67,13 @@ export function resolveMetricsUrl(
 }
 
 /** Whole seconds: PocketBase's $http.send takes its timeout in whole seconds. */
-function wholeSeconds(minS: number, maxS: number): (raw: string) => number {
+function wholeSeconds(minS: number, maxS: number): Parser<number> {
   const inner = durationIn(minS * 1000, maxS * 1000);
-  return (raw) => {
+  return parser(`whole seconds from ${minS}s to ${maxS}s`, (raw) => {
     const ms = inner(raw);
     if (ms % 1000 !== 0) throw new InvalidValue("must be whole seconds ($http.send counts in seconds)");
     return ms / 1000;
-  };
+  });
 }
 
 export const backupVars = {
@@ -91,7 +91,6 @@ export const backupVars = {
     name: "PB_BACKUP_MAX_LAG",
     default: "60s",
     example: "5m",
-    accepted: "a duration from 1s to 24h (e.g. 30s, 5m)",
     meaning: "How long a local write may stay off the replica before backup-status turns `failing` (`replica_lagging`).",
     parse: durationIn(1000, 86_400_000),
   }),
@@ -99,7 +98,6 @@ export const backupVars = {
     name: "PB_BACKUP_TIMEOUT",
     default: "3s",
     example: "5s",
-    accepted: "whole seconds from 1s to 30s",
     meaning: "Timeout of each outside call backup-status makes (Litestream metrics, S3 reachability probe and listing).",
     parse: wholeSeconds(1, 30),
   }),
@@ -123,14 +121,15 @@ export const backupVars = {
     name: "PB_LITESTREAM_CONFIG",
     default: "none",
     example: "/etc/litestream.yml",
-    accepted: "`none` or an absolute path to litestream.yml",
     meaning:
       "Read the replica (url or type/bucket/path/endpoint/region, keys) of data.db from this litestream.yml instead of REPLICA_URL and LITESTREAM_* variables.",
-    parse: (raw: string) => {
-      if (isKeyword(raw, "none")) return null;
-      if (!raw.startsWith("/")) throw new InvalidValue("not an absolute path");
-      return raw;
-    },
+    parse: keywordOr(
+      "none",
+      parser("an absolute path to litestream.yml", (raw) => {
+        if (!raw.startsWith("/")) throw new InvalidValue("not an absolute path");
+        return raw;
+      }),
+    ),
   }),
   diskLimit: defineVar({
     name: "PB_BACKUP_DISK_LIMIT",

@@ -63,12 +63,25 @@ export function keywordOr<T, const V = null>(word: string, parse: (raw: string) 
   return parser(`\`${word}\` or ${rest}`, (raw) => (isKeyword(raw, word) ? value : parse(raw)));
 }
 
+/**
+ * One of `choices`, matched trimmed and in any case, given back in the choice's own spelling (so a
+ * header value like `DENY` keeps its case while `deny` is accepted).
+ */
 export function oneOf<const T extends string>(choices: readonly T[]): Parser<T> {
+  const folded = choices.map((c) => c.toLowerCase());
   return parser(`one of ${choices.join("|")}`, (raw) => {
-    const v = raw.trim().toLowerCase();
-    if ((choices as readonly string[]).includes(v)) return v as T;
+    const i = folded.indexOf(raw.trim().toLowerCase());
+    if (i >= 0) return choices[i]!;
     throw new InvalidValue("not an accepted value");
   });
+}
+
+/**
+ * `parse` with a note its own text cannot state, added after it (for instance a bound set by
+ * another variable, checked across variables when the section is built).
+ */
+export function noting<T>(parse: Parser<T>, note: string): Parser<T> {
+  return parser(`${parse.accepted}, ${note}`, parse);
 }
 
 const TRUE = new Set(["true", "1", "yes", "on"]);

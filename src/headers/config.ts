@@ -1,15 +1,10 @@
 // PB_* variables of the security headers, CORS and cookie concern. Every value is parsed and
 // validated here, once; src/headers/policy.ts turns the result into the final header lists.
-import { defineVar, InvalidValue, isKeyword, keywordOr, listOf, parseBool } from "../config/vars";
+import { defineVar, InvalidValue, isKeyword, keywordOr, listOf, oneOf, parseBool } from "../config/vars";
 import { parseCorsOrigins } from "./cors";
 import { ADMIN_CSP, API_CSP, FILES_CSP, PUBLIC_CSP } from "./defaults";
 import { MANAGED_HEADERS } from "./managed";
-import { choiceOrOff, cspValue, DEFAULT_HSTS, hstsValue, isOff, OFF, referrerPolicyValue } from "./values";
-
-const cspOrOff = (raw: string) => (isOff(raw) ? OFF : cspValue(raw));
-
-const CSP_ACCEPTED =
-  "`off` or a Content-Security-Policy (known directives separated by `;`, quoted keywords like `'self'`, no CR/LF or commas)";
+import { choiceOrOff, cspOrOff, DEFAULT_HSTS, hstsValue, OFF, referrerPolicyValue } from "./values";
 
 export const headerVars = {
   enabled: defineVar({
@@ -24,15 +19,17 @@ export const headerVars = {
     name: "PB_SECURITY_HEADERS_OFF",
     default: "none",
     example: "X-DNS-Prefetch-Control,Origin-Agent-Cluster",
-    accepted: `\`none\` or a comma-separated list of: ${MANAGED_HEADERS.join(", ")}`,
     meaning: "Headers pb-ops must not send at all (on any route).",
     parse: keywordOr(
       "none",
-      listOf((s) => {
-        const hit = MANAGED_HEADERS.find((h) => h.toLowerCase() === s.toLowerCase());
-        if (!hit) throw new InvalidValue(`${JSON.stringify(s)} is not a header pb-ops sets`);
-        return hit;
-      }),
+      listOf(
+        (s) => {
+          const hit = MANAGED_HEADERS.find((h) => h.toLowerCase() === s.toLowerCase());
+          if (!hit) throw new InvalidValue(`${JSON.stringify(s)} is not a header pb-ops sets`);
+          return hit;
+        },
+        `headers pb-ops sets (${MANAGED_HEADERS.join(", ")})`,
+      ),
       Object.freeze([] as string[]) as readonly string[],
     ),
   }),
@@ -40,7 +37,6 @@ export const headerVars = {
     name: "PB_CSP",
     default: API_CSP,
     example: "default-src 'none'",
-    accepted: CSP_ACCEPTED,
     meaning: "Content-Security-Policy of API responses (`/api/...` except record files): JSON loads nothing, so nothing is allowed.",
     parse: cspOrOff,
   }),
@@ -48,7 +44,6 @@ export const headerVars = {
     name: "PB_CSP_PUBLIC",
     default: PUBLIC_CSP,
     example: "default-src 'self'; img-src 'self' data: https://cdn.example.com; frame-ancestors 'none'",
-    accepted: CSP_ACCEPTED,
     meaning:
       "Content-Security-Policy of `pb_public` pages and every other non-API path (helmet 8's default). `upgrade-insecure-requests` is only sent on HTTPS responses.",
     parse: cspOrOff,
@@ -57,7 +52,6 @@ export const headerVars = {
     name: "PB_CSP_ADMIN",
     default: ADMIN_CSP,
     example: "off",
-    accepted: CSP_ACCEPTED,
     meaning:
       "Content-Security-Policy of the admin UI `/_/`: PocketBase's own policy (v0.31 to v0.40) made stricter. `off` leaves PocketBase's built-in one.",
     parse: cspOrOff,
@@ -66,7 +60,6 @@ export const headerVars = {
     name: "PB_CSP_FILES",
     default: FILES_CSP,
     example: "default-src 'none'; style-src 'unsafe-inline'; sandbox",
-    accepted: CSP_ACCEPTED,
     meaning:
       "Content-Security-Policy of record files `/api/files/...` (PocketBase's own sandbox policy, now also on their errors). `off` leaves PocketBase's.",
     parse: cspOrOff,
@@ -75,7 +68,6 @@ export const headerVars = {
     name: "PB_HSTS",
     default: DEFAULT_HSTS,
     example: "max-age=63072000; includeSubDomains; preload",
-    accepted: "`off`, `force`, or `max-age=<seconds>` with optional `includeSubDomains`, `preload` and `force`, separated by `;`",
     meaning:
       "Strict-Transport-Security, sent only on HTTPS requests (TLS in PocketBase, or `X-Forwarded-Proto: https` when PocketBase's trusted-proxy headers are configured). `force` sends it on every response (a proxy pb-ops cannot detect terminates TLS).",
     parse: hstsValue,
@@ -84,16 +76,14 @@ export const headerVars = {
     name: "PB_X_FRAME_OPTIONS",
     default: "auto",
     example: "DENY",
-    accepted: "one of auto|DENY|SAMEORIGIN|off",
     meaning:
       "X-Frame-Options. `auto`: `DENY` for the API and the admin UI, `SAMEORIGIN` for `pb_public` (helmet's default), none for record files (embeddable, as PocketBase v0.40 does; PocketBase v0.40 also deletes an explicit value on file downloads: use `frame-ancestors` in PB_CSP_FILES to restrict framing of files).",
-    parse: (raw: string) => (isKeyword(raw, "auto") ? ("auto" as const) : choiceOrOff(["DENY", "SAMEORIGIN"] as const)(raw)),
+    parse: oneOf(["auto", "DENY", "SAMEORIGIN", OFF] as const),
   }),
   referrerPolicy: defineVar({
     name: "PB_REFERRER_POLICY",
     default: "no-referrer",
     example: "strict-origin-when-cross-origin",
-    accepted: "`off` or a comma-separated list of Referrer-Policy tokens (no-referrer, same-origin, strict-origin-when-cross-origin, ...)",
     meaning:
       "Referrer-Policy. The default is sent on pages (pb_public, the admin UI, files), not on /api/ JSON where it does nothing; a value you set is sent on every response.",
     parse: referrerPolicyValue,
@@ -102,7 +92,6 @@ export const headerVars = {
     name: "PB_COOP",
     default: "same-origin",
     example: "same-origin-allow-popups",
-    accepted: "one of same-origin|same-origin-allow-popups|noopener-allow-popups|unsafe-none|off",
     meaning:
       "Cross-Origin-Opener-Policy (PocketBase v0.40 sends `same-origin` too). The default is sent on pages, not on /api/ JSON where it does nothing; a value you set is sent on every response. `same-origin-allow-popups` if a pb_public page must keep a handle on popups it opens on other origins.",
     parse: choiceOrOff(["same-origin", "same-origin-allow-popups", "noopener-allow-popups", "unsafe-none"] as const),
@@ -111,7 +100,6 @@ export const headerVars = {
     name: "PB_CORP",
     default: "same-origin",
     example: "same-site",
-    accepted: "one of same-origin|same-site|cross-origin|off",
     meaning:
       "Cross-Origin-Resource-Policy of everything but record files. It only stops no-cors embedding (img, script); CORS fetches are governed by PB_CORS_ORIGINS.",
     parse: choiceOrOff(["same-origin", "same-site", "cross-origin"] as const),
@@ -120,7 +108,6 @@ export const headerVars = {
     name: "PB_CORP_FILES",
     default: "cross-origin",
     example: "same-site",
-    accepted: "one of same-origin|same-site|cross-origin|off",
     meaning:
       "Cross-Origin-Resource-Policy of record files `/api/files/...`: `cross-origin` so front ends on other origins can embed images and media.",
     parse: choiceOrOff(["same-origin", "same-site", "cross-origin"] as const),

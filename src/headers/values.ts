@@ -2,15 +2,11 @@
 // send (canonical form) or throws InvalidValue with a specific reason, so a typo stops boot instead
 // of shipping a header the browser ignores: an unquoted `self` in a CSP is a host named "self", a
 // misspelt directive is dropped, a CR/LF would split the response.
-import { InvalidValue, isKeyword } from "../config/vars";
+import { InvalidValue, keywordOr, listOf, oneOf, type Parser, parser } from "../config/vars";
 
 /** `off` is accepted by every header variable: pb-ops then does not send that header. */
 export const OFF = "off";
 export type Off = typeof OFF;
-
-export function isOff(raw: string): boolean {
-  return isKeyword(raw, OFF);
-}
 
 /** RFC 9110 field-value: visible ASCII, spaces and tabs inside; never CR, LF or other controls. */
 export function headerValue(raw: string): string {
@@ -94,7 +90,15 @@ function checkSource(directive: string, src: string): void {
  * A Content-Security-Policy: `directive value...; directive ...`. Known directive names only, each
  * once; source lists checked; `'none'` alone. Returns the policy re-joined as `a; b; c`.
  */
-export function cspValue(raw: string): string {
+export const cspValue: Parser<string> = parser(
+  "a Content-Security-Policy (known directives separated by `;`, quoted keywords like `'self'`, no CR/LF or commas)",
+  parseCsp,
+);
+
+/** A CSP variable: `off` or a policy. */
+export const cspOrOff = keywordOr(OFF, cspValue, OFF);
+
+function parseCsp(raw: string): string {
   const v = headerValue(raw);
   if (v.includes(",")) throw new InvalidValue("contains a comma (that would send two policies; separate directives with ;)");
   const seen = new Set<string>();
@@ -134,8 +138,13 @@ export const DEFAULT_HSTS = "max-age=31536000; includeSubDomains";
  * PB_HSTS: `off`, or HSTS directives (`max-age=N`, `includeSubDomains`, `preload`), optionally with a
  * `force` item; `force` alone means the default directives, forced.
  */
-export function hstsValue(raw: string): Hsts | Off {
-  if (isOff(raw)) return OFF;
+export const hstsValue: Parser<Hsts | Off> = keywordOr(
+  OFF,
+  parser("`max-age=<seconds>` with optional `includeSubDomains`, `preload` and `force` separated by `;`, or `force` alone", parseHsts),
+  OFF,
+);
+
+function parseHsts(raw: string): Hsts {
   headerValue(raw);
   let force = false;
   let maxAge: number | undefined;
@@ -168,14 +177,8 @@ export function hstsValue(raw: string): Hsts | Off {
 }
 
 /** One of a fixed set of values (case-insensitive), sent in the set's spelling; or `off`. */
-export function choiceOrOff<const T extends string>(choices: readonly T[]): (raw: string) => T | Off {
-  return (raw) => {
-    if (isOff(raw)) return OFF;
-    const v = raw.trim().toLowerCase();
-    const hit = choices.find((c) => c.toLowerCase() === v);
-    if (hit === undefined) throw new InvalidValue("not an accepted value");
-    return hit;
-  };
+export function choiceOrOff<const T extends string>(choices: readonly T[]): Parser<T | Off> {
+  return oneOf<T | Off>([...choices, OFF]);
 }
 
 const REFERRER_POLICIES = [
@@ -189,13 +192,21 @@ const REFERRER_POLICIES = [
   "unsafe-url",
 ] as const;
 
-/** Referrer-Policy: one policy or a comma list (older browsers use the last one they know); or off. */
-export function referrerPolicyValue(raw: string): string | Off {
-  if (isOff(raw)) return OFF;
-  headerValue(raw);
-  const items = raw.split(",").map((s) => s.trim().toLowerCase());
-  for (const p of items) {
+const referrerPolicies = listOf(
+  (raw) => {
+    const p = raw.toLowerCase();
     if (!(REFERRER_POLICIES as readonly string[]).includes(p)) throw new InvalidValue(`unknown policy ${JSON.stringify(p)}`);
-  }
-  return items.join(", ");
-}
+    return p;
+  },
+  `Referrer-Policy tokens (${REFERRER_POLICIES.join(", ")})`,
+);
+
+/** Referrer-Policy: one policy or a comma list (older browsers use the last one they know); or off. */
+export const referrerPolicyValue: Parser<string | Off> = keywordOr(
+  OFF,
+  parser(referrerPolicies.accepted, (raw) => {
+    headerValue(raw);
+    return referrerPolicies(raw).join(", ");
+  }),
+  OFF,
+);

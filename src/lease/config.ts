@@ -2,7 +2,10 @@
 // does anything when the container replicates (REPLICA_URL set); the entrypoint asks pb-ops whether
 // it is on, so its parsing lives here only.
 import { ConfigError, type SectionOf } from "../config/load";
-import { defineVar, durationIn, oneOf, parseBool } from "../config/vars";
+import { defineVar, durationIn, noting, oneOf, parseBool } from "../config/vars";
+
+/** PB_LEASE_VISIBILITY when unset (or half the heartbeat, see leaseTiming). */
+const VISIBILITY_DEFAULT = "1s";
 
 export const leaseVars = {
   enabled: defineVar({
@@ -17,46 +20,44 @@ export const leaseVars = {
     name: "PB_LEASE_HEARTBEAT",
     default: "2s",
     example: "1s",
-    accepted: "a duration from 500ms to 60s, less than half of PB_LEASE_TTL",
     meaning:
       "How often the holder renews the lease (one conditional PUT each time; in verify mode a LIST and a plain PUT of its own object) and looks for a newer claim.",
-    parse: durationIn(500, 60_000),
+    parse: noting(durationIn(500, 60_000), "less than half of PB_LEASE_TTL"),
   }),
   ttl: defineVar({
     name: "PB_LEASE_TTL",
     default: "10s",
     example: "30s",
-    accepted: "a duration from 2s to 10m, more than 2 x PB_LEASE_HEARTBEAT",
     meaning:
       "A lease nobody renewed for this long (measured on the claimant's own clock) is taken over: the wait after a crashed or killed container. The holder stops accepting writes and replicating when its own last renewal is older than TTL minus 2 heartbeats.",
-    parse: durationIn(2000, 600_000),
+    parse: noting(durationIn(2000, 600_000), "more than 2 x PB_LEASE_HEARTBEAT"),
   }),
   handoffTimeout: defineVar({
     name: "PB_LEASE_HANDOFF_TIMEOUT",
     default: "60s",
     example: "120s",
-    accepted: "a duration from 5s to 30m, at least PB_LEASE_TTL",
     meaning:
       "How long a new container waits for the old one to ship its last transaction and release, once the old one has acknowledged the claim.",
-    parse: durationIn(5000, 1_800_000),
+    parse: noting(durationIn(5000, 1_800_000), "at least PB_LEASE_TTL"),
   }),
   writes: defineVar({
     name: "PB_LEASE_WRITES",
     default: "auto",
     example: "verify",
-    accepted: "auto, conditional or verify",
     meaning:
       "How the lease is written. `conditional`: conditional PUTs (If-None-Match / If-Match); a server that ignores them stops the container. `verify`: claim-then-verify with plain PUT/GET/LIST/DELETE (each claimant writes its own object, waits, lists, and the lowest id wins), for S3 servers without conditional writes; it needs read-after-write and list-after-write consistency within PB_LEASE_VISIBILITY. `auto`: probe the server at each claim and use `conditional` if it honours them, else `verify`.",
     parse: oneOf(["auto", "conditional", "verify"] as const),
   }),
   visibility: defineVar({
     name: "PB_LEASE_VISIBILITY",
-    default: "1s",
+    default: VISIBILITY_DEFAULT,
     example: "2s",
-    accepted: "a duration from 0ms to 30s, less than PB_LEASE_HEARTBEAT (unset: 1s, or half of PB_LEASE_HEARTBEAT if that is less)",
     meaning:
       "Verify mode only: the longest time a PUT the server acknowledged may take to show in a LIST (0 on AWS S3, which is strongly consistent). A claimant whose first LIST to its PUT's answer took longer than max(this, 1s) starts over; after its PUT it waits max(this, 1s) + 2 x this before the deciding LIST (3s with the default), which each verify-mode claim costs.",
-    parse: durationIn(0, 30_000),
+    parse: noting(
+      durationIn(0, 30_000),
+      `less than PB_LEASE_HEARTBEAT (unset: ${VISIBILITY_DEFAULT}, or half of PB_LEASE_HEARTBEAT if that is less)`,
+    ),
   }),
 };
 

@@ -34,7 +34,6 @@ export const logVars = {
     name: "PB_LOG_REDACT",
     default: "none",
     example: "x-api-key,session_id",
-    accepted: "`none` or a comma-separated list of header/query/field names (letters, digits, - and _)",
     meaning:
       "Extra names whose values are replaced by `[redacted]`, on top of the built-in list (authorization, cookie, token, password, secret, ...).",
     parse: keywordOr(
@@ -42,7 +41,7 @@ export const logVars = {
       listOf((s) => {
         if (!/^[A-Za-z0-9_-]{1,64}$/.test(s)) throw new InvalidValue(`bad name ${JSON.stringify(s)}`);
         return s.toLowerCase();
-      }),
+      }, "header/query/field names (letters, digits, - and _)"),
       Object.freeze([] as string[]) as readonly string[],
     ),
   }),

@@ -84,6 +84,15 @@ export function bucketKey(ruleName: string, keyKind: "ip" | "auth", ip: string, 
 }
 
 /**
+ * The per-VM memo key of an address bucket key (bucketKey without an auth record): what that key is
+ * made of, the rule name and the address as PocketBase gave it. Rule names have no space, so no two
+ * pairs share a memo key. The IPv6 prefix is left out: there is one plan per process.
+ */
+export function addressKeyMemoKey(ruleName: string, ip: string): string {
+  return ruleName + " " + ip;
+}
+
+/**
  * A multiplicative string hash (h * 31 + c) over the key: stable across VMs, spreads keys over the
  * shards. Not FNV: Math.imul is a function call per character in goja, and measured there FNV cost
  * about 24 us per key against a few for this.

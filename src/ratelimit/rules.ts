@@ -211,10 +211,13 @@ function ruleMatches(rule: Rule, req: RequestFacts): boolean {
 /**
  * The memo key of a request for firstMatch: every fact ruleMatches reads (the method, whether the
  * request is authenticated, the path and its `{collection}` value as spelt, which canonicalSegments
- * resolves). Built here, beside the matcher, so a fact added to a rule is added to the key too.
+ * resolves). Built here, beside the matcher, so a fact added to a rule is added to the key too. No
+ * two requests that differ in one of these facts share a key, whatever text they hold (a batch
+ * sub-request names any method, paths and collections are decoded and may hold spaces): the method
+ * and the collection each come after their length, and the path is the rest.
  */
 export function matchMemoKey(method: string, path: string, collection: string, authenticated: boolean): string {
-  return (authenticated ? "a " : "g ") + method + " " + path + " " + collection;
+  return (authenticated ? "a" : "g") + method.length + " " + method + collection.length + " " + collection + path;
 }
 
 /**

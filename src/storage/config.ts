@@ -3,25 +3,28 @@
 // they are gone at the next deploy. The production guide's S3_ENDPOINT, S3_BUCKET, S3_ACCESS_KEY and
 // S3_SECRET_KEY (which PocketBase itself never reads) are accepted as aliases.
 import { ConfigError, type SectionOf } from "../config/load";
-import { defineVar, InvalidValue, parseBool, isKeyword } from "../config/vars";
+import { defineVar, InvalidValue, keywordOr, parseBool, parser } from "../config/vars";
 
 /** An http(s) endpoint URL without credentials, path or query; `none` = not set. */
-export function parseEndpoint(raw: string): string | null {
-  const v = raw.trim();
-  if (isKeyword(v, "none")) return null;
-  const m = /^(https?):\/\/([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?\/?$/i.exec(v);
-  if (!m) throw new InvalidValue("not an http(s) URL with only a host and an optional port");
-  return `${m[1]!.toLowerCase()}://${m[2]!.toLowerCase()}${m[3] ?? ""}`;
-}
+export const parseEndpoint = keywordOr(
+  "none",
+  parser("an http(s) URL of the S3 endpoint", (raw) => {
+    const m = /^(https?):\/\/([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?\/?$/i.exec(raw.trim());
+    if (!m) throw new InvalidValue("not an http(s) URL with only a host and an optional port");
+    return `${m[1]!.toLowerCase()}://${m[2]!.toLowerCase()}${m[3] ?? ""}`;
+  }),
+);
 
 /** S3 bucket naming rules (3-63 lower-case letters, digits, dots, hyphens). */
-function parseBucket(raw: string): string | null {
-  const v = raw.trim();
-  if (isKeyword(v, "none")) return null;
-  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(v))
-    throw new InvalidValue("not an S3 bucket name (3-63 lower-case letters, digits, dots and hyphens)");
-  return v;
-}
+const parseBucket = keywordOr(
+  "none",
+  parser("an S3 bucket name", (raw) => {
+    const v = raw.trim();
+    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(v))
+      throw new InvalidValue("not an S3 bucket name (3-63 lower-case letters, digits, dots and hyphens)");
+    return v;
+  }),
+);
 
 function parseRegion(raw: string): string {
   const v = raw.trim();
@@ -30,12 +33,14 @@ function parseRegion(raw: string): string {
 }
 
 /** Keys are pasted: a stray space or newline makes S3 answer 403 with an invisible cause. */
-function keyParser(what: string): (raw: string) => string | null {
-  return (raw) => {
-    if (isKeyword(raw, "none")) return null;
-    if (!/^[\x21-\x7e]+$/.test(raw)) throw new InvalidValue(`${what} has spaces, line breaks or non-ASCII characters`);
-    return raw;
-  };
+function keyParser(accepted: string, what: string) {
+  return keywordOr(
+    "none",
+    parser(`${accepted} (printable ASCII, no spaces)`, (raw) => {
+      if (!/^[\x21-\x7e]+$/.test(raw)) throw new InvalidValue(`${what} has spaces, line breaks or non-ASCII characters`);
+      return raw;
+    }),
+  );
 }
 
 export const storageVars = {
@@ -44,7 +49,6 @@ export const storageVars = {
     aliases: ["S3_ENDPOINT"],
     default: "none",
     example: "https://nyc3.digitaloceanspaces.com",
-    accepted: "`none` or an http(s) URL of the S3 endpoint",
     meaning:
       "Store uploaded files on S3 (PocketBase's Files storage setting, written at every start) instead of the ephemeral disk. Set with PB_S3_BUCKET, PB_S3_ACCESS_KEY and PB_S3_SECRET_KEY. Also read as `S3_ENDPOINT`.",
     parse: parseEndpoint,
@@ -54,7 +58,6 @@ export const storageVars = {
     aliases: ["S3_BUCKET"],
     default: "none",
     example: "my-app-files",
-    accepted: "`none` or an S3 bucket name",
     meaning: "Bucket (Space) for uploaded files. Also read as `S3_BUCKET`.",
     parse: parseBucket,
   }),
@@ -72,20 +75,18 @@ export const storageVars = {
     aliases: ["S3_ACCESS_KEY"],
     default: "none",
     example: "DO00EXAMPLEKEYID",
-    accepted: "`none` or an access key id (printable ASCII, no spaces)",
     meaning: "Access key id for the files bucket. Also read as `S3_ACCESS_KEY`.",
     secret: true,
-    parse: keyParser("the key"),
+    parse: keyParser("an access key id", "the key"),
   }),
   secretKey: defineVar({
     name: "PB_S3_SECRET_KEY",
     aliases: ["S3_SECRET_KEY"],
     default: "none",
     example: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-    accepted: "`none` or a secret access key (printable ASCII, no spaces)",
     meaning: "Secret access key for the files bucket. Also read as `S3_SECRET_KEY`.",
     secret: true,
-    parse: keyParser("the secret"),
+    parse: keyParser("a secret access key", "the secret"),
   }),
   forcePathStyle: defineVar({
     name: "PB_S3_FORCE_PATH_STYLE",

@@ -49,7 +49,7 @@ describe.each(POCKETBASE_VERSIONS)("alerts on PocketBase %s", (version) => {
 
   it("the first drill result is the baseline: a pass sends nothing", async () => {
     expect((await drill(stack.pb)).status).toBe(200);
-    await sleep(2500);
+    await sleep(2500); // nothing to wait for: a few alert ticks (every second here) pass and send nothing
     expect(hook.bodies("drill")).toHaveLength(0);
   }, 30_000);
 
@@ -80,7 +80,7 @@ describe.each(POCKETBASE_VERSIONS)("alerts on PocketBase %s", (version) => {
     expect(second.body).toMatchObject({ from: "failed", to: "passed" });
     expect(second.atMs - firstAt).toBeGreaterThanOrEqual(COOLDOWN_MS - 100);
     expect(second.body.text).toContain("restore drill failed -> passed");
-    await sleep(3000);
+    await sleep(3000); // a few more ticks send nothing more
     expect(hook.bodies("drill")).toHaveLength(2);
     expect(errorLines().map((r) => r.msg)).toEqual(["alert: drill passed -> failed", "alert: drill failed -> passed"]);
   }, 60_000);
@@ -93,7 +93,7 @@ describe.each(POCKETBASE_VERSIONS)("alerts on PocketBase %s", (version) => {
     expect((await drill(stack.pb)).status).toBe(503);
     repair();
     expect((await drill(stack.pb)).status).toBe(200);
-    await sleep(COOLDOWN_MS + 2000);
+    await sleep(COOLDOWN_MS + 2000); // the whole cool-down and a tick or two after it, with nothing sent
     expect(hook.bodies("drill")).toHaveLength(before);
   }, 60_000);
 
@@ -103,7 +103,7 @@ describe.each(POCKETBASE_VERSIONS)("alerts on PocketBase %s", (version) => {
     corrupt();
     expect((await drill(stack.pb)).status).toBe(503);
     await waitFor(() => stack.pb.stdout().includes("alert: webhook delivery given up"), 10_000, "given up");
-    await sleep(2500);
+    await sleep(2500); // no attempt after giving up, over a few more ticks
     const attempts = hook.received.slice(before).filter((r) => r.body?.source === "drill");
     expect(attempts).toHaveLength(2);
     expect(attempts.every((a) => a.body.to === "failed")).toBe(true);

@@ -113,6 +113,19 @@ describe("audit checks", () => {
     expect(s.msg).toBe("audit: 2 of 3 checks do not pass: admin_path (warn), superuser_count (fail)");
     expect(c.overall([p, c.checkAdminPath(false)])).toBe("warn");
   });
+
+  it("the endpoint's body: the worst verdict, a count per verdict, the time and the caller's access", () => {
+    const checks = [c.checkAdminPath(true), c.checkAdminPath(false), c.checkSuperuserCount(0), c.checkSuperuserCount(1)];
+    const body: c.AuditBody = c.auditBody(checks, Date.UTC(2026, 10, 30, 12), "token");
+    expect(body).toEqual({
+      status: "fail",
+      counts: { pass: 2, warn: 1, fail: 1 },
+      checkedAt: "2026-11-30T12:00:00.000Z",
+      access: "token",
+      checks,
+    });
+    expect(c.auditBody([c.checkAdminPath(true)], 0, "superuser")).toMatchObject({ status: "pass", counts: { pass: 1, warn: 0, fail: 0 } });
+  });
 });
 
 describe("audit values", () => {

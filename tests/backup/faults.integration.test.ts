@@ -149,7 +149,7 @@ describe(`PocketBase ${VERSION} + Litestream ${LITESTREAM} + versitygw`, () => {
 
   it("replication stalled (Litestream SIGSTOP while writes continue): failing with replica_lagging", async () => {
     startWriting();
-    await sleep(1500);
+    await sleep(1500); // writes under way and replicated for a few syncs before Litestream stops
     ls.pause();
     const t0 = Date.now();
     try {
@@ -233,7 +233,7 @@ describe(`PocketBase ${VERSION} + Litestream ${LITESTREAM} + versitygw`, () => {
     expect(body.status).toBe("failing");
     // Writes after the wipe put new LTX files there, but without the history a restore needs.
     for (let i = 0; i < 3; i++) await write();
-    await sleep(2500);
+    await sleep(2500); // a few Litestream syncs of those writes: the report stays failing
     const after = (await status()).body;
     expect(after.status).toBe("failing");
     expect(codes(after).some((c) => c === "replica_empty" || c === "replica_not_restorable")).toBe(true);

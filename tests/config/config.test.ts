@@ -1,7 +1,18 @@
 import { describe, expect, it } from "vitest";
 import { allVars, buildConfig, ConfigError, POCKETBASE_OWN } from "../../src/config/load";
 import { schema } from "../../src/config/schema";
-import { durationIn, intIn, InvalidValue, keywordOr, listOf, numberIn, oneOf, parseBool, parseDurationMs } from "../../src/config/vars";
+import {
+  durationIn,
+  intIn,
+  InvalidValue,
+  keywordOr,
+  listOf,
+  noting,
+  numberIn,
+  oneOf,
+  parseBool,
+  parseDurationMs,
+} from "../../src/config/vars";
 
 describe("config schema", () => {
   it("every default parses, so an unset variable can never fail boot", () => {
@@ -157,5 +168,28 @@ describe("one vocabulary: keywords, booleans and parser errors are the same in e
     expect(schema.rateLimit.exempt.accepted).toBe("`none` or a comma-separated list of IPv4/IPv6 addresses and CIDR ranges");
     expect(schema.admin.allowIps.accepted).toBe("`any` or a comma-separated list of IPv4/IPv6 addresses and CIDR ranges");
     for (const v of allVars(schema)) expect(v.accepted, v.name).toMatch(/\S/);
+  });
+
+  it("oneOf keeps each choice's spelling; noting adds what the parser cannot say after its own text", () => {
+    const xfo = oneOf(["auto", "DENY", "SAMEORIGIN", "off"] as const);
+    expect(xfo(" deny ")).toBe("DENY");
+    expect(xfo("Auto")).toBe("auto");
+    expect(() => xfo("allow")).toThrow(InvalidValue);
+    const hb = noting(durationIn(500, 60_000), "less than half of PB_LEASE_TTL");
+    expect(hb.accepted).toBe("a duration from 500ms to 1m, less than half of PB_LEASE_TTL");
+    expect(hb("2s")).toBe(2000);
+    expect(() => hb("61s")).toThrow(InvalidValue);
+  });
+
+  it("header and lease variables take their accepted text from their parsers", () => {
+    expect(schema.headers.frameOptions.accepted).toBe("one of auto|DENY|SAMEORIGIN|off");
+    expect(schema.headers.coop.accepted).toBe("one of same-origin|same-origin-allow-popups|noopener-allow-popups|unsafe-none|off");
+    expect(schema.headers.corp.accepted).toBe("one of same-origin|same-site|cross-origin|off");
+    expect(schema.headers.csp.accepted).toMatch(/^`off` or a Content-Security-Policy \(/);
+    expect(schema.headers.hsts.accepted).toMatch(/^`off` or `max-age=<seconds>`/);
+    expect(schema.headers.referrerPolicy.accepted).toContain("unsafe-url");
+    expect(schema.lease.writes.accepted).toBe("one of auto|conditional|verify");
+    expect(schema.lease.ttl.accepted).toBe(`${durationIn(2000, 600_000).accepted}, more than 2 x PB_LEASE_HEARTBEAT`);
+    expect(schema.backup.timeout.accepted).toBe("whole seconds from 1s to 30s");
   });
 });

@@ -67,6 +67,7 @@ describe("point-in-time restore (litestream restore -timestamp)", () => {
     await createDrillCollection(site.url, token);
     for (let i = 1; i <= 5; i++) await insert(site.url, token, i, `before ${i}`);
     await waitReplicaCaughtUp(site, env, 15_000);
+    // Wall-clock time: `between` must lie a clear second after the first batch and before the next.
     await sleep(1100);
     between = new Date().toISOString();
     await sleep(1100);

@@ -288,6 +288,8 @@ describe("entrypoint against versitygw", () => {
     s3.pause();
     try {
       const hung = start(entrypointEnv(fresh, { url: replicaUrl(s3, "slowrestore/data.db") }));
+      // Time for the restore to reach the frozen server: the entrypoint says nothing until the
+      // restore returns, so what is proven is that it is still there after a while.
       await sleep(1500);
       expect(hung.running()).toBe(true);
       const t0 = Date.now();

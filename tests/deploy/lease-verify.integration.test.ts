@@ -17,7 +17,7 @@ import {
 import { MONITOR_INTERVAL_MS, createDrillCollection, waitReplicaCaughtUp } from "../../toolkit/drill";
 import { superuserToken, upsertSuperuser } from "../../toolkit/entrypoint";
 import { pocketbaseBinary } from "../../toolkit/pocketbase";
-import { sleep, waitFor } from "../../toolkit/wait";
+import { pollUntil, readUntil, waitFor } from "../../toolkit/wait";
 import { conditionalHeaders, type Recorded } from "../../toolkit/s3-proxy";
 
 const log = (m: string) => console.log(`[verify] ${m}`);
@@ -104,15 +104,18 @@ describe("auto mode on a server that ignores conditional writes: two containers 
       };
       let primary: Container | undefined;
       let standby: Container | undefined;
-      const deadline = Date.now() + 60_000;
-      while (Date.now() < deadline && !(primary && standby)) {
-        for (const c of [x, y]) {
-          const h = await health(c);
-          if (h?.status === 200) primary = c;
-          if (h?.status === 503 && h.body.status === "standby") standby = c;
-        }
-        await sleep(200);
-      }
+      await pollUntil(
+        async () => {
+          for (const c of [x, y]) {
+            const h = await health(c);
+            if (h?.status === 200) primary = c;
+            if (h?.status === 503 && h.body.status === "standby") standby = c;
+          }
+          return !!(primary && standby);
+        },
+        60_000,
+        200,
+      );
       const both = x.run.output() + "\n=====\n" + y.run.output();
       expect(primary, both).toBeDefined();
       expect(standby, both).toBeDefined();
@@ -130,7 +133,9 @@ describe("auto mode on a server that ignores conditional writes: two containers 
       const writer = new Writer(token, 25);
       writer.rotation = [p, sb];
       writer.start();
-      await sleep(3000);
+      // Writes alternate between the two: once the primary has acknowledged more than 20, the
+      // standby has been asked about as often.
+      await waitFor(() => writer.acks.filter((a) => a.by === p.name).length > 20, 30_000, "21 writes acknowledged by the primary");
       await writer.stop();
       expect(writer.acks.filter((a) => a.by === sb.name)).toEqual([]);
       expect(writer.acks.filter((a) => a.by === p.name).length).toBeGreaterThan(20);
@@ -138,14 +143,16 @@ describe("auto mode on a server that ignores conditional writes: two containers 
       // The primary reports the foreign claimant (the standby's note, kept though it was written
       // about the primary's own epoch).
       const standbyId = /claiming \S+ as (\w+)/.exec(sb.run.output())![1]!;
-      let seen: { id?: string }[] = [];
-      for (let i = 0; i < 50 && !seen.some((s) => s.id === standbyId); i++) {
-        const res = await fetch(`${p.site.url}/api/ops/backup-status`, { headers: { authorization: `Bearer ${OPS_TOKEN}` } });
-        const body = (await res.json()) as { lease?: { role: string; epoch: number; foreignClaimants: { id?: string }[] } };
-        expect(body.lease).toMatchObject({ role: "primary", epoch: 1 });
-        seen = body.lease!.foreignClaimants;
-        await sleep(200);
-      }
+      const { value: seen } = await readUntil(
+        async () => {
+          const res = await fetch(`${p.site.url}/api/ops/backup-status`, { headers: { authorization: `Bearer ${OPS_TOKEN}` } });
+          const body = (await res.json()) as { lease?: { role: string; epoch: number; foreignClaimants: { id?: string }[] } };
+          expect(body.lease).toMatchObject({ role: "primary", epoch: 1 });
+          return body.lease!.foreignClaimants;
+        },
+        (claimants) => claimants.some((s) => s.id === standbyId),
+        { withinMs: 15_000, everyMs: 200, what: "the standby among the primary's foreign claimants" },
+      );
       expect(seen.map((s) => s.id)).toContain(standbyId);
 
       // The standby never ran Litestream (no local LTX state).

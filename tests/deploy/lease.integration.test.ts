@@ -16,7 +16,7 @@ import {
 import { MONITOR_INTERVAL_MS, createDrillCollection, waitReplicaCaughtUp } from "../../toolkit/drill";
 import { runCommand, superuserToken, upsertSuperuser } from "../../toolkit/entrypoint";
 import { pocketbaseBinary } from "../../toolkit/pocketbase";
-import { pollUntil, sleep, waitFor } from "../../toolkit/wait";
+import { pollUntil, readUntil, waitFor } from "../../toolkit/wait";
 
 const log = (m: string) => console.log(`[deploy] ${m}`);
 
@@ -124,15 +124,18 @@ describe("split: two containers start at once on an empty replica", () => {
       };
       let primary: Container | undefined;
       let standby: Container | undefined;
-      const deadline = Date.now() + 60_000;
-      while (Date.now() < deadline && !(primary && standby)) {
-        for (const c of [x, y]) {
-          const h = await health(c);
-          if (h?.status === 200) primary = c;
-          if (h?.status === 503 && h.body.status === "standby") standby = c;
-        }
-        await sleep(200);
-      }
+      await pollUntil(
+        async () => {
+          for (const c of [x, y]) {
+            const h = await health(c);
+            if (h?.status === 200) primary = c;
+            if (h?.status === 503 && h.body.status === "standby") standby = c;
+          }
+          return !!(primary && standby);
+        },
+        60_000,
+        200,
+      );
       expect(primary, x.run.output() + "\n=====\n" + y.run.output()).toBeDefined();
       expect(standby, x.run.output() + "\n=====\n" + y.run.output()).toBeDefined();
       expect(primary).not.toBe(standby);
@@ -150,7 +153,9 @@ describe("split: two containers start at once on an empty replica", () => {
       const writer = new Writer(token, 25);
       writer.rotation = [p, sb];
       writer.start();
-      await sleep(3000);
+      // Writes alternate between the two: once the primary has acknowledged more than 20, the
+      // standby has been asked about as often.
+      await waitFor(() => writer.acks.filter((a) => a.by === p.name).length > 20, 30_000, "21 writes acknowledged by the primary");
       await writer.stop();
       expect(writer.acks.filter((a) => a.by === sb.name)).toEqual([]);
       expect(writer.acks.filter((a) => a.by === p.name).length).toBeGreaterThan(20);
@@ -167,14 +172,16 @@ describe("split: two containers start at once on an empty replica", () => {
 
       // The primary reports the foreign claimant it saw (the standby's note in the bucket).
       const standbyId = /claiming \S+ as (\w+)/.exec(sb.run.output())![1]!;
-      let seen: { id?: string }[] = [];
-      for (let i = 0; i < 50 && !seen.some((x) => x.id === standbyId); i++) {
-        const res = await fetch(`${p.site.url}/api/ops/backup-status`, { headers: { authorization: `Bearer ${OPS_TOKEN}` } });
-        const body = (await res.json()) as { lease?: { role: string; epoch: number; foreignClaimants: { id?: string }[] } };
-        expect(body.lease).toMatchObject({ role: "primary", epoch: 1 });
-        seen = body.lease!.foreignClaimants;
-        await sleep(200);
-      }
+      const { value: seen } = await readUntil(
+        async () => {
+          const res = await fetch(`${p.site.url}/api/ops/backup-status`, { headers: { authorization: `Bearer ${OPS_TOKEN}` } });
+          const body = (await res.json()) as { lease?: { role: string; epoch: number; foreignClaimants: { id?: string }[] } };
+          expect(body.lease).toMatchObject({ role: "primary", epoch: 1 });
+          return body.lease!.foreignClaimants;
+        },
+        (claimants) => claimants.some((x) => x.id === standbyId),
+        { withinMs: 15_000, everyMs: 200, what: "the standby among the primary's foreign claimants" },
+      );
       expect(seen.map((x) => x.id)).toContain(standbyId);
 
       // The standby never ran Litestream: no local LTX state, and the replica holds the primary's data.

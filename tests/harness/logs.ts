@@ -1,6 +1,6 @@
 // Reading what pb-ops wrote on PocketBase's stdout, and what reached PocketBase's own log store.
 import type { RunningPocketBase } from "../../toolkit/pocketbase";
-import { sleep } from "../../toolkit/wait";
+import { pollUntil } from "../../toolkit/wait";
 
 /** PocketBase's own start-up banner lines (plain text, not pb-ops's). */
 const POCKETBASE_BANNER = /^(\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2} Server started at |├─ |└─ |\(!\) |http:\/\/\S+$|\(you can also create)/;
@@ -42,11 +42,15 @@ export interface PocketBaseLogEntry {
  * (up to 3 s) until at least `min` entries match `filter`.
  */
 export async function pocketbaseLogs(pb: RunningPocketBase, token: string, filter: string, min: number): Promise<PocketBaseLogEntry[]> {
-  const deadline = Date.now() + 8000;
-  for (;;) {
-    const res = await fetch(`${pb.url}/api/logs?perPage=500&filter=${encodeURIComponent(filter)}`, { headers: { Authorization: token } });
-    const items = ((await res.json()) as { items: PocketBaseLogEntry[] }).items ?? [];
-    if (items.length >= min || Date.now() > deadline) return items;
-    await sleep(250);
-  }
+  let items: PocketBaseLogEntry[] = [];
+  await pollUntil(
+    async () => {
+      const res = await fetch(`${pb.url}/api/logs?perPage=500&filter=${encodeURIComponent(filter)}`, { headers: { Authorization: token } });
+      items = ((await res.json()) as { items: PocketBaseLogEntry[] }).items ?? [];
+      return items.length >= min;
+    },
+    8000,
+    250,
+  );
+  return items;
 }

@@ -23,7 +23,7 @@ import {
   type Site,
 } from "../../toolkit/entrypoint";
 import { freePort } from "../../toolkit/pocketbase";
-import { sleep } from "../../toolkit/wait";
+import { pollUntil, readUntil, sleep } from "../../toolkit/wait";
 
 const IMAGE = process.env.PBOPS_IMAGE;
 const DOCKER = process.env.PBOPS_DOCKER ?? "/usr/bin/docker";
@@ -118,18 +118,23 @@ async function runContainer(
 }
 
 async function waitHealthy(box: Box, timeoutMs = 120_000): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if ((await fetch(`${box.url}/api/ops/health`)).status === 200) return Date.now() - box.startedAt;
-    } catch {
-      // not listening yet
-    }
-    const state = await dockerOk(["inspect", "--format", "{{.State.Status}}", box.name]);
-    if (state !== "running" || Date.now() > deadline)
-      throw new Error(`${box.name} not healthy (${state}):\n${(await logs(box.name)).stdout.slice(-6000)}`);
-    await sleep(100);
-  }
+  let state = "";
+  const healthy = await pollUntil(
+    async () => {
+      try {
+        if ((await fetch(`${box.url}/api/ops/health`)).status === 200) return true;
+      } catch {
+        // not listening yet
+      }
+      state = await dockerOk(["inspect", "--format", "{{.State.Status}}", box.name]);
+      if (state !== "running") throw new Error(`${box.name} not healthy (${state}):\n${(await logs(box.name)).stdout.slice(-6000)}`);
+      return false;
+    },
+    timeoutMs,
+    100,
+  );
+  if (!healthy) throw new Error(`${box.name} not healthy (${state}):\n${(await logs(box.name)).stdout.slice(-6000)}`);
+  return Date.now() - box.startedAt;
 }
 
 /** The container's stdout and stderr, as docker keeps them apart. */
@@ -296,12 +301,11 @@ describe(`the image (${IMAGE})`, () => {
         .filter((f) => f.endsWith(`${file.id}/${file.doc}`));
       expect(stored).toHaveLength(1);
       await waitReplicaCaughtUp(replicaSite(), entrypointEnv(replicaSite(), { url: replicaUrl(s3, PREFIX) }), 30_000);
-      let body: any;
-      for (let i = 0; i < 40; i++) {
-        body = await backupReport(a.url);
-        if (body.status === "ok") break;
-        await sleep(500);
-      }
+      const { value: body } = await readUntil(
+        () => backupReport(a.url),
+        (b: any) => b.status === "ok",
+        { withinMs: 20_000, everyMs: 500, what: "backup-status ok" },
+      );
       expect(body, JSON.stringify(body)).toMatchObject({
         status: "ok",
         reasons: [],
@@ -346,6 +350,8 @@ describe(`the image (${IMAGE})`, () => {
       const asContainer = (box: Box) => ({ name: box.name, site: { url: box.url } }) as unknown as Container;
       writer.rotation = [asContainer(b)];
       writer.start();
+      // The sleeps below are load phases (the writer running on each set of containers), as in
+      // toolkit/deploy-drill.ts: wall-clock time, not waits for a condition.
       await sleep(1000);
       const c = await runContainer("c", appEnv(await freePort()));
       const healthyMs = await waitHealthy(c);

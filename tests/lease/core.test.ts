@@ -185,7 +185,7 @@ describe("object and settings", () => {
       visibility: 0,
     });
     expect(() => buildConfig(schema, { PB_LEASE_WRITES: "cas" })).toThrow(
-      /invalid PB_LEASE_WRITES="cas".*expected auto, conditional or verify/,
+      /invalid PB_LEASE_WRITES="cas".*expected one of auto\|conditional\|verify/,
     );
     expect(() => buildConfig(schema, { PB_LEASE_VISIBILITY: "31s" })).toThrow(/invalid PB_LEASE_VISIBILITY="31s"/);
   });

@@ -129,7 +129,7 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s with PB_RATE_LIMIT=5/10s", (ve
     const replies = await burst(pb.url, "/api/health", 6, { from: "127.0.0.12" });
     expect(replies[5]!.status).toBe(429);
     const wait = Number(replies[5]!.headers["retry-after"]);
-    await sleep(wait * 1000 + 50);
+    await sleep(wait * 1000 + 50); // wall-clock time: the bucket refills at its rate
     const again = await burst(pb.url, "/api/health", 2, { from: "127.0.0.12" });
     expect(again.map((r) => r.status)).toEqual([200, 429]);
   });

@@ -2,8 +2,8 @@
 import { describe, expect, it } from "vitest";
 import { buildConfig, ConfigError } from "../../src/config/load";
 import { schema } from "../../src/config/schema";
-import { BUILTIN_AUTH_RULES, buildPlan } from "../../src/ratelimit/plan";
-import { firstMatch, matchMemoKey, parseRateWords, parseRule, parseRules, segmentsOf } from "../../src/ratelimit/rules";
+import { addressKeyMemoKey, BUILTIN_AUTH_RULES, bucketKey, buildPlan } from "../../src/ratelimit/plan";
+import { canonicalSegments, firstMatch, matchMemoKey, parseRateWords, parseRule, parseRules, segmentsOf } from "../../src/ratelimit/rules";
 
 const req = (method: string, path: string, authenticated = false) => ({ method, segments: segmentsOf(path), authenticated });
 
@@ -163,5 +163,76 @@ describe("the match memo key", () => {
     ]) {
       expect(other).not.toBe(base);
     }
+  });
+});
+
+describe("memo keys never join requests that differ", () => {
+  // The adapter memoises firstMatch per VM by matchMemoKey (src/adapter/ratelimit.ts ruleFor): two
+  // requests with one key get one rule. Every combination of these facts, spaces and digits included
+  // (decoded paths, a batch sub-request's free-form method), is matched on the same rule table.
+  const rules = parseRules(
+    [
+      "GET /api/collections/posts/records @auth 100/60s name=posts-read-auth",
+      "GET /api/collections/posts 100/60s name=posts-read",
+      "POST /api/collections/*/records 10/60s key=auth name=writes",
+      "/api/collections/users 7/60s name=users",
+      "/api/files 600/60s name=files",
+      "* /api 300/60s name=api",
+    ].join(";"),
+  );
+  // PocketBase resolves a `{collection}` value by id or by name, case-insensitively.
+  const known: Record<string, string> = { posts: "posts", pbc_1: "posts", "a b": "a b", users: "users" };
+  const resolve = (c: string) => known[c.toLowerCase()];
+  const methods = ["GET", "HEAD", "POST", "GET 1", "1 GET", "GET1"];
+  const collections = ["", "posts", "Posts", "pbc_1", "a b", "b ", "1 ", " 1", "users"];
+  const paths = [
+    "/api/collections/posts/records",
+    "/api/collections/Posts/records",
+    "/api/collections/pbc_1/records",
+    "/api/collections/a b/records",
+    "/api/collections/a",
+    "/api/collections/a b",
+    "/api/collections/users/records",
+    "/api/files/posts/x/y.png",
+    "/api/health",
+    "/api/x 1",
+    "/api/x",
+    "/",
+  ];
+
+  it("two requests that match different rules never share a memo key, and one key is one request", () => {
+    const byKey = new Map<string, { facts: string; rule: string }>();
+    const seenRules = new Set<string>();
+    for (const method of methods)
+      for (const path of paths)
+        for (const collection of collections)
+          for (const authenticated of [false, true]) {
+            const rule =
+              firstMatch(rules, { method, segments: canonicalSegments(path, resolve(collection)), authenticated })?.name ?? "none";
+            seenRules.add(rule);
+            const key = matchMemoKey(method, path, collection, authenticated);
+            const facts = JSON.stringify([method, path, collection, authenticated]);
+            const before = byKey.get(key);
+            if (before) {
+              expect(before.rule, `${before.facts} and ${facts} share the key ${JSON.stringify(key)}`).toBe(rule);
+              expect(before.facts, `${before.facts} and ${facts} share the key ${JSON.stringify(key)}`).toBe(facts);
+            } else byKey.set(key, { facts, rule });
+          }
+    // The table above is worth something only if the requests meet several rules.
+    expect([...seenRules].sort()).toEqual(["api", "files", "none", "posts-read", "posts-read-auth", "users", "writes"]);
+    expect(byKey.size).toBe(methods.length * paths.length * collections.length * 2);
+  });
+
+  it("an address memo key stands for one bucket key", () => {
+    const byMemo = new Map<string, string>();
+    for (const name of ["default", "auth", "rule1", "a-b"])
+      for (const ip of ["203.0.113.7", "::ffff:203.0.113.7", "2001:db8::1", "2001:db8::2", "10.0.0.1"])
+        for (const kind of ["ip", "auth"] as const) {
+          const memo = addressKeyMemoKey(name, ip);
+          const key = bucketKey(name, kind, ip, undefined, 64);
+          expect(byMemo.get(memo) ?? key).toBe(key);
+          byMemo.set(memo, key);
+        }
+    expect(byMemo.size).toBe(4 * 5);
   });
 });
