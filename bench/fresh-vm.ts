@@ -61,7 +61,10 @@ const ENV = process.env.FRESH_ENV === "full" ? FULL_STACK_ENV : {};
 const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
 
 await buildPbOps();
-const { code: profiler } = await bundleLibrary(fileURLToPath(new URL("../src/adapter/fresh-profile.ts", import.meta.url)), "pb_ops_fresh.js");
+const { code: profiler } = await bundleLibrary(
+  fileURLToPath(new URL("../src/adapter/fresh-profile.ts", import.meta.url)),
+  "pb_ops_fresh.js",
+);
 const pb = await startPocketBase({
   version: POCKETBASE_NEWEST!,
   superuser: false,

@@ -2,8 +2,7 @@
 // its own and evaluates it many times inside one real VM, each evaluation a new module instance
 // with no per-VM state, as a throwaway VM meets pb-ops. It runs, one step at a time, what a new VM
 // does before and during its first request, so each step can be timed across instances.
-import { getConfig, headerClass } from "./config";
-import { getRedactor } from "./log";
+import { headerClass, stagePlan } from "./config";
 import { buildStages } from "./pipeline";
 import { newRequestState, type RequestState } from "./request-state";
 import type { Stages } from "./stage";
@@ -23,11 +22,10 @@ let state: RequestState | undefined;
  */
 export function freshStep(k: number, e: core.RequestEvent): string | undefined {
   const fixed: [string, () => void][] = [
-    ["getConfig", () => getConfig()],
-    ["buildStages", () => (stages = buildStages(getConfig()))],
+    ["stagePlan", () => stagePlan()],
+    ["buildStages", () => (stages = buildStages(stagePlan()))],
     ["noteVmStart", () => noteVmStart()],
-    ["headerClass(api)", () => (getConfig().headers.enabled ? headerClass("api") : undefined)],
-    ["getRedactor", () => (getConfig().log.access ? getRedactor() : undefined)],
+    ["headerClass(api)", () => (stagePlan().headers ? headerClass("api") : undefined)],
     ["newRequestState", () => (state = newRequestState(e))],
   ];
   if (k < 0) return "(nothing)"; // the harness's own cost

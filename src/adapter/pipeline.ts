@@ -6,12 +6,11 @@
 // exemptions, per-user keys, audiences), and before pbSuperuserIPsWhitelist (-1015),
 // pbSecurityHeaders (-1010) and the built-in rate limiter (-1000). pbCors (-1041) runs earlier and
 // answers preflights itself; a stage that must own CORS unbinds it at serve time.
-import type { Config } from "../config/schema";
+import type { StagePlan } from "../config/shared-plan";
 import { adminGate, handBackOutcomes } from "./admin";
 import { assignRequestId, scrubUrlForLogs, writeAccessLine } from "./access-log";
-import { getConfig, headerClass } from "./config";
-import { getRedactor } from "./log";
-import { rateLimitEnabled, rateLimitStage } from "./ratelimit";
+import { headerClass, stagePlan } from "./config";
+import { rateLimitStage } from "./ratelimit";
 import { headerStages } from "./headers";
 import { leaseFenceStage } from "./lease-fence";
 import { countRequest } from "./metrics-count";
@@ -23,26 +22,29 @@ import type { PostStage, PreStage, Stages } from "./stage";
 /** The one source of the middleware priority: the hook file reads it at registration. */
 export const PIPELINE_PRIORITY = -1016;
 
-/** Each concern adds its stage here, in the order requests should meet them. */
-export function buildStages(config: Config): Stages {
+/**
+ * Each concern adds its stage here, in the order requests should meet them. Which ones run was
+ * decided at boot (src/config/shared-plan.ts): a new VM reads a part of ~150 bytes to know.
+ */
+export function buildStages(plan: StagePlan): Stages {
   // The request id, then the untrusted-proxy check (one comparison on almost every request).
   const pre: PreStage[] = [assignRequestId, warnUntrustedProxy];
   // Right after the request id and before every other stage: a refused admin request either goes
   // on as an unknown collection (the other stages then run as for one) or is re-dispatched as an
   // unknown page, which runs all the other stages once, exactly as for any miss.
-  if (config.admin.path !== null || config.admin.allowIps !== null) pre.push(adminGate);
+  if (plan.adminGate) pre.push(adminGate);
   // Security headers and CORS before the rate limiter, so its 429s carry them too.
-  pre.push(...headerStages(config));
-  if (rateLimitEnabled()) pre.push(rateLimitStage);
+  headerStages(plan, pre);
+  if (plan.rateLimit) pre.push(rateLimitStage);
   // Deploy lease (src/adapter/lease.ts): one store read when not fenced; after the limiter, so a
   // flood of writes to a standby is still limited.
-  if (config.lease.enabled) pre.push(leaseFenceStage);
+  if (plan.lease) pre.push(leaseFenceStage);
   // Query scrubbing first: the access line and PocketBase's request log read the URL afterwards.
   const post: PostStage[] = [scrubUrlForLogs];
-  if (config.log.access) post.push(writeAccessLine);
+  if (plan.accessLog) post.push(writeAccessLine);
   // Request counters (src/adapter/metrics-count.ts): after the access line, which copies a route's
   // own rate-limit decision into the fields.
-  if (config.metrics.enabled) post.push(countRequest);
+  if (plan.metrics) post.push(countRequest);
   return { pre, post };
 }
 
@@ -56,11 +58,10 @@ let stages: Stages | undefined;
  */
 export function prepareVm(): boolean {
   if (stages) return false;
-  const s = buildStages(getConfig());
-  stages = s;
+  const plan = stagePlan();
+  stages = buildStages(plan);
   noteVmStart();
-  if (getConfig().headers.enabled) headerClass("api");
-  if (getConfig().log.access) getRedactor();
+  if (plan.headers) headerClass("api");
   return true;
 }
 
