@@ -23,6 +23,8 @@ export const STORE = {
   drillRunningUntil: "pbOps.drill.runningUntil",
   /** Last untrusted-proxy warning: written by the proxy stage, read by the audit. */
   proxyWarnedAt: "pbOps.proxy.warnedAt",
+  /** Until when no VM needs to look at requests' proxy headers (set by the VM that last looked). */
+  proxyRestUntil: "pbOps.proxy.restUntil",
   alertMemory: "pbOps.alert.memory",
   alertQueue: "pbOps.alert.queue",
   alertTickingUntil: "pbOps.alert.tickingUntil",
