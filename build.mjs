@@ -17,7 +17,7 @@ import { identifierAt, originalPositionFor } from "./tools/sourcemap.mjs";
 const ROOT = dirname(fileURLToPath(import.meta.url));
 
 // The syntax goja runs natively in both supported PocketBase versions (v0.31.0 and v0.40.4 checked:
-// object spread and rest, optional catch binding, `?.`, `??`; tests/build/target.integration.test.ts),
+// object spread and rest, optional catch binding, `?.`, `??`: tests/build/target.integration.test.ts),
 // so esbuild lowers nothing of it. Lowered object spread brought helper functions (`__spreadValues`...)
 // that every new VM created before its first request (docs/performance.md).
 const TARGET = "es2020";

@@ -127,11 +127,14 @@ describe("per-VM counts and their merge", () => {
   it("a first request appended as a delta counts exactly as a merged one, whatever comes before or after", () => {
     // Seeded random requests over every route class, method, status, gate verdict and rule.
     let seed = 7;
-    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648), seed % n);
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
     const paths = ["/", "/_/", "/api/health", "/api/collections/x/records", "/api/realtime", "/api/ops/metrics", "/api/files/a/b/c"];
     const one = (): RequestFacts =>
       facts({
-        method: METHODS[rnd(METHODS.length)] === "other" ? "PROPFIND" : METHODS[rnd(METHODS.length)]!,
+        method: ((m) => (m === "other" ? "PROPFIND" : m))(METHODS[rnd(METHODS.length)]!),
         path: paths[rnd(paths.length)]!,
         status: [200, 201, 302, 404, 429, 500][rnd(6)]!,
         durationMs: rnd(20000),
