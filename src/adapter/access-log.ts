@@ -73,6 +73,7 @@ export function scrubbedQuery(rawQuery: string): string {
   if (rawQuery === "") return rawQuery;
   // The same query text always scrubs the same way (the secret and PB_LOG_REDACT are fixed per
   // process): remembered per VM, bounded, since folding and decoding it cost ~10 us in goja.
+  if (!scrubMemo) scrubMemo = new Map();
   const known = scrubMemo.get(rawQuery);
   if (known !== undefined) return known;
   const secret = configSection("admin").path;
@@ -86,7 +87,9 @@ export function scrubbedQuery(rawQuery: string): string {
 
 const SCRUB_MEMO_MAX = 512;
 const SCRUB_MEMO_KEY_MAX = 512;
-const scrubMemo = new Map<string, string>();
+// Made on the first query: a new VM serving a request without one (a throwaway VM's health check)
+// never makes it.
+let scrubMemo: Map<string, string> | undefined;
 
 /**
  * Post stage, before the access line: after the handler has read the query, rewrite it in the

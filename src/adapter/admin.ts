@@ -185,13 +185,16 @@ function replayToken(): string {
 
 const NAME_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
 
+// Made on the first refusal that needs one (this module is in every new VM; refusals are rare).
+let unknownNames: Map<number, string> | undefined;
+
 /**
  * A collection name that does not exist, as long as the one it stands for (same shape): random,
  * made once per VM and length (the superusers collection's name and id are 11 and 14 characters,
  * so the space is far too large to hit a real name).
  */
-const unknownNames = new Map<number, string>();
 function unknownNameLike(name: string): string {
+  if (!unknownNames) unknownNames = new Map();
   let n = unknownNames.get(name.length);
   if (n === undefined) {
     n = "z" + $security.randomStringWithAlphabet(Math.max(0, name.length - 1), NAME_ALPHABET);
