@@ -40,7 +40,10 @@ describe("build output", () => {
 
   it("plain exports keep renamed and default exports", async () => {
     const dir = mkdtempSync(join(tmpdir(), "pbops-plain-"));
-    writeFileSync(join(dir, "a.ts"), "const inner = (x: number) => ({ ...{ x }, y: 2 });\nexport { inner as outer };\nexport const two = 2;\n");
+    writeFileSync(
+      join(dir, "a.ts"),
+      "const inner = (x: number) => ({ ...{ x }, y: 2 });\nexport { inner as outer };\nexport const two = 2;\n",
+    );
     const { code } = await bundleLibrary(join(dir, "a.ts"), join(dir, "out.js"), {}, { plainExports: true });
     expect(code).toMatch(/module\.exports = \{ (outer: inner, two|two, outer: inner) \};\n$/);
     expect(code).not.toMatch(HELPERS);
