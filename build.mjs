@@ -22,6 +22,9 @@ const ROOT = dirname(fileURLToPath(import.meta.url));
 // that every new VM created before its first request (docs/performance.md).
 const TARGET = "es2020";
 
+/** Build-time stage switches of src/adapter/pipeline.ts: every stage in (the library, hot.js, profilers). */
+export const ALL_STAGES = { __PB_OPS_HOT_ADMIN__: "true", __PB_OPS_HOT_RATELIMIT__: "true" };
+
 export class IsolationError extends Error {}
 
 /** The build refuses its input (a value import of pb-ops, an output over an input, a bad path). */
@@ -228,8 +231,11 @@ export async function buildHooks({
   // More bundles next to index.js (pb-ops: hot.js, the request middleware alone).
   const extras = [];
   if (libEntry)
-    for (const [file, entry] of Object.entries(extraLibs))
-      extras.push([file, (await bundleLibrary(entry, join(libDir, file), define, { refusePbOps, plainExports: true })).code]);
+    for (const [file, extra] of Object.entries(extraLibs)) {
+      const { entry, define: own = {} } = typeof extra === "string" ? { entry: extra } : extra;
+      const code = (await bundleLibrary(entry, join(libDir, file), { ...define, ...own }, { refusePbOps, plainExports: true })).code;
+      extras.push([file, code]);
+    }
 
   // Never write over an input: the user's own hooks (--hooks pointing at the hooks dir itself) or
   // sources inside the library folder the build replaces.
@@ -293,8 +299,13 @@ export async function buildPbOps(outDir = join(ROOT, "pb_hooks")) {
     hooksSrcDir: join(ROOT, "src/hooks"),
     outDir,
     // The request middleware alone, small so a new VM evaluates little (docs/performance.md).
-    extraLibs: { "hot.js": join(ROOT, "src/hot.ts") },
-    define: { __PB_OPS_VERSION__: JSON.stringify(pkg.version) },
+    // hot-lean.js: the same without the admin gate and the rate limiter, which a VM loads when both are
+    // off (chosen at boot, src/config/shared-plan.ts hotFileOf): fewer functions for every new VM.
+    extraLibs: {
+      "hot.js": join(ROOT, "src/hot.ts"),
+      "hot-lean.js": { entry: join(ROOT, "src/hot.ts"), define: { __PB_OPS_HOT_ADMIN__: "false", __PB_OPS_HOT_RATELIMIT__: "false" } },
+    },
+    define: { __PB_OPS_VERSION__: JSON.stringify(pkg.version), ...ALL_STAGES },
   });
 }
 

@@ -14,7 +14,7 @@
 import { openSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { POCKETBASE_NEWEST } from "../scripts/versions.mjs";
-import { buildPbOps, bundleLibrary } from "../build.mjs";
+import { ALL_STAGES, buildPbOps, bundleLibrary } from "../build.mjs";
 import { fetchJson } from "../toolkit/http";
 import { startPocketBase } from "../toolkit/pocketbase";
 import { FULL_STACK_ENV } from "./full-stack";
@@ -25,8 +25,8 @@ const PROBE = `routerAdd("GET", "/api/bench-fresh", (e) => {
   const wrap = (file) => new Function("return function (exports, require, module) {" + toString($os.readFile(__hooks + "/" + file)) + "\\n}")();
   const us = (t0) => Math.round(((Date.now() - t0) * 1000) / n);
   const out = []; // [name, us] pairs, in the order run
-  // hot.js as PocketBase loads it, top level only.
-  const hot = wrap("pb_ops/hot.js");
+  // The middleware bundle this server's request VMs load (chosen at boot), top level only.
+  const hot = wrap("pb_ops/" + $app.store().get("pbOps.hotFile"));
   let t0 = Date.now();
   for (let i = 0; i < n; i++) { const m = { exports: {} }; hot(m.exports, require, m); }
   out.push(["evaluate hot.js", us(t0)]);
@@ -61,9 +61,12 @@ const ENV = process.env.FRESH_ENV === "full" ? FULL_STACK_ENV : {};
 const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
 
 await buildPbOps();
+// The profile bundle with the stages of the bundle the server loads (hot-lean.js without the admin
+// gate and the rate limiter; the default stack has neither).
 const { code: profiler } = await bundleLibrary(
   fileURLToPath(new URL("../src/adapter/fresh-profile.ts", import.meta.url)),
   "pb_ops_fresh.js",
+  process.env.FRESH_ENV === "full" ? ALL_STAGES : { __PB_OPS_HOT_ADMIN__: "false", __PB_OPS_HOT_RATELIMIT__: "false" },
 );
 const pb = await startPocketBase({
   version: POCKETBASE_NEWEST!,

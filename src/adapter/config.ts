@@ -43,6 +43,8 @@ function part<T>(name: string): T {
 export function publishSharedPlan(plan: SharedPlan, entries: Record<string, string>): void {
   const store = $app.store();
   for (const name of Object.keys(entries)) store.set(KEY + name, entries[name]);
+  // Read by the hook file's handlers (a plain string: they require it before any pb-ops code runs).
+  store.set(STORE.hotFile, plan.hotFile);
   const { classes, ...headerMeta } = plan.headers;
   parsed.config = plan.config;
   parsed.stages = plan.stages;

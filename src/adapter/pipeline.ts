@@ -19,6 +19,19 @@ import { noteVmStart } from "./vm-pool";
 import { warnUntrustedProxy } from "./proxy";
 import type { PostStage, PreStage, Stages } from "./stage";
 
+// Build-time switches (build.mjs): false in pb_ops/hot-lean.js, the middleware bundle a VM loads when
+// neither the admin gate nor the rate limiter is on, so the bundler leaves both stages and their
+// modules out of it (~75 functions fewer for every new VM to create; docs/performance.md).
+declare const __PB_OPS_HOT_ADMIN__: boolean;
+declare const __PB_OPS_HOT_RATELIMIT__: boolean;
+
+/** A stage the plan asks for but this bundle was built without: stop rather than skip it. */
+function absent(stage: string): never {
+  throw new Error(
+    `pb-ops: ${stage} is on, but this middleware bundle was built without it (the hook file loads the bundle named in $app.store() at boot)`,
+  );
+}
+
 /** The one source of the middleware priority: the hook file reads it at registration. */
 export const PIPELINE_PRIORITY = -1016;
 
@@ -32,10 +45,10 @@ export function buildStages(plan: StagePlan): Stages {
   // Right after the request id and before every other stage: a refused admin request either goes
   // on as an unknown collection (the other stages then run as for one) or is re-dispatched as an
   // unknown page, which runs all the other stages once, exactly as for any miss.
-  if (plan.adminGate) pre.push(adminGate);
+  if (plan.adminGate) pre.push(__PB_OPS_HOT_ADMIN__ ? adminGate : absent("the admin gate"));
   // Security headers and CORS before the rate limiter, so its 429s carry them too.
   headerStages(plan, pre);
-  if (plan.rateLimit) pre.push(rateLimitStage);
+  if (plan.rateLimit) pre.push(__PB_OPS_HOT_RATELIMIT__ ? rateLimitStage : absent("the rate limiter"));
   // Deploy lease (src/adapter/lease.ts): one store read when not fenced; after the limiter, so a
   // flood of writes to a standby is still limited.
   if (plan.lease) pre.push(leaseFenceStage);
@@ -81,6 +94,6 @@ export function handleRequest(e: core.RequestEvent): void {
     if (!state.suppressPost) {
       const post = stages!.post;
       for (let i = 0; i < post.length; i++) post[i]!(e, state, error);
-    } else handBackOutcomes(e, state);
+    } else if (__PB_OPS_HOT_ADMIN__) handBackOutcomes(e, state); // only the admin gate suppresses
   }
 }

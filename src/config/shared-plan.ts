@@ -30,6 +30,8 @@ export interface StagePlan {
 export interface SharedPlan {
   readonly config: Config;
   readonly stages: StagePlan;
+  /** The middleware bundle request VMs load, in pb_ops/ (see hotFileOf). */
+  readonly hotFile: "hot.js" | "hot-lean.js";
   readonly headers: HeaderPlan;
   readonly rateLimit: RateLimitPlan;
   /** The --hooksPool this process runs with (read from its command line at boot). */
@@ -55,6 +57,14 @@ function planEntries(plan: SharedPlan): Record<string, string> {
   return out;
 }
 
+/**
+ * The middleware bundle request VMs load (in pb_ops/): hot-lean.js is built without the admin gate
+ * and the rate limiter (build.mjs), so a new VM creates none of their functions when both are off.
+ */
+function hotFileOf(stages: StagePlan): "hot.js" | "hot-lean.js" {
+  return stages.adminGate || stages.rateLimit ? "hot.js" : "hot-lean.js";
+}
+
 function stagePlanOf(config: Config, rateLimit: RateLimitPlan): StagePlan {
   return {
     adminGate: config.admin.path !== null || config.admin.allowIps !== null,
@@ -74,9 +84,11 @@ export function buildSharedPlan(
 ): { plan: SharedPlan; entries: Record<string, string> } {
   const config = buildConfig(schema, env);
   const rateLimit = buildPlan(config.rateLimit);
+  const stages = stagePlanOf(config, rateLimit);
   const plan: SharedPlan = {
     config,
-    stages: stagePlanOf(config, rateLimit),
+    stages,
+    hotFile: hotFileOf(stages),
     headers: buildHeaderPlan(config.headers),
     rateLimit,
     pool: { size: poolSizeFromArgs(args, POCKETBASE_DEFAULT_POOL) },

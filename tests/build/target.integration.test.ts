@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { bundleLibrary, compileHookFile } from "../../build.mjs";
 import { fetchJson } from "../../toolkit/http";
 import { ROOT } from "../../toolkit/paths";
+import { STORE } from "../../src/adapter/keys";
 import { POCKETBASE_VERSIONS, startPocketBase, type RunningPocketBase } from "../../toolkit/pocketbase";
 
 /** ES2018-ES2020 syntax that an ES2017 target lowered (object spread with helper functions). */
@@ -30,12 +31,22 @@ const SYNTAX_HOOK = `routerAdd("GET", "/t/syntax", (e) => {
 const HELPERS = /__spreadValues|__spreadProps|__objRest|__defNormalProp|__toCommonJS|__export\b|__copyProps/;
 
 describe("build output", () => {
-  it("pb_ops/hot.js (built by npm test) is a plain script: strict, one module.exports, no esbuild helpers", () => {
-    const hot = readFileSync(join(ROOT, "pb_hooks/pb_ops/hot.js"), "utf8");
-    expect(hot.startsWith('"use strict";\n')).toBe(true);
-    expect(hot.endsWith("module.exports = { handleRequest, warmVm };\n")).toBe(true);
-    expect(hot).not.toMatch(HELPERS);
-    expect(hot).not.toMatch(/^(import|export)\b/m);
+  it.each(["hot.js", "hot-lean.js"])(
+    "pb_ops/%s (built by npm test) is a plain script: strict, one module.exports, no esbuild helpers",
+    (file) => {
+      const hot = readFileSync(join(ROOT, "pb_hooks/pb_ops", file), "utf8");
+      expect(hot.startsWith('"use strict";\n')).toBe(true);
+      expect(hot.endsWith("module.exports = { handleRequest, warmVm };\n")).toBe(true);
+      expect(hot).not.toMatch(HELPERS);
+      expect(hot).not.toMatch(/^(import|export)\b/m);
+    },
+  );
+
+  it("the hook file's handlers load the bundle named under the store key boot writes", () => {
+    const hook = readFileSync(join(ROOT, "pb_hooks/pb_ops.pb.js"), "utf8");
+    const loads = hook.match(/require\(`\$\{__hooks\}\/pb_ops\/\$\{\$app\.store\(\)\.get\("([^"]+)"\) \|\| "hot\.js"\}`\)/g) ?? [];
+    expect(loads).toHaveLength(2); // the middleware and the warm-up job
+    for (const l of loads) expect(l).toContain(`"${STORE.hotFile}"`);
   });
 
   it("plain exports keep renamed and default exports", async () => {
