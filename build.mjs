@@ -2,7 +2,9 @@
 // Builds what a user copies into PocketBase's hooks dir:
 //   pb_hooks/pb_ops/index.js  the library bundle (CommonJS; in a subfolder so PocketBase does not
 //                             run it as a hook file)
-//   pb_hooks/pb_ops/hot.js    the request middleware alone (what every new VM loads)
+//   pb_hooks/pb_ops/hot.js    the request middleware alone (what every new VM loads); hot-lean.js
+//                             the same without the admin gate and the rate limiter, loaded when
+//                             both are off
 //   pb_hooks/*.pb.js          registration files compiled one to one from src/hooks/*.pb.ts; every
 //                             handler only require()s the library and calls one function.
 // Every registration file is checked for handler isolation; a violation fails the build.
