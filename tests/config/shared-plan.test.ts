@@ -42,18 +42,6 @@ describe("shared plan", () => {
   });
 });
 
-describe("the middleware bundle a request VM loads", () => {
-  it("is hot-lean.js when neither the admin gate nor the rate limiter is on, else hot.js", () => {
-    const argv = ["pocketbase", "serve"];
-    expect(buildSharedPlan({}, argv).plan.hotFile).toBe("hot-lean.js");
-    expect(buildSharedPlan({ PB_CORS_ORIGINS: "https://app.example.com", PB_LOG_ACCESS: "false" }, argv).plan.hotFile).toBe("hot-lean.js");
-    expect(buildSharedPlan({ PB_ADMIN_PATH: "/admin-Qm7vX2pL9wR4tZ8nB3k" }, argv).plan.hotFile).toBe("hot.js");
-    expect(buildSharedPlan({ PB_ADMIN_ALLOW_IPS: "10.0.0.0/8" }, argv).plan.hotFile).toBe("hot.js");
-    expect(buildSharedPlan({ PB_RATE_LIMIT: "300/60s" }, argv).plan.hotFile).toBe("hot.js");
-    expect(buildSharedPlan({ PB_RATE_LIMIT_RULES: "GET /api/x 3/60s" }, argv).plan.hotFile).toBe("hot.js");
-  });
-});
-
 describe("pb_ops/hot.js (built by npm test before this runs)", () => {
   it("holds the middleware without the schema, boot or the config builder", async () => {
     const { readFileSync } = await import("node:fs");
@@ -67,13 +55,5 @@ describe("pb_ops/hot.js (built by npm test before this runs)", () => {
       expect(hot, absent).not.toContain(absent);
     expect(full).toContain("PB_LOG_LEVEL");
     expect(hot.length).toBeLessThan(full.length / 2);
-    // hot-lean.js: the same without the admin gate's and the rate limiter's stages and modules.
-    const lean = readFileSync(join(ROOT, "pb_hooks/pb_ops/hot-lean.js"), "utf8");
-    expect(lean).toContain("handleRequest");
-    for (const absent of ["var adminGate", "var rateLimitStage", "// src/adapter/admin.ts", "// src/ratelimit/table.ts", "PB_LOG_LEVEL"])
-      expect(lean, absent).not.toContain(absent);
-    expect(hot).toContain("var adminGate");
-    expect(hot).toContain("var rateLimitStage");
-    expect(lean.length).toBeLessThan(hot.length * 0.7);
   });
 });
