@@ -2,7 +2,9 @@
 // Builds what a user copies into PocketBase's hooks dir:
 //   pb_hooks/pb_ops/index.js  the library bundle (CommonJS; in a subfolder so PocketBase does not
 //                             run it as a hook file)
-//   pb_hooks/pb_ops/hot.js    the request middleware alone (what every new VM loads)
+//   pb_hooks/pb_ops/hot.js    the request middleware alone (what every new VM loads); hot-lean.js
+//                             the same without the admin gate and the rate limiter, loaded when
+//                             both are off
 //   pb_hooks/*.pb.js          registration files compiled one to one from src/hooks/*.pb.ts; every
 //                             handler only require()s the library and calls one function.
 // Every registration file is checked for handler isolation; a violation fails the build.
@@ -16,8 +18,14 @@ import { identifierAt, originalPositionFor } from "./tools/sourcemap.mjs";
 
 const ROOT = dirname(fileURLToPath(import.meta.url));
 
-// goja runs ES2017 reliably; esbuild lowers anything newer.
-const TARGET = "es2017";
+// The syntax goja runs natively in both supported PocketBase versions (v0.31.0 and v0.40.4 checked:
+// object spread and rest, optional catch binding, `?.`, `??`: tests/build/target.integration.test.ts),
+// so esbuild lowers nothing of it. Lowered object spread brought helper functions (`__spreadValues`...)
+// that every new VM created before its first request (docs/performance.md).
+const TARGET = "es2020";
+
+/** Build-time stage switches of src/adapter/pipeline.ts: every stage in (the library, hot.js, profilers). */
+export const ALL_STAGES = { __PB_OPS_HOT_ADMIN__: "true", __PB_OPS_HOT_RATELIMIT__: "true" };
 
 export class IsolationError extends Error {}
 
@@ -93,7 +101,7 @@ export async function compileHookFile(file) {
  * the bundle would carry a second pb-ops that PocketBase never configured.
  * Writes nothing itself: returns the code and the input files (for the caller's checks).
  */
-export async function bundleLibrary(entry, outfile, define = {}, { refusePbOps = false } = {}) {
+export async function bundleLibrary(entry, outfile, define = {}, { refusePbOps = false, plainExports = false } = {}) {
   const plugins = refusePbOps
     ? [
         {
@@ -112,7 +120,8 @@ export async function bundleLibrary(entry, outfile, define = {}, { refusePbOps =
       bundle: true,
       write: false,
       metafile: true,
-      format: "cjs",
+      // plainExports: bundled as ESM, its one export statement then rewritten as `module.exports =`.
+      format: plainExports ? "esm" : "cjs",
       platform: "neutral",
       mainFields: ["main", "module"],
       target: TARGET,
@@ -131,6 +140,7 @@ export async function bundleLibrary(entry, outfile, define = {}, { refusePbOps =
   }
   if (result.warnings.length) console.warn((await esbuild.formatMessages(result.warnings, { kind: "warning" })).join(""));
   const inputs = Object.keys(result.metafile.inputs).map((f) => resolve(f));
+  const text = result.outputFiles[0].text;
   if (refusePbOps) {
     // The import that crosses into the pb-ops package (a relative path or an alias to its files).
     const own = realpathSync(ROOT) + sep;
@@ -144,7 +154,32 @@ export async function bundleLibrary(entry, outfile, define = {}, { refusePbOps =
         );
     }
   }
-  return { code: result.outputFiles[0].text, inputs };
+  return { code: plainExports ? asPlainExports(text, entry) : text, inputs };
+}
+
+/**
+ * An ESM bundle as CommonJS without esbuild's interop helpers: its closing `export { a, b as c };`
+ * becomes `module.exports = { a, c: b };`. esbuild's CommonJS form defines the exports through
+ * getters and ten helper functions (`__export`, `__toCommonJS`, `__copyProps`...) that every new VM
+ * would create and run before the first request (docs/performance.md, "What one request in a
+ * throwaway VM costs"). Strict mode as the CommonJS form had it. Refuses any other import or export.
+ */
+function asPlainExports(code, entry) {
+  const m = /\nexport \{([^}]*)\};\n$/.exec(code);
+  const body = m ? code.slice(0, m.index + 1) : code;
+  if (/^(import|export)\b/m.test(body))
+    throw new BuildRefusal(`${shown(entry)}: plain exports need an ESM bundle whose only export is one closing export { ... } list`);
+  const names = m
+    ? m[1]
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean)
+        .map((s) => {
+          const [local, exported = local] = s.split(/\s+as\s+/);
+          return exported === local ? local : `${exported}: ${local}`;
+        })
+    : [];
+  return `"use strict";\n${body}module.exports = { ${names.join(", ")} };\n`;
 }
 
 function isInside(path, dir) {
@@ -198,8 +233,11 @@ export async function buildHooks({
   // More bundles next to index.js (pb-ops: hot.js, the request middleware alone).
   const extras = [];
   if (libEntry)
-    for (const [file, entry] of Object.entries(extraLibs))
-      extras.push([file, (await bundleLibrary(entry, join(libDir, file), define, { refusePbOps })).code]);
+    for (const [file, extra] of Object.entries(extraLibs)) {
+      const { entry, define: own = {} } = typeof extra === "string" ? { entry: extra } : extra;
+      const code = (await bundleLibrary(entry, join(libDir, file), { ...define, ...own }, { refusePbOps, plainExports: true })).code;
+      extras.push([file, code]);
+    }
 
   // Never write over an input: the user's own hooks (--hooks pointing at the hooks dir itself) or
   // sources inside the library folder the build replaces.
@@ -263,8 +301,13 @@ export async function buildPbOps(outDir = join(ROOT, "pb_hooks")) {
     hooksSrcDir: join(ROOT, "src/hooks"),
     outDir,
     // The request middleware alone, small so a new VM evaluates little (docs/performance.md).
-    extraLibs: { "hot.js": join(ROOT, "src/hot.ts") },
-    define: { __PB_OPS_VERSION__: JSON.stringify(pkg.version) },
+    // hot-lean.js: the same without the admin gate and the rate limiter, which a VM loads when both are
+    // off (chosen at boot, src/config/shared-plan.ts hotFileOf): fewer functions for every new VM.
+    extraLibs: {
+      "hot.js": join(ROOT, "src/hot.ts"),
+      "hot-lean.js": { entry: join(ROOT, "src/hot.ts"), define: { __PB_OPS_HOT_ADMIN__: "false", __PB_OPS_HOT_RATELIMIT__: "false" } },
+    },
+    define: { __PB_OPS_VERSION__: JSON.stringify(pkg.version), ...ALL_STAGES },
   });
 }
 

@@ -5,7 +5,7 @@
 import { openSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { POCKETBASE_NEWEST } from "../scripts/versions.mjs";
-import { buildPbOps, bundleLibrary } from "../build.mjs";
+import { ALL_STAGES, buildPbOps, bundleLibrary } from "../build.mjs";
 import { fetchJson } from "../toolkit/http";
 import { startPocketBase } from "../toolkit/pocketbase";
 import { FULL_STACK_ENV } from "./full-stack";
@@ -31,7 +31,11 @@ const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
 
 await buildPbOps();
 // The profiler is its own bundle (src/adapter/profile.ts), so the production one does not carry it.
-const { code: profiler } = await bundleLibrary(fileURLToPath(new URL("../src/adapter/profile.ts", import.meta.url)), "pb_ops_profile.js");
+const { code: profiler } = await bundleLibrary(
+  fileURLToPath(new URL("../src/adapter/profile.ts", import.meta.url)),
+  "pb_ops_profile.js",
+  ALL_STAGES,
+);
 const pb = await startPocketBase({
   version: POCKETBASE_NEWEST!,
   superuser: false,

@@ -2,7 +2,7 @@
 import { acceptRequestId, REQUEST_ID_HEADER, requestIdMaker } from "../log/request-id";
 import { accessLevel, keepAccessLine, messageOfError, statusOfError } from "../log/access";
 import { mentionsSecret } from "../admin/paths";
-import { getConfig } from "./config";
+import { configSection } from "./config";
 import { emitAccess, getRedactor } from "./log";
 import { EVENT } from "./keys";
 import type { PostStage, PreStage } from "./stage";
@@ -25,7 +25,7 @@ export const assignRequestId: PreStage = (_e, state) => {
 export const writeAccessLine: PostStage = (e, state, error) => {
   try {
     const status = error !== undefined && !e.written() ? statusOfError(error) : e.status() || 200;
-    const sample = getConfig().log.sample;
+    const sample = configSection("log").sample;
     if (sample < 1 && !keepAccessLine(status, sample, Math.random())) return;
     // The URL as it is after the handler, not state.path: the admin gate replaces a secret path in
     // it. scrubUrlForLogs, the post stage just before this one, has read it already.
@@ -59,7 +59,7 @@ export const writeAccessLine: PostStage = (e, state, error) => {
     });
     // PB_LOG_DB_REQUESTS=errors: this request is on stdout now; PocketBase need not write it to its
     // log database too (its activity logger runs after this, outside the whole chain).
-    if (written && status < 400 && getConfig().log.dbRequests === "errors") e.set(EVENT.skipSuccessActivityLog, true);
+    if (written && status < 400 && configSection("log").dbRequests === "errors") e.set(EVENT.skipSuccessActivityLog, true);
   } catch (err) {
     console.error(`pb-ops: access log failed: ${err}`);
   }
@@ -73,9 +73,10 @@ export function scrubbedQuery(rawQuery: string): string {
   if (rawQuery === "") return rawQuery;
   // The same query text always scrubs the same way (the secret and PB_LOG_REDACT are fixed per
   // process): remembered per VM, bounded, since folding and decoding it cost ~10 us in goja.
+  if (!scrubMemo) scrubMemo = new Map();
   const known = scrubMemo.get(rawQuery);
   if (known !== undefined) return known;
-  const secret = getConfig().admin.path;
+  const secret = configSection("admin").path;
   const out = secret !== null && mentionsSecret(rawQuery, secret) ? "[admin-path]" : getRedactor().query(rawQuery);
   if (rawQuery.length <= SCRUB_MEMO_KEY_MAX) {
     if (scrubMemo.size >= SCRUB_MEMO_MAX) scrubMemo.clear();
@@ -86,7 +87,9 @@ export function scrubbedQuery(rawQuery: string): string {
 
 const SCRUB_MEMO_MAX = 512;
 const SCRUB_MEMO_KEY_MAX = 512;
-const scrubMemo = new Map<string, string>();
+// Made on the first query: a new VM serving a request without one (a throwaway VM's health check)
+// never makes it.
+let scrubMemo: Map<string, string> | undefined;
 
 /**
  * Post stage, before the access line: after the handler has read the query, rewrite it in the

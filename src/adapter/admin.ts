@@ -23,7 +23,7 @@ import { findAdminLinks, type TemplateRef } from "../admin/templates";
 import { inAnyCidr } from "../net/ip";
 import { constantTimeEqual } from "../crypto/constant-time";
 import { scrubbedQuery } from "./access-log";
-import { getConfig } from "./config";
+import { configSection, stagePlan } from "./config";
 import { setSecurityHeaders } from "./headers";
 import { logEvent } from "./log";
 import type { PreStage } from "./stage";
@@ -49,7 +49,7 @@ const ADDED_BEFORE_GATE = ["Vary", "Set-Cookie", "Link", "Access-Control-Expose-
 
 /** True when the admin surface is guarded at all (PB_ADMIN_PATH or PB_ADMIN_ALLOW_IPS set). */
 export function adminSurfaceGuarded(): boolean {
-  const a = getConfig().admin;
+  const a = configSection("admin");
   return a.path !== null || a.allowIps !== null;
 }
 
@@ -59,9 +59,9 @@ export function adminSurfaceGuarded(): boolean {
 export function setupAdminAtServe(e: core.ServeEvent): void {
   if (!adminSurfaceGuarded()) return;
   const store = $app.store();
-  if (getConfig().admin.path !== null) store.set(STORE.adminSecret, loadServerSecret());
+  if (configSection("admin").path !== null) store.set(STORE.adminSecret, loadServerSecret());
   store.set(STORE.adminSuperusersIds, superusersIds());
-  for (const c of getConfig().admin.allowIps ?? []) {
+  for (const c of configSection("admin").allowIps ?? []) {
     if (/\/0$/.test(c.text))
       logEvent("warn", "admin gate: PB_ADMIN_ALLOW_IPS contains a /0 range, which allows every address of its family; it fences nothing", {
         cidr: c.text,
@@ -69,7 +69,7 @@ export function setupAdminAtServe(e: core.ServeEvent): void {
   }
   store.set(STORE.adminReplayToken, $security.randomString(40));
   store.set(STORE.adminMissName, $security.randomStringWithAlphabet(24, NAME_ALPHABET));
-  if (getConfig().admin.path !== null) {
+  if (configSection("admin").path !== null) {
     // PocketBase's installer prints a superuser-creation link (a token, pointing at the hidden
     // /_/) to stdout, so to the log drain: skip it. The first superuser is made with
     // `pocketbase superuser upsert` instead (docs/admin.md).
@@ -86,7 +86,7 @@ export function keepMuxAtServe(e: core.ServeEvent): void {
 
 /** PB_OPS_SECRET, else a secret generated once into pb_data (0600) so restarts keep cookies valid. */
 function loadServerSecret(): string {
-  const fromEnv = getConfig().admin.secret;
+  const fromEnv = configSection("admin").secret;
   if (fromEnv !== null) return fromEnv;
   const file = $filepath.join($app.dataDir(), SECRET_FILE);
   try {
@@ -171,7 +171,7 @@ const vm: Vm = {};
 
 function gateKey(): GateKey {
   if (vm.secret === undefined) vm.secret = $app.store().get(STORE.adminSecret) as string;
-  return { secret: vm.secret, adminPath: getConfig().admin.path! };
+  return { secret: vm.secret, adminPath: configSection("admin").path! };
 }
 
 function hs256(text: string, key: string): string {
@@ -185,13 +185,16 @@ function replayToken(): string {
 
 const NAME_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
 
+// Made on the first refusal that needs one (this module is in every new VM; refusals are rare).
+let unknownNames: Map<number, string> | undefined;
+
 /**
  * A collection name that does not exist, as long as the one it stands for (same shape): random,
  * made once per VM and length (the superusers collection's name and id are 11 and 14 characters,
  * so the space is far too large to hit a real name).
  */
-const unknownNames = new Map<number, string>();
 function unknownNameLike(name: string): string {
+  if (!unknownNames) unknownNames = new Map();
   let n = unknownNames.get(name.length);
   if (n === undefined) {
     n = "z" + $security.randomStringWithAlphabet(Math.max(0, name.length - 1), NAME_ALPHABET);
@@ -240,7 +243,7 @@ export const adminGate: PreStage = (e, state) => {
     }
   }
 
-  const cfg = getConfig().admin;
+  const cfg = configSection("admin");
   const req = e.request!;
   const allowList = cfg.allowIps;
   const ipOk = allowList === null ? null : inAnyCidr(allowList, clientIp(e, state));
@@ -354,7 +357,7 @@ function restoreOriginalPath(req: http.Request, escaped: string): void {
 
 /** The security headers of the request's route class, for answers pb-ops makes before that stage. */
 function securityHeaders(e: core.RequestEvent, state: RequestState): void {
-  if (getConfig().headers.enabled) setSecurityHeaders(e, state);
+  if (stagePlan().headers) setSecurityHeaders(e, state);
 }
 
 function missName(): string {
@@ -368,11 +371,11 @@ function ids(): string[] {
 }
 
 function openGate(e: core.RequestEvent, state: RequestState): void {
-  const cfg = getConfig().admin;
+  const cfg = configSection("admin");
   const ttlS = Math.floor(cfg.gateTtlMs / 1000);
   const expS = Math.floor(Date.now() / 1000) + ttlS;
   const req = e.request!;
-  const secure = getConfig().headers.cookieSecure || req.tls != null || req.header.get("X-Forwarded-Proto").toLowerCase() === "https";
+  const secure = configSection("headers").cookieSecure || req.tls != null || req.header.get("X-Forwarded-Proto").toLowerCase() === "https";
   securityHeaders(e, state);
   const h = e.response.header();
   h.add("Set-Cookie", gateSetCookie(signGate(gateKey(), expS, hs256), ttlS, secure));
@@ -484,7 +487,7 @@ export function adminBareUnderscore(e: core.RequestEvent): void {
  */
 export function gateBatch(e: core.BatchRequestEvent): void {
   if (!adminSurfaceGuarded()) return;
-  const cfg = getConfig().admin;
+  const cfg = configSection("admin");
   const batch = e.batch;
   let verdict: ReturnType<typeof decide> | undefined;
   for (let i = 0; i < batch.length; i++) {
@@ -528,7 +531,7 @@ export function batchRequestEvent(e: core.BatchRequestEvent): core.RequestEvent 
  * src/adapter/metrics.ts) check it again in their handler, so they stay closed even if routing changes.
  */
 export function hasGateAccess(e: core.RequestEvent): boolean {
-  const cfg = getConfig().admin;
+  const cfg = configSection("admin");
   if (cfg.path === null) return false;
   if (cfg.allowIps !== null && !inAnyCidr(cfg.allowIps, e.realIP())) return false;
   return (

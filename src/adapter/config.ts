@@ -12,7 +12,7 @@
 // This module is on the hot path (pb_ops/hot.js): it must not import the schema or the parsers,
 // which only the loader VM needs (see src/config/shared-plan.ts).
 import type { Config } from "../config/schema";
-import type { SharedPlan } from "../config/shared-plan";
+import type { SharedPlan, StagePlan } from "../config/shared-plan";
 import type { ClassHeaders, HeaderPlan } from "../headers/policy";
 import type { RouteClass } from "../headers/route-class";
 import type { Plan as RateLimitPlan } from "../ratelimit/plan";
@@ -43,16 +43,34 @@ function part<T>(name: string): T {
 export function publishSharedPlan(plan: SharedPlan, entries: Record<string, string>): void {
   const store = $app.store();
   for (const name of Object.keys(entries)) store.set(KEY + name, entries[name]);
+  // Read by the hook file's handlers (a plain string: they require it before any pb-ops code runs).
+  store.set(STORE.hotFile, plan.hotFile);
   const { classes, ...headerMeta } = plan.headers;
   parsed.config = plan.config;
+  parsed.stages = plan.stages;
   parsed.headers = headerMeta;
   parsed.rateLimit = plan.rateLimit;
   parsed.pool = plan.pool;
   for (const cls of Object.keys(classes) as RouteClass[]) parsed[`headers.${cls}`] = classes[cls];
 }
 
+/** The whole config: for boot, serve-time set-up and the library's routes, not the request path. */
 export function getConfig(): Config {
   return part<Config>("config");
+}
+
+/**
+ * One section of the config, for the request path: a new VM parses the few hundred bytes of the
+ * section it reads, not the whole config. Taken from the whole config when this VM has it already.
+ */
+export function configSection<K extends keyof Config>(k: K): Config[K] {
+  const whole = parsed.config as Config | undefined;
+  return whole ? whole[k] : part<Config[K]>(`config.${k}`);
+}
+
+/** Which stages the request middleware runs (decided at boot). */
+export function stagePlan(): StagePlan {
+  return part<StagePlan>("stages");
 }
 
 export function rateLimitPlan(): RateLimitPlan {

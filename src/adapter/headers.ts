@@ -1,12 +1,12 @@
 // Security headers, CORS allowlist and secure cookies on real requests. All decisions come from
 // src/headers/ (pure); this file only reads the request and writes the response.
-import type { Config } from "../config/schema";
+import type { StagePlan } from "../config/shared-plan";
 import { checkCookie, cookieAttributes, GO_SAME_SITE, type SameSite } from "../headers/cookies";
 import { corsDecision } from "../headers/cors";
 import { isHttpsRequest } from "../headers/https";
 import { ROUTE_CLASSES, routeClassOf, type RouteClass } from "../headers/route-class";
 import { isAdminUiPattern } from "../admin/paths";
-import { getConfig, headerClass, headerPlanMeta } from "./config";
+import { configSection, getConfig, headerClass, headerPlanMeta, stagePlan } from "./config";
 import { logEvent } from "./log";
 import { EVENT } from "./keys";
 import type { PreStage } from "./stage";
@@ -77,7 +77,7 @@ export function applyHeaders(e: core.RequestEvent, routeClass: RouteClass): void
  * answered here; real requests get Access-Control-Allow-Origin only for listed origins.
  */
 const enforceCors: PreStage = (e, state) => {
-  if (!corsAllowed) corsAllowed = new Set(getConfig().headers.corsOrigins ?? []);
+  if (!corsAllowed) corsAllowed = new Set(stagePlan().cors ?? []);
   const get = state.getRequestHeader;
   const origin = get("Origin");
   const method = state.method;
@@ -104,12 +104,10 @@ const enforceCors: PreStage = (e, state) => {
   }
 };
 
-/** The stages of this concern, in order: headers first so every answer below carries them. */
-export function headerStages(config: Config): PreStage[] {
-  const stages: PreStage[] = [];
-  if (config.headers.enabled) stages.push(setSecurityHeaders);
-  if (config.headers.corsOrigins) stages.push(enforceCors);
-  return stages;
+/** Adds the stages of this concern to `pre`, in order: headers first so every answer below carries them. */
+export function headerStages(plan: StagePlan, pre: PreStage[]): void {
+  if (plan.headers) pre.push(setSecurityHeaders);
+  if (plan.cors) pre.push(enforceCors);
 }
 
 /** Serve-time: remove the built-ins pb-ops replaces (bound before onServe, so unbind works). */
@@ -143,7 +141,7 @@ export interface CookieOptions {
  */
 export function setCookie(e: core.RequestEvent, opts: CookieOptions): void {
   checkCookie(opts.name, opts.value);
-  const attrs = cookieAttributes({ https: isHttps(e), forceSecure: getConfig().headers.cookieSecure, sameSite: opts.sameSite });
+  const attrs = cookieAttributes({ https: isHttps(e), forceSecure: configSection("headers").cookieSecure, sameSite: opts.sameSite });
   const maxAge = opts.maxAgeSeconds === undefined ? 0 : opts.maxAgeSeconds <= 0 ? -1 : Math.floor(opts.maxAgeSeconds);
   e.setCookie(
     new Cookie({

@@ -23,6 +23,11 @@ export const STORE = {
   drillRunningUntil: "pbOps.drill.runningUntil",
   /** Last untrusted-proxy warning: written by the proxy stage, read by the audit. */
   proxyWarnedAt: "pbOps.proxy.warnedAt",
+  /** Until when no VM needs to look at requests' proxy headers (set by the VM that last looked). */
+  proxyRestUntil: "pbOps.proxy.restUntil",
+  /** The middleware bundle request VMs load (pb_ops/hot.js or hot-lean.js), chosen at boot. The hook
+   * file spells this key itself (a handler cannot import); tests/build/target.integration.test.ts checks it. */
+  hotFile: "pbOps.hotFile",
   alertMemory: "pbOps.alert.memory",
   alertQueue: "pbOps.alert.queue",
   alertTickingUntil: "pbOps.alert.tickingUntil",

@@ -5,7 +5,7 @@ import { accessFields, accessLineJson, type RequestFacts } from "../log/access";
 import { formatJson, formatText, type LogRecord } from "../log/format";
 import { levelEnabled } from "../log/levels";
 import { makeRedactor, type Redactor } from "../log/redact";
-import { getConfig } from "./config";
+import { configSection } from "./config";
 import { writeLine } from "./stdout";
 import { REQUEST_ID_HEADER } from "../log/request-id";
 
@@ -14,13 +14,17 @@ export type Fields = Record<string, unknown>;
 let redactor: Redactor | undefined;
 
 export function getRedactor(): Redactor {
-  if (!redactor) redactor = makeRedactor(getConfig().log.redact);
+  if (!redactor) redactor = makeRedactor(configSection("log").redact);
   return redactor;
 }
 
+// The access line needs the redactor only for a URI with a query: a new VM whose one request has
+// none (a throwaway VM serving /api/health) never builds it (its word list, memos and closures).
+const accessRedactor = { path: (uri: string) => getRedactor().path(uri) };
+
 /** Writes one event record if its level passes; mirrored unless PB_LOG_MIRROR=off. */
 function emitEvent(level: LogLevel, msg: string, fields: Fields | undefined): void {
-  const cfg = getConfig().log;
+  const cfg = configSection("log");
   if (!levelEnabled(cfg.level, level)) return;
   // Event fields can hold anything: names that look sensitive are redacted.
   const safe = fields ? getRedactor().fields(fields) : undefined;
@@ -35,10 +39,10 @@ function emitEvent(level: LogLevel, msg: string, fields: Fields | undefined): vo
  * path (see accessLineJson).
  */
 export function emitAccess(level: LogLevel, facts: RequestFacts): boolean {
-  const cfg = getConfig().log;
+  const cfg = configSection("log");
   if (!levelEnabled(cfg.level, level)) return false;
   const timeMs = Date.now();
-  const redactor = getRedactor();
+  const redactor = accessRedactor;
   writeLine(
     cfg.format === "json"
       ? accessLineJson(timeMs, level, facts, redactor)
@@ -83,5 +87,7 @@ function makeLogger(state?: { requestId: string }): Logger {
   };
 }
 
+// Marked pure for the bundler: the request middleware's bundle (pb_ops/hot.js) never uses it, and
+// its five closures would otherwise be made in every new VM.
 /** The logger app teams use inside their own hooks: `log.info("msg", { fields })`. */
-export const log: Logger = makeLogger();
+export const log: Logger = /* @__PURE__ */ makeLogger();

@@ -6,12 +6,11 @@
 // exemptions, per-user keys, audiences), and before pbSuperuserIPsWhitelist (-1015),
 // pbSecurityHeaders (-1010) and the built-in rate limiter (-1000). pbCors (-1041) runs earlier and
 // answers preflights itself; a stage that must own CORS unbinds it at serve time.
-import type { Config } from "../config/schema";
+import type { StagePlan } from "../config/shared-plan";
 import { adminGate, handBackOutcomes } from "./admin";
 import { assignRequestId, scrubUrlForLogs, writeAccessLine } from "./access-log";
-import { getConfig, headerClass } from "./config";
-import { getRedactor } from "./log";
-import { rateLimitEnabled, rateLimitStage } from "./ratelimit";
+import { headerClass, stagePlan } from "./config";
+import { rateLimitStage } from "./ratelimit";
 import { headerStages } from "./headers";
 import { leaseFenceStage } from "./lease-fence";
 import { countRequest } from "./metrics-count";
@@ -20,29 +19,45 @@ import { noteVmStart } from "./vm-pool";
 import { warnUntrustedProxy } from "./proxy";
 import type { PostStage, PreStage, Stages } from "./stage";
 
+// Build-time switches (build.mjs): false in pb_ops/hot-lean.js, the middleware bundle a VM loads when
+// neither the admin gate nor the rate limiter is on, so the bundler leaves both stages and their
+// modules out of it (~75 functions fewer for every new VM to create; docs/performance.md).
+declare const __PB_OPS_HOT_ADMIN__: boolean;
+declare const __PB_OPS_HOT_RATELIMIT__: boolean;
+
+/** A stage the plan asks for but this bundle was built without: stop rather than skip it. */
+function absent(stage: string): never {
+  throw new Error(
+    `pb-ops: ${stage} is on, but this middleware bundle was built without it (the hook file loads the bundle named in $app.store() at boot)`,
+  );
+}
+
 /** The one source of the middleware priority: the hook file reads it at registration. */
 export const PIPELINE_PRIORITY = -1016;
 
-/** Each concern adds its stage here, in the order requests should meet them. */
-export function buildStages(config: Config): Stages {
+/**
+ * Each concern adds its stage here, in the order requests should meet them. Which ones run was
+ * decided at boot (src/config/shared-plan.ts): a new VM reads a part of ~150 bytes to know.
+ */
+export function buildStages(plan: StagePlan): Stages {
   // The request id, then the untrusted-proxy check (one comparison on almost every request).
   const pre: PreStage[] = [assignRequestId, warnUntrustedProxy];
   // Right after the request id and before every other stage: a refused admin request either goes
   // on as an unknown collection (the other stages then run as for one) or is re-dispatched as an
   // unknown page, which runs all the other stages once, exactly as for any miss.
-  if (config.admin.path !== null || config.admin.allowIps !== null) pre.push(adminGate);
+  if (plan.adminGate) pre.push(__PB_OPS_HOT_ADMIN__ ? adminGate : absent("the admin gate"));
   // Security headers and CORS before the rate limiter, so its 429s carry them too.
-  pre.push(...headerStages(config));
-  if (rateLimitEnabled()) pre.push(rateLimitStage);
+  headerStages(plan, pre);
+  if (plan.rateLimit) pre.push(__PB_OPS_HOT_RATELIMIT__ ? rateLimitStage : absent("the rate limiter"));
   // Deploy lease (src/adapter/lease.ts): one store read when not fenced; after the limiter, so a
   // flood of writes to a standby is still limited.
-  if (config.lease.enabled) pre.push(leaseFenceStage);
+  if (plan.lease) pre.push(leaseFenceStage);
   // Query scrubbing first: the access line and PocketBase's request log read the URL afterwards.
   const post: PostStage[] = [scrubUrlForLogs];
-  if (config.log.access) post.push(writeAccessLine);
+  if (plan.accessLog) post.push(writeAccessLine);
   // Request counters (src/adapter/metrics-count.ts): after the access line, which copies a route's
   // own rate-limit decision into the fields.
-  if (config.metrics.enabled) post.push(countRequest);
+  if (plan.metrics) post.push(countRequest);
   return { pre, post };
 }
 
@@ -56,11 +71,10 @@ let stages: Stages | undefined;
  */
 export function prepareVm(): boolean {
   if (stages) return false;
-  const s = buildStages(getConfig());
-  stages = s;
+  const plan = stagePlan();
+  stages = buildStages(plan);
   noteVmStart();
-  if (getConfig().headers.enabled) headerClass("api");
-  if (getConfig().log.access) getRedactor();
+  if (plan.headers) headerClass("api");
   return true;
 }
 
@@ -80,6 +94,6 @@ export function handleRequest(e: core.RequestEvent): void {
     if (!state.suppressPost) {
       const post = stages!.post;
       for (let i = 0; i < post.length; i++) post[i]!(e, state, error);
-    } else handBackOutcomes(e, state);
+    } else if (__PB_OPS_HOT_ADMIN__) handBackOutcomes(e, state); // only the admin gate suppresses
   }
 }

@@ -1,6 +1,6 @@
 // Performance work only, never in the production bundle: bench/profile.ts bundles this entry on its
 // own next to pb-ops's hooks and calls it from a probe route (npm run bench:profile).
-import { getConfig } from "./config";
+import { getConfig, stagePlan } from "./config";
 import { buildStages } from "./pipeline";
 import { newRequestState, type RequestState } from "./request-state";
 
@@ -9,7 +9,7 @@ import { newRequestState, type RequestState } from "./request-state";
  * named by stage. Stages have their usual side effects (headers set, tokens taken, lines written).
  */
 export function profileStages(e: core.RequestEvent, n: number): Record<string, number> {
-  const s = buildStages(getConfig());
+  const s = buildStages(stagePlan());
   const out: Record<string, number> = {};
   const time = (name: string, fn: () => unknown) => {
     const t0 = Date.now();

@@ -39,25 +39,35 @@ export function applyTrustedProxyAtServe(): void {
   );
 }
 
-/** Per VM: the time before which requests are not looked at (see PROXY_CHECK_REST_MS). */
+/**
+ * The time before which requests are not looked at (see PROXY_CHECK_REST_MS): kept per VM, and
+ * shared through the store so a new VM rests as the others do. Without it, every throwaway VM
+ * (one per request once the pool is exhausted) would look at its one request: a dozen header
+ * lookups and the settings read from Go, against one store read.
+ */
 let restUntilMs = 0;
 
 /**
- * Pre stage. Almost always one comparison against the request's start time; a looked-at request
- * costs a dozen header lookups. The warning is one line per PROXY_CHECK_REST_MS.warned across VMs.
+ * Pre stage. Almost always one comparison against the request's start time (a VM's first request
+ * adds one store read); a looked-at request costs a dozen header lookups. The warning is one line
+ * per PROXY_CHECK_REST_MS.warned across VMs.
  */
 export const warnUntrustedProxy: PreStage = (e, state) => {
   const now = state.startedAtMs;
   if (now < restUntilMs) return;
-  const get = state.getRequestHeader;
-  const look = lookAtProxyHeaders((h) => get(h) !== "", currentTrustedProxy().headers);
-  if (look.kind !== "untrusted") {
-    restUntilMs = now + PROXY_CHECK_REST_MS[look.kind];
+  const store = $app.store();
+  const shared = store.get(STORE.proxyRestUntil);
+  if (typeof shared === "number" && now < shared) {
+    restUntilMs = shared;
     return;
   }
-  restUntilMs = now + PROXY_CHECK_REST_MS.warned;
+  const get = state.getRequestHeader;
+  const look = lookAtProxyHeaders((h) => get(h) !== "", currentTrustedProxy().headers);
+  restUntilMs = now + PROXY_CHECK_REST_MS[look.kind === "untrusted" ? "warned" : look.kind];
+  store.set(STORE.proxyRestUntil, restUntilMs);
+  if (look.kind !== "untrusted") return;
   let mine = false;
-  $app.store().setFunc(STORE.proxyWarnedAt, (old: number | undefined) => {
+  store.setFunc(STORE.proxyWarnedAt, (old: number | undefined) => {
     if (typeof old === "number" && now - old < PROXY_CHECK_REST_MS.warned) return old;
     mine = true;
     return now;

@@ -15,31 +15,34 @@ interface Writer {
   writeString(s: string): unknown;
 }
 
-let writer: Writer | null | undefined;
-// Bound once per VM: a method lookup on a Go object costs about a microsecond each time.
-let writeString: ((s: string) => unknown) | undefined;
+// Bound once per VM; null when there is none (console.log then).
+let writeString: ((s: string) => unknown) | null | undefined;
 
 /** Called from boot(): remembers os.Stdout for every VM. */
 export function captureStdout(): void {
   try {
     const app = $app as unknown as { rootCmd?: { outOrStdout(): Writer } };
-    if (app.rootCmd) $app.store().set(STORE.stdout, app.rootCmd.outOrStdout());
+    // The bound method itself, not the file: a VM then calls one Go function and never builds the
+    // method table of Go's *os.File (goja builds it anew in every VM that touches the type, and
+    // each throwaway VM writes one access line).
+    if (app.rootCmd) $app.store().set(STORE.stdout, app.rootCmd.outOrStdout().writeString);
   } catch (err) {
     console.error(`pb-ops: stdout writer unavailable (${err}); log lines fall back to console.log`);
   }
 }
 
 export function writeLine(line: string): void {
-  if (writer === undefined) {
-    writer = ($app.store().get(STORE.stdout) as Writer | undefined) ?? null;
-    if (writer) writeString = writer.writeString;
+  if (writeString === undefined) {
+    // The bound method (boot stores it); a Writer object if stored by an older boot in this process.
+    const stored = $app.store().get(STORE.stdout) as Writer["writeString"] | Writer | undefined;
+    writeString = typeof stored === "function" ? stored : stored ? stored.writeString : null;
   }
-  if (writer) {
+  if (writeString) {
     try {
-      writeString!(line + "\n");
+      writeString(line + "\n");
       return;
     } catch {
-      writer = null; // keep logging through console rather than losing lines
+      writeString = null; // keep logging through console rather than losing lines
     }
   }
   console.log(line);

@@ -32,6 +32,11 @@ export function noteVmStart(): void {
   const r = poolReport(poolSize(), starts);
   if (r.beyondPool === 0) return;
   warnNow = Date.now();
+  // A read first: the claim below runs a callback under the store's write lock (a JS function
+  // converted for Go on each call), and every throwaway VM gets here, while a warning is due at
+  // most once a minute.
+  const last = store.get(STORE.poolWarned) as { atMs: number } | null | undefined;
+  if (last && !warnDue(last.atMs, warnNow, WARN_INTERVAL_MS)) return;
   store.setFunc(STORE.poolWarned, claimWarn);
   if (!warnIt) return;
   logEvent("warn", "VM pool exhausted: requests are running in throwaway VMs (slow); raise PB_HOOKS_POOL", {

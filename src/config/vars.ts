@@ -87,7 +87,7 @@ export function noting<T>(parse: Parser<T>, note: string): Parser<T> {
 const TRUE = new Set(["true", "1", "yes", "on"]);
 const FALSE = new Set(["false", "0", "no", "off"]);
 
-export const parseBool: Parser<boolean> = parser("a boolean (true|false|1|0|yes|no|on|off)", (raw) => {
+export const parseBool: Parser<boolean> = /* @__PURE__ */ parser("a boolean (true|false|1|0|yes|no|on|off)", (raw) => {
   const v = raw.trim().toLowerCase();
   if (TRUE.has(v)) return true;
   if (FALSE.has(v)) return false;
@@ -95,7 +95,7 @@ export const parseBool: Parser<boolean> = parser("a boolean (true|false|1|0|yes|
 });
 
 /** A switch whose values read `on`/`off`; any boolean spelling is accepted, as for parseBool. */
-export const onOff: Parser<"on" | "off"> = parser("one of on|off (or true|false|1|0|yes|no)", (raw) => {
+export const onOff: Parser<"on" | "off"> = /* @__PURE__ */ parser("one of on|off (or true|false|1|0|yes|no)", (raw) => {
   try {
     return parseBool(raw) ? "on" : "off";
   } catch {

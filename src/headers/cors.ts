@@ -90,7 +90,8 @@ const REFUSED_PREFLIGHT: CorsDecision = Object.freeze({
   verdict: "refused" as const,
 });
 
-const allowedAnswers = new Map<string, CorsDecision>();
+// Made on the first allowed origin: this module is in every new VM (pb_ops/hot.js), CORS or not.
+let allowedAnswers: Map<string, CorsDecision> | undefined;
 
 export function corsDecision(allowed: ReadonlySet<string>, req: CorsRequest): CorsDecision {
   const preflight = req.method === "OPTIONS" || req.method.toUpperCase() === "OPTIONS";
@@ -98,6 +99,7 @@ export function corsDecision(allowed: ReadonlySet<string>, req: CorsRequest): Co
   if (!allowed.has(req.origin)) return preflight ? REFUSED_PREFLIGHT : REFUSED;
   if (!preflight) {
     // The same few allowed origins on every request: one frozen answer each, not three objects.
+    if (!allowedAnswers) allowedAnswers = new Map();
     let d = allowedAnswers.get(req.origin);
     if (d === undefined) {
       d = Object.freeze({

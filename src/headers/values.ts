@@ -32,8 +32,12 @@ const CSP_NON_SOURCE = new Set([
   "webrtc",
 ]);
 
-/** Every directive pb-ops accepts: those taking source lists, and the others above. */
-const CSP_DIRECTIVES = new Set([
+/**
+ * Directives taking source lists; with CSP_NON_SOURCE, every directive pb-ops accepts. Literal
+ * sets only at the top of this module: cookies.ts brings it into pb_ops/hot.js, where any top-level
+ * work is done again in every new VM (a literal `new Set` is left out of the bundle when unused).
+ */
+const CSP_SOURCE_DIRECTIVES = new Set([
   "default-src",
   "script-src",
   "script-src-elem",
@@ -54,7 +58,6 @@ const CSP_DIRECTIVES = new Set([
   "base-uri",
   "form-action",
   "frame-ancestors",
-  ...CSP_NON_SOURCE,
 ]);
 
 const CSP_KEYWORDS = new Set([
@@ -70,9 +73,6 @@ const CSP_KEYWORDS = new Set([
   "'unsafe-allow-redirects'",
 ]);
 
-/** Keywords that are only keywords when quoted; unquoted they silently become host names. */
-const UNQUOTED_KEYWORDS = new Set([...CSP_KEYWORDS].map((k) => k.slice(1, -1)));
-
 const NONCE_OR_HASH = /^'(nonce-[A-Za-z0-9+/_=-]+|sha(256|384|512)-[A-Za-z0-9+/_-]+={0,2})'$/;
 const SCHEME_SOURCE = /^[a-z][a-z0-9+.-]*:$/i;
 // scheme://host:port/path with wildcards as CSP allows (*.example.com, :*).
@@ -80,7 +80,8 @@ const HOST_SOURCE = /^([a-z][a-z0-9+.-]*:\/\/)?(\*|(\*\.)?[a-z0-9-]+(\.[a-z0-9-]
 
 function checkSource(directive: string, src: string): void {
   if (CSP_KEYWORDS.has(src.toLowerCase()) || NONCE_OR_HASH.test(src) || SCHEME_SOURCE.test(src)) return;
-  if (UNQUOTED_KEYWORDS.has(src.toLowerCase()))
+  // Keywords are only keywords when quoted; unquoted they silently become host names.
+  if (CSP_KEYWORDS.has(`'${src.toLowerCase()}'`))
     throw new InvalidValue(`${directive}: ${src} must be quoted ('${src}'); unquoted it is a host name`);
   if (src.startsWith("'")) throw new InvalidValue(`${directive}: unknown keyword ${src}`);
   if (!HOST_SOURCE.test(src)) throw new InvalidValue(`${directive}: ${JSON.stringify(src)} is not a CSP source`);
@@ -107,7 +108,8 @@ function parseCsp(raw: string): string {
     const words = part.trim().split(/\s+/).filter(Boolean);
     if (words.length === 0) continue; // tolerate a trailing ';'
     const name = words[0]!.toLowerCase();
-    if (!CSP_DIRECTIVES.has(name)) throw new InvalidValue(`unknown CSP directive ${JSON.stringify(words[0])}`);
+    if (!CSP_SOURCE_DIRECTIVES.has(name) && !CSP_NON_SOURCE.has(name))
+      throw new InvalidValue(`unknown CSP directive ${JSON.stringify(words[0])}`);
     if (seen.has(name)) throw new InvalidValue(`directive ${name} given twice (browsers ignore the second)`);
     seen.add(name);
     const values = words.slice(1);

@@ -33,10 +33,16 @@ if (require(`${__hooks}/pb_ops/index.js`).adminSurfaceGuarded()) {
 // It runs on every request, so it keeps its module on its VM's global object: require() itself
 // costs ~10 us per call in goja (path resolution), a global lookup well under 1 us. It loads
 // pb_ops/hot.js, the middleware alone: in a new VM (a throwaway one when the pool is exhausted)
-// only that small bundle's top-level code runs (docs/performance.md).
+// only that small bundle's top-level code runs (docs/performance.md). Or hot-lean.js, the same
+// without the admin gate and the rate limiter, when both are off: boot names the file in the store
+// under "pbOps.hotFile" (STORE.hotFile in src/adapter/keys.ts; a handler cannot import it).
 routerUse(
   new Middleware(
-    (e) => ((globalThis as any).__pbOpsHot || ((globalThis as any).__pbOpsHot = require(`${__hooks}/pb_ops/hot.js`))).handleRequest(e),
+    (e) =>
+      (
+        (globalThis as any).__pbOpsHot ||
+        ((globalThis as any).__pbOpsHot = require(`${__hooks}/pb_ops/${$app.store().get("pbOps.hotFile") || "hot.js"}`))
+      ).handleRequest(e),
     require(`${__hooks}/pb_ops/index.js`).PIPELINE_PRIORITY,
     "pbOps",
   ),
@@ -45,7 +51,10 @@ routerUse(
 // Pool warm-up (src/adapter/warm.ts): a job that is never due; onServe runs it so each of the first
 // pooled VMs loads the request path before any request. Same module cache as the middleware.
 cronAdd(require(`${__hooks}/pb_ops/index.js`).WARM_JOB_ID, require(`${__hooks}/pb_ops/index.js`).WARM_CRON, () =>
-  ((globalThis as any).__pbOpsHot || ((globalThis as any).__pbOpsHot = require(`${__hooks}/pb_ops/hot.js`))).warmVm(),
+  (
+    (globalThis as any).__pbOpsHot ||
+    ((globalThis as any).__pbOpsHot = require(`${__hooks}/pb_ops/${$app.store().get("pbOps.hotFile") || "hot.js"}`))
+  ).warmVm(),
 );
 
 // Batch sub-requests skip router middlewares: the admin gate and the rate limiter meet each one in

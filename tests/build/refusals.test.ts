@@ -158,7 +158,7 @@ describe("JS-only mode", () => {
       Object.keys(after)
         .filter((f) => !(f in before))
         .sort(),
-    ).toEqual(["pb_hooks/pb_ops.pb.js", "pb_hooks/pb_ops/hot.js", "pb_hooks/pb_ops/index.js"]);
+    ).toEqual(["pb_hooks/pb_ops.pb.js", "pb_hooks/pb_ops/hot-lean.js", "pb_hooks/pb_ops/hot.js", "pb_hooks/pb_ops/index.js"]);
   });
 
   it("an explicit --hooks folder that does not exist is an error, not JS-only mode", () => {
