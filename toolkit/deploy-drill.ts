@@ -25,7 +25,7 @@ import {
   type Site,
 } from "./entrypoint";
 import { SUPERUSER } from "./pocketbase";
-import { pollUntil, sleep } from "./wait";
+import { pollUntil, readUntil, sleep } from "./wait";
 
 export interface Container {
   name: string;
@@ -360,4 +360,58 @@ export async function writeUntilRefused(
     100,
   );
   return { status, afterMs: Date.now() - since };
+}
+
+/** What a container's /api/ops/health answers, or null while it does not answer. */
+export async function leaseHealth(
+  c: Container,
+): Promise<{ status: number; body: { status: string; lease?: { role: string; reason: string } } } | null> {
+  try {
+    const res = await fetch(`${c.site.url}/api/ops/health`);
+    return { status: res.status, body: (await res.json()) as { status: string; lease?: { role: string; reason: string } } };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Two containers started at once: polls their health until one answers 200 (the primary) and the
+ * other 503 {"status":"standby"}; undefined for a role not seen within `withinMs`.
+ */
+export async function primaryAndStandby(
+  containers: Container[],
+  withinMs = 60_000,
+): Promise<{ primary: Container | undefined; standby: Container | undefined }> {
+  let primary: Container | undefined;
+  let standby: Container | undefined;
+  await pollUntil(
+    async () => {
+      for (const c of containers) {
+        const h = await leaseHealth(c);
+        if (h?.status === 200) primary = c;
+        if (h?.status === 503 && h.body.status === "standby") standby = c;
+      }
+      return !!(primary && standby);
+    },
+    withinMs,
+    200,
+  );
+  return { primary, standby };
+}
+
+/** The lease a primary reports in backup-status, polled until `claimantId` is among its foreign claimants. */
+export async function leaseSeeing(
+  primary: Container,
+  claimantId: string,
+  opsToken: string,
+): Promise<{ role: string; epoch: number; foreignClaimants: { id?: string }[] }> {
+  const { value } = await readUntil(
+    async () => {
+      const res = await fetch(`${primary.site.url}/api/ops/backup-status`, { headers: { authorization: `Bearer ${opsToken}` } });
+      return ((await res.json()) as { lease?: { role: string; epoch: number; foreignClaimants: { id?: string }[] } }).lease;
+    },
+    (lease) => !!lease?.foreignClaimants.some((c) => c.id === claimantId),
+    { withinMs: 15_000, everyMs: 200, what: `${claimantId} among the primary's foreign claimants` },
+  );
+  return value!;
 }

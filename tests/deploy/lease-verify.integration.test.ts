@@ -9,15 +9,16 @@ import {
   DeployStack,
   Writer,
   firstContainer,
+  leaseSeeing,
+  primaryAndStandby,
   runCrashDrill,
   runDeployDrill,
   writeUntilRefused,
-  type Container,
 } from "../../toolkit/deploy-drill";
 import { MONITOR_INTERVAL_MS, createDrillCollection, waitReplicaCaughtUp } from "../../toolkit/drill";
 import { superuserToken, upsertSuperuser } from "../../toolkit/entrypoint";
 import { pocketbaseBinary } from "../../toolkit/pocketbase";
-import { pollUntil, readUntil, waitFor } from "../../toolkit/wait";
+import { waitFor } from "../../toolkit/wait";
 import { conditionalHeaders, type Recorded } from "../../toolkit/s3-proxy";
 
 const log = (m: string) => console.log(`[verify] ${m}`);
@@ -94,28 +95,7 @@ describe("auto mode on a server that ignores conditional writes: two containers 
     await stack.start();
     try {
       const [x, y] = await Promise.all([stack.launch("X"), stack.launch("Y")]);
-      const health = async (c: Container) => {
-        try {
-          const res = await fetch(`${c.site.url}/api/ops/health`);
-          return { status: res.status, body: (await res.json()) as { status: string } };
-        } catch {
-          return null;
-        }
-      };
-      let primary: Container | undefined;
-      let standby: Container | undefined;
-      await pollUntil(
-        async () => {
-          for (const c of [x, y]) {
-            const h = await health(c);
-            if (h?.status === 200) primary = c;
-            if (h?.status === 503 && h.body.status === "standby") standby = c;
-          }
-          return !!(primary && standby);
-        },
-        60_000,
-        200,
-      );
+      const { primary, standby } = await primaryAndStandby([x, y]);
       const both = x.run.output() + "\n=====\n" + y.run.output();
       expect(primary, both).toBeDefined();
       expect(standby, both).toBeDefined();
@@ -143,17 +123,9 @@ describe("auto mode on a server that ignores conditional writes: two containers 
       // The primary reports the foreign claimant (the standby's note, kept though it was written
       // about the primary's own epoch).
       const standbyId = /claiming \S+ as (\w+)/.exec(sb.run.output())![1]!;
-      const { value: seen } = await readUntil(
-        async () => {
-          const res = await fetch(`${p.site.url}/api/ops/backup-status`, { headers: { authorization: `Bearer ${OPS_TOKEN}` } });
-          const body = (await res.json()) as { lease?: { role: string; epoch: number; foreignClaimants: { id?: string }[] } };
-          expect(body.lease).toMatchObject({ role: "primary", epoch: 1 });
-          return body.lease!.foreignClaimants;
-        },
-        (claimants) => claimants.some((s) => s.id === standbyId),
-        { withinMs: 15_000, everyMs: 200, what: "the standby among the primary's foreign claimants" },
-      );
-      expect(seen.map((s) => s.id)).toContain(standbyId);
+      const lease = await leaseSeeing(p, standbyId, OPS_TOKEN);
+      expect(lease).toMatchObject({ role: "primary", epoch: 1 });
+      expect(lease.foreignClaimants.map((c) => c.id)).toContain(standbyId);
 
       // The standby never ran Litestream (no local LTX state).
       expect(existsSync(join(sb.site.dataDir, ".data.db-litestream"))).toBe(false);

@@ -8,15 +8,17 @@ import {
   DeployStack,
   Writer,
   firstContainer,
+  leaseSeeing,
+  leaseHealth,
+  primaryAndStandby,
   runCrashDrill,
   runDeployDrill,
   writeUntilRefused,
-  type Container,
 } from "../../toolkit/deploy-drill";
 import { MONITOR_INTERVAL_MS, createDrillCollection, waitReplicaCaughtUp } from "../../toolkit/drill";
 import { runCommand, superuserToken, upsertSuperuser } from "../../toolkit/entrypoint";
 import { pocketbaseBinary } from "../../toolkit/pocketbase";
-import { pollUntil, readUntil, waitFor } from "../../toolkit/wait";
+import { pollUntil, waitFor } from "../../toolkit/wait";
 
 const log = (m: string) => console.log(`[deploy] ${m}`);
 
@@ -114,28 +116,7 @@ describe("split: two containers start at once on an empty replica", () => {
     try {
       const [x, y] = await Promise.all([stack.launch("X"), stack.launch("Y")]);
       // The primary's health turns 200; the standby's answers 503 {"status":"standby"}.
-      const health = async (c: Container) => {
-        try {
-          const res = await fetch(`${c.site.url}/api/ops/health`);
-          return { status: res.status, body: (await res.json()) as { status: string; lease?: { role: string; reason: string } } };
-        } catch {
-          return null;
-        }
-      };
-      let primary: Container | undefined;
-      let standby: Container | undefined;
-      await pollUntil(
-        async () => {
-          for (const c of [x, y]) {
-            const h = await health(c);
-            if (h?.status === 200) primary = c;
-            if (h?.status === 503 && h.body.status === "standby") standby = c;
-          }
-          return !!(primary && standby);
-        },
-        60_000,
-        200,
-      );
+      const { primary, standby } = await primaryAndStandby([x, y]);
       expect(primary, x.run.output() + "\n=====\n" + y.run.output()).toBeDefined();
       expect(standby, x.run.output() + "\n=====\n" + y.run.output()).toBeDefined();
       expect(primary).not.toBe(standby);
@@ -143,7 +124,7 @@ describe("split: two containers start at once on an empty replica", () => {
       const p = primary!;
       expect(sb.run.output()).toMatch(/STANDBY: another container \(\w+, epoch 1\) is starting as primary/);
       expect(sb.run.output()).not.toMatch(/restored |"msg":"replicating to"/i);
-      const h = await health(sb);
+      const h = await leaseHealth(sb);
       expect(h!.body.lease!.role).toBe("standby");
 
       await upsertSuperuser(p.site, p.env);
@@ -172,17 +153,9 @@ describe("split: two containers start at once on an empty replica", () => {
 
       // The primary reports the foreign claimant it saw (the standby's note in the bucket).
       const standbyId = /claiming \S+ as (\w+)/.exec(sb.run.output())![1]!;
-      const { value: seen } = await readUntil(
-        async () => {
-          const res = await fetch(`${p.site.url}/api/ops/backup-status`, { headers: { authorization: `Bearer ${OPS_TOKEN}` } });
-          const body = (await res.json()) as { lease?: { role: string; epoch: number; foreignClaimants: { id?: string }[] } };
-          expect(body.lease).toMatchObject({ role: "primary", epoch: 1 });
-          return body.lease!.foreignClaimants;
-        },
-        (claimants) => claimants.some((x) => x.id === standbyId),
-        { withinMs: 15_000, everyMs: 200, what: "the standby among the primary's foreign claimants" },
-      );
-      expect(seen.map((x) => x.id)).toContain(standbyId);
+      const lease = await leaseSeeing(p, standbyId, OPS_TOKEN);
+      expect(lease).toMatchObject({ role: "primary", epoch: 1 });
+      expect(lease.foreignClaimants.map((c) => c.id)).toContain(standbyId);
 
       // The standby never ran Litestream: no local LTX state, and the replica holds the primary's data.
       expect(existsSync(join(sb.site.dataDir, ".data.db-litestream"))).toBe(false);
