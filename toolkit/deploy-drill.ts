@@ -22,10 +22,11 @@ import {
   removeSite,
   runCommand,
   superuserToken,
+  upsertSuperuser,
   type Site,
 } from "./entrypoint";
 import { SUPERUSER } from "./pocketbase";
-import { pollUntil, readUntil, sleep } from "./wait";
+import { pollUntil, readUntil, sleep, waitFor } from "./wait";
 
 export interface Container {
   name: string;
@@ -414,4 +415,21 @@ export async function leaseSeeing(
     { withinMs: 15_000, everyMs: 200, what: `${claimantId} among the primary's foreign claimants` },
   );
   return value!;
+}
+
+/**
+ * A load balancer that does not check health: writes alternate between the primary and the standby
+ * until the primary has acknowledged more than 20 (the standby was asked about as often). The
+ * writer, stopped.
+ */
+export async function writeToBoth(primary: Container, standby: Container): Promise<Writer> {
+  await upsertSuperuser(primary.site, primary.env);
+  const token = await superuserToken(primary.site.url);
+  await createDrillCollection(primary.site.url, token);
+  const writer = new Writer(token, 25);
+  writer.rotation = [primary, standby];
+  writer.start();
+  await waitFor(() => writer.acks.filter((a) => a.by === primary.name).length > 20, 30_000, "21 writes acknowledged by the primary");
+  await writer.stop();
+  return writer;
 }

@@ -3,7 +3,7 @@
 // ports, a temp data dir and the built pb_hooks/, against versitygw. The script runs in its own
 // process group so a test can kill -9 everything it started (Litestream and PocketBase) at once.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { binPath } from "../scripts/binaries.mjs";
@@ -230,6 +230,46 @@ function entrypointLines(output: string): string[] {
     }
   }
   return lines;
+}
+
+/**
+ * The sites and entrypoint runs one test file starts: `stopRuns()` after each test, `removeSites()`
+ * after all of them.
+ */
+export class EntrypointFixtures {
+  private readonly sites: Site[] = [];
+  private readonly runs: EntrypointRun[] = [];
+
+  async site(): Promise<Site> {
+    const s = await newSite();
+    this.sites.push(s);
+    return s;
+  }
+
+  start(env: Record<string, string>, args: string[] = []): EntrypointRun {
+    const run = new EntrypointRun(env, args);
+    this.runs.push(run);
+    return run;
+  }
+
+  async stopRuns(): Promise<void> {
+    for (const r of this.runs.splice(0)) await r.cleanup();
+  }
+
+  removeSites(): void {
+    for (const s of this.sites.splice(0)) removeSite(s);
+  }
+}
+
+/** The `pocketbase serve` the entrypoint runs as its child: its argv and environment (from /proc). */
+export function serveProcess(run: EntrypointRun): { argv: string[]; env: string[] } {
+  const pid = run.child.pid!;
+  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/);
+  for (const child of children) {
+    const argv = readFileSync(`/proc/${child}/cmdline`, "utf8").split("\0");
+    if (argv.includes("serve")) return { argv, env: readFileSync(`/proc/${child}/environ`, "utf8").split("\0") };
+  }
+  throw new Error(`no pocketbase serve among the entrypoint's children (${children.join(", ")})`);
 }
 
 /** Runs the entrypoint to completion (a run that must fail), with a time limit. */

@@ -1,51 +1,36 @@
 // deploy/entrypoint.sh run as the container runs it, without Docker: the same script, the pinned
 // PocketBase and Litestream the Dockerfile builds, versitygw on loopback (checks SigV4, so a wrong
 // key is refused as Spaces would refuse it).
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { S3Server, S3_KEYS, replicaUrl } from "../../toolkit/backup-stack";
 import { createDrillCollection, insert, listSeqs, waitReplicaCaughtUp } from "../../toolkit/drill";
 import {
-  EntrypointRun,
+  EntrypointFixtures,
   entrypointEnv,
-  newSite,
   parseJsonLines,
-  removeSite,
   runToExit,
+  serveProcess,
   superuserToken,
   upsertSuperuser,
-  type Site,
 } from "../../toolkit/entrypoint";
 import { pollUntil, sleep } from "../../toolkit/wait";
 
 let s3: S3Server;
-const sites: Site[] = [];
-const runs: EntrypointRun[] = [];
-
-async function site(): Promise<Site> {
-  const s = await newSite();
-  sites.push(s);
-  return s;
-}
-
-function start(env: Record<string, string>, args: string[] = []): EntrypointRun {
-  const run = new EntrypointRun(env, args);
-  runs.push(run);
-  return run;
-}
+const fx = new EntrypointFixtures();
+const site = () => fx.site();
+const start = (env: Record<string, string>, args: string[] = []) => fx.start(env, args);
 
 beforeAll(async () => {
   s3 = new S3Server();
   await s3.start();
 }, 60_000);
 
-afterEach(async () => {
-  for (const r of runs.splice(0)) await r.cleanup();
-});
+afterEach(() => fx.stopRuns());
 
 afterAll(async () => {
-  for (const s of sites) removeSite(s);
+  fx.removeSites();
   await s3?.destroy();
 });
 
@@ -137,8 +122,7 @@ describe("entrypoint against versitygw", () => {
     const run = start(entrypointEnv(s, undefined, { POCKETBASE_ENCRYPTION_KEY: "0123456789abcdef0123456789abcdef" }));
     await run.waitHealthy(s.url);
     // The entrypoint runs PocketBase as its child, with the encryption key passed by name, not value.
-    const children = readFileSync(`/proc/${run.child.pid}/task/${run.child.pid}/children`, "utf8").trim().split(/\s+/);
-    const argv = children.map((pid) => readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0")).find((a) => a.includes("serve"))!;
+    const { argv } = serveProcess(run);
     expect(argv).toEqual(expect.arrayContaining(["serve", "--encryptionEnv", "POCKETBASE_ENCRYPTION_KEY", "--automigrate=false"]));
     expect(argv.join(" ")).not.toContain("0123456789abcdef");
     const warnings = run.lines().filter((l) => l.includes("WARNING"));

@@ -6,17 +6,17 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   DeployStack,
-  Writer,
   firstContainer,
   leaseSeeing,
   leaseHealth,
   primaryAndStandby,
+  writeToBoth,
   runCrashDrill,
   runDeployDrill,
   writeUntilRefused,
 } from "../../toolkit/deploy-drill";
-import { MONITOR_INTERVAL_MS, createDrillCollection, waitReplicaCaughtUp } from "../../toolkit/drill";
-import { runCommand, superuserToken, upsertSuperuser } from "../../toolkit/entrypoint";
+import { MONITOR_INTERVAL_MS, waitReplicaCaughtUp } from "../../toolkit/drill";
+import { runCommand } from "../../toolkit/entrypoint";
 import { pocketbaseBinary } from "../../toolkit/pocketbase";
 import { pollUntil, waitFor } from "../../toolkit/wait";
 
@@ -127,17 +127,8 @@ describe("split: two containers start at once on an empty replica", () => {
       const h = await leaseHealth(sb);
       expect(h!.body.lease!.role).toBe("standby");
 
-      await upsertSuperuser(p.site, p.env);
-      const token = await superuserToken(p.site.url);
-      await createDrillCollection(p.site.url, token);
       // A load balancer that does not check health sends writes to both: the standby refuses all.
-      const writer = new Writer(token, 25);
-      writer.rotation = [p, sb];
-      writer.start();
-      // Writes alternate between the two: once the primary has acknowledged more than 20, the
-      // standby has been asked about as often.
-      await waitFor(() => writer.acks.filter((a) => a.by === p.name).length > 20, 30_000, "21 writes acknowledged by the primary");
-      await writer.stop();
+      const writer = await writeToBoth(p, sb);
       expect(writer.acks.filter((a) => a.by === sb.name)).toEqual([]);
       expect(writer.acks.filter((a) => a.by === p.name).length).toBeGreaterThan(20);
       const refused = await fetch(`${sb.site.url}/api/collections/drill/records`, {

@@ -3,21 +3,18 @@
 // (the image's GOGC=200). Run without a replica (PocketBase alone) on loopback; CGROUP_MEMORY_FILES
 // stands in for /sys/fs/cgroup, which tests/image/container.test.ts checks for real under
 // `docker run --memory`.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { EntrypointRun, entrypointEnv, newSite, removeSite, runToExit, type Site } from "../../toolkit/entrypoint";
+import { EntrypointFixtures, entrypointEnv, runToExit, serveProcess } from "../../toolkit/entrypoint";
 
-const sites: Site[] = [];
-const runs: EntrypointRun[] = [];
+const fx = new EntrypointFixtures();
 const dir = mkdtempSync(join(tmpdir(), "pbops-cgroup-"));
 
-afterEach(async () => {
-  for (const r of runs.splice(0)) await r.cleanup();
-});
+afterEach(() => fx.stopRuns());
 afterAll(() => {
-  for (const s of sites) removeSite(s);
+  fx.removeSites();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -30,15 +27,12 @@ function cgroupFile(name: string, content: string): string {
 
 /** Starts the entrypoint; PocketBase's GOMEMLIMIT (from its environment) and the entrypoint's lines. */
 async function started(extra: Record<string, string>) {
-  const s = await newSite();
-  sites.push(s);
-  const run = new EntrypointRun(entrypointEnv(s, undefined, extra));
-  runs.push(run);
+  const s = await fx.site();
+  const run = fx.start(entrypointEnv(s, undefined, extra));
   await run.waitHealthy(s.url);
-  const children = readFileSync(`/proc/${run.child.pid}/task/${run.child.pid}/children`, "utf8").trim().split(/\s+/);
-  const serve = children.find((pid) => readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").includes("serve"))!;
-  const environ = readFileSync(`/proc/${serve}/environ`, "utf8").split("\0");
-  const limit = environ.find((v) => v.startsWith("GOMEMLIMIT="))?.slice("GOMEMLIMIT=".length);
+  const limit = serveProcess(run)
+    .env.find((v) => v.startsWith("GOMEMLIMIT="))
+    ?.slice("GOMEMLIMIT=".length);
   return { limit, lines: run.lines().filter((l) => l.includes("GOMEMLIMIT")) };
 }
 
@@ -70,8 +64,7 @@ describe("entrypoint: GOMEMLIMIT from the container's memory limit", () => {
   });
 
   it.each([["768MB"], ["768Mi"], [""], ["1.5GiB"]])("GOMEMLIMIT=%j stops the container with one FATAL line", async (value) => {
-    const s = await newSite();
-    sites.push(s);
+    const s = await fx.site();
     const { code, lines } = await runToExit(entrypointEnv(s, undefined, { GOMEMLIMIT: value }), 20_000);
     expect(code).toBe(1);
     const named = lines.filter((l) => l.includes("GOMEMLIMIT"));

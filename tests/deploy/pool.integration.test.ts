@@ -1,36 +1,21 @@
 // deploy/entrypoint.sh passes PB_HOOKS_POOL to PocketBase as --hooksPool (PocketBase reads the flag
 // before any hook runs), with the kit's default when unset; pb-ops judges the value at boot. Run
 // without a replica (PocketBase alone), the pinned PocketBase the Dockerfile builds, on loopback.
-import { readFileSync } from "node:fs";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { DEFAULT_HOOKS_POOL } from "../../src/pool/config";
-import { EntrypointRun, entrypointEnv, newSite, removeSite, runToExit, type Site } from "../../toolkit/entrypoint";
+import { EntrypointFixtures, entrypointEnv, runToExit, serveProcess } from "../../toolkit/entrypoint";
 import { fetchJson } from "../../toolkit/http";
 
-const sites: Site[] = [];
-const runs: EntrypointRun[] = [];
+const fx = new EntrypointFixtures();
 
-async function site(): Promise<Site> {
-  const s = await newSite();
-  sites.push(s);
-  return s;
-}
-
-afterEach(async () => {
-  for (const r of runs.splice(0)) await r.cleanup();
-});
-afterAll(() => {
-  for (const s of sites) removeSite(s);
-});
+afterEach(() => fx.stopRuns());
+afterAll(() => fx.removeSites());
 
 async function poolOf(extra: Record<string, string>) {
-  const s = await site();
-  const run = new EntrypointRun(entrypointEnv(s, undefined, extra));
-  runs.push(run);
+  const s = await fx.site();
+  const run = fx.start(entrypointEnv(s, undefined, extra));
   await run.waitHealthy(s.url);
-  // The entrypoint runs PocketBase as its child.
-  const children = readFileSync(`/proc/${run.child.pid}/task/${run.child.pid}/children`, "utf8").trim().split(/\s+/);
-  const argv = children.map((pid) => readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0")).find((a) => a.includes("serve"))!;
+  const { argv } = serveProcess(run);
   const { body } = await fetchJson(`${s.url}/api/ops/health`);
   return { argv, pool: body.pool };
 }
@@ -49,7 +34,7 @@ describe("entrypoint: the VM pool", () => {
   });
 
   it.each([["lots"], ["0"], ["9999999"]])("PB_HOOKS_POOL=%j stops the container with pb-ops's one line", async (value) => {
-    const s = await site();
+    const s = await fx.site();
     const { code, output } = await runToExit(entrypointEnv(s, undefined, { PB_HOOKS_POOL: value }), 20_000);
     expect(code).toBe(1);
     // The entrypoint wraps every output line in a JSON log line; the message is pb-ops's one line.

@@ -4,18 +4,7 @@
 // naive protocol (no LIST-to-PUT bound, a wait of D) or with delays > D does, so it can fail.
 import { describe, expect, it } from "vitest";
 import { decideVerified, verifyWaitMs, type ListedClaim } from "../../src/lease/verify";
-
-/** mulberry32: a seeded PRNG, so a failure replays. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from "../harness/prng";
 
 interface Claimant {
   id: string;
@@ -71,7 +60,7 @@ function trials(
   maxDelay: number,
   p: Protocol,
 ): { twoWinners: number; oneWinner: number; contested: number } {
-  const r = rng(seed);
+  const r = prng(seed);
   let twoWinners = 0;
   let oneWinner = 0;
   let contested = 0;

@@ -10,6 +10,7 @@ import { describe, expect, it } from "vitest";
 import { binPath, cacheDir } from "../../scripts/binaries.mjs";
 import { allowN, type BucketState } from "../../src/ratelimit/bucket";
 import { ROOT } from "../../toolkit/paths";
+import { prng } from "../harness/prng";
 
 const ORACLE_SRC = join(ROOT, "tests", "oracle", "ratelimit");
 const BASE_MS = 1_700_000_000_000; // the oracle's time origin (time.UnixMilli in main.go)
@@ -39,18 +40,6 @@ interface Case {
   rate: number;
   burst: number;
   ops: [number, number][];
-}
-
-/** Deterministic PRNG (mulberry32) so a failure names a seed that reproduces it. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function randomCase(rand: () => number): Case {
