@@ -208,8 +208,8 @@ case $hooks_pool in '' | *[!0-9]* | ??????*) ;; *) pb_args="$pb_args --hooksPool
 # Go memory limit. Go's GC lets the heap grow to (1 + GOGC/100) times what is live (3x at the image's
 # GOGC=200), and every VM an open realtime client holds is live, so a busy instance can grow past its
 # container's memory and be killed. Unless GOMEMLIMIT is set, it is set to 3/4 of the container's
-# memory limit (cgroup v2 memory.max, or v1 memory.limit_in_bytes), so the GC works harder near the
-# limit instead of growing past it; the other quarter is for Litestream, the lease agent and what Go
+# memory limit (cgroup v2 memory.max, or v1 memory.limit_in_bytes), so the GC collects more often as
+# the heap nears it (a soft limit: a live heap larger than it still grows); the other quarter is for Litestream, the lease agent and what Go
 # keeps outside the heap. No limit found: Go's own behaviour (no GOMEMLIMIT). GOMEMLIMIT=off turns it
 # off. CGROUP_MEMORY_FILES (space-separated paths) replaces the files read, for the test suite.
 memory_limit_bytes() {
@@ -242,7 +242,7 @@ if [ "${GOMEMLIMIT+set}" = set ]; then
 elif limit_bytes=$(memory_limit_bytes); then
   GOMEMLIMIT="$((limit_bytes / 1048576 * 3 / 4))MiB"
   export GOMEMLIMIT
-  log "GOMEMLIMIT=$GOMEMLIMIT: 3/4 of this container's memory limit ($((limit_bytes / 1048576)) MiB), so Go's GC holds the heap under it; set GOMEMLIMIT to choose another, or off"
+  log "GOMEMLIMIT=$GOMEMLIMIT: 3/4 of this container's memory limit ($((limit_bytes / 1048576)) MiB), so Go's GC collects more often as the heap nears it; set GOMEMLIMIT to choose another, or off"
 fi
 
 # PocketBase's --encryptionEnv names a variable whose value (32 characters, AES-256) encrypts the
