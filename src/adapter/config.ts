@@ -39,19 +39,18 @@ function part<T>(name: string): T {
   return v as T;
 }
 
-/** Boot (loader VM): keeps the plan for this VM and publishes it for every other one. */
+/**
+ * Boot (loader VM): publishes the plan's parts for every VM, and keeps them for this one as the other
+ * VMs will read them (parsed from the same JSON, so the parts' layout lives in planEntries alone).
+ */
 export function publishSharedPlan(plan: SharedPlan, entries: Record<string, string>): void {
   const store = $app.store();
-  for (const name of Object.keys(entries)) store.set(KEY + name, entries[name]);
+  for (const name of Object.keys(entries)) {
+    store.set(KEY + name, entries[name]);
+    parsed[name] = JSON.parse(entries[name]!);
+  }
   // Read by the hook file's handlers (a plain string: they require it before any pb-ops code runs).
   store.set(STORE.hotFile, plan.hotFile);
-  const { classes, ...headerMeta } = plan.headers;
-  parsed.config = plan.config;
-  parsed.stages = plan.stages;
-  parsed.headers = headerMeta;
-  parsed.rateLimit = plan.rateLimit;
-  parsed.pool = plan.pool;
-  for (const cls of Object.keys(classes) as RouteClass[]) parsed[`headers.${cls}`] = classes[cls];
 }
 
 /** The whole config: for boot, serve-time set-up and the library's routes, not the request path. */
