@@ -33,9 +33,8 @@ export function captureStdout(): void {
 
 export function writeLine(line: string): void {
   if (writeString === undefined) {
-    // The bound method (boot stores it); a Writer object if stored by an older boot in this process.
-    const stored = $app.store().get(STORE.stdout) as Writer["writeString"] | Writer | undefined;
-    writeString = typeof stored === "function" ? stored : stored ? stored.writeString : null;
+    // The bound method boot stored; none when boot could not take it.
+    writeString = ($app.store().get(STORE.stdout) as Writer["writeString"] | undefined) ?? null;
   }
   if (writeString) {
     try {
