@@ -1,6 +1,11 @@
 // The "realtime clients and the VM pool" rows of docs/bench.md (issue 22). Pure.
 
-export type PoolImpl = "bare" | "noop" | "pbops";
+/**
+ * "floor" is the Go calls of pb-ops's full stack made inline (bench/floor-middleware.ts): no middleware
+ * doing that work costs less, so floor / no-op is the most pb-ops / no-op can reach. "defaults" is
+ * pb-ops with no PB_* variable set, as installed; "pbops" the full stack.
+ */
+export type PoolImpl = "bare" | "noop" | "floor" | "defaults" | "pbops";
 
 export interface PoolRow {
   /** "default" is PocketBase's own --hooksPool (15); "kit" is PB_HOOKS_POOL's default. */
@@ -24,13 +29,17 @@ export interface PoolMeta {
   features: string;
 }
 
+/** The two pb-ops rows the targets are checked for. */
+const PB_OPS_IMPLS = ["pbops", "defaults"] as const;
+type PbOpsImpl = (typeof PB_OPS_IMPLS)[number];
+
 export interface PoolTargets {
-  /** Default pool: pb-ops / no-op at each SSE count (target >= 0.8). */
-  vsNoop: { sse: number; ratio: number; met: boolean }[];
+  /** Default pool: pb-ops / no-op at each SSE count (target >= 0.8), with the ceiling the floor row sets. */
+  vsNoop: { impl: PbOpsImpl; sse: number; ratio: number; met: boolean; ceiling?: number }[];
   /** Kit pool: pb-ops at the most SSE clients / pb-ops at none (target >= 0.8). */
-  kitHold?: { sse: number; ratio: number; met: boolean };
-  /** pb-ops RSS at the most SSE clients, per pool (target < 256 MB). */
-  rss: { pool: string; sse: number; rssMb: number; met: boolean }[];
+  kitHold: { impl: PbOpsImpl; sse: number; ratio: number; met: boolean }[];
+  /** pb-ops RSS at the most SSE clients, per pool (target < 256 MB), with the floor's beside it. */
+  rss: { impl: PbOpsImpl; pool: string; sse: number; rssMb: number; met: boolean; floorMb?: number }[];
 }
 
 const find = (rows: PoolRow[], pool: string, sse: number, impl: PoolImpl) =>
@@ -39,22 +48,34 @@ const find = (rows: PoolRow[], pool: string, sse: number, impl: PoolImpl) =>
 export function poolTargets(rows: PoolRow[]): PoolTargets {
   const sseCounts = [...new Set(rows.map((r) => r.sse))].sort((a, b) => a - b);
   const most = sseCounts[sseCounts.length - 1] ?? 0;
-  const vsNoop: PoolTargets["vsNoop"] = [];
-  for (const sse of sseCounts) {
-    const p = find(rows, "default", sse, "pbops");
-    const n = find(rows, "default", sse, "noop");
-    if (p && n) vsNoop.push({ sse, ratio: p.rps / n.rps, met: p.rps / n.rps >= 0.8 });
+  const t: PoolTargets = { vsNoop: [], kitHold: [], rss: [] };
+  for (const impl of PB_OPS_IMPLS) {
+    for (const sse of sseCounts) {
+      const p = find(rows, "default", sse, impl);
+      const n = find(rows, "default", sse, "noop");
+      const floor = find(rows, "default", sse, "floor");
+      if (p && n) t.vsNoop.push({ impl, sse, ratio: p.rps / n.rps, met: p.rps / n.rps >= 0.8, ceiling: floor && floor.rps / n.rps });
+    }
+    const k0 = find(rows, "kit", 0, impl);
+    const kMost = find(rows, "kit", most, impl);
+    if (k0 && kMost && most > 0) t.kitHold.push({ impl, sse: most, ratio: kMost.rps / k0.rps, met: kMost.rps / k0.rps >= 0.8 });
+    for (const pool of ["default", "kit"]) {
+      const r = find(rows, pool, most, impl);
+      if (r && most > 0)
+        t.rss.push({ impl, pool, sse: most, rssMb: r.rssMb, met: r.rssMb < 256, floorMb: find(rows, pool, most, "floor")?.rssMb });
+    }
   }
-  const k0 = find(rows, "kit", 0, "pbops");
-  const kMost = find(rows, "kit", most, "pbops");
-  const kitHold = k0 && kMost && most > 0 ? { sse: most, ratio: kMost.rps / k0.rps, met: kMost.rps / k0.rps >= 0.8 } : undefined;
-  const rss: PoolTargets["rss"] = [];
-  for (const pool of ["default", "kit"]) {
-    const r = find(rows, pool, most, "pbops");
-    if (r && most > 0) rss.push({ pool, sse: most, rssMb: r.rssMb, met: r.rssMb < 256 });
-  }
-  return { vsNoop, kitHold, rss };
+  return t;
 }
+
+/** How the targets name each pb-ops row. */
+export const POOL_IMPL_NAMES: Record<PoolImpl, string> = {
+  bare: "bare PocketBase",
+  noop: "no-op middleware",
+  floor: "Go calls alone",
+  defaults: "pb-ops defaults",
+  pbops: "pb-ops full stack",
+};
 
 const f = (n: number, d = 2) => n.toFixed(d);
 const metText = (met: boolean) => (met ? "met" : "**not met**");
@@ -65,37 +86,56 @@ export function renderPoolSection(rows: PoolRow[], meta: PoolMeta): string {
   for (const r of rows)
     if (!groups.some((g) => g.pool === r.pool && g.sse === r.sse)) groups.push({ pool: r.pool, size: r.poolSize, sse: r.sse });
   const cell = (g: { pool: string; sse: number }, impl: PoolImpl) => find(rows, g.pool, g.sse, impl);
+  const n = (x: number | undefined, d = 0) => (x === undefined ? "-" : f(x, d));
+  const ratio = (a: PoolRow | undefined, b: PoolRow | undefined) => (a && b ? f(a.rps / b.rps) + "x" : "-");
   const lines = [
     "## Realtime clients and the VM pool (issue 22)",
     "",
     `Each SSE client is a \`GET /api/realtime\` held open on loopback; a JS middleware keeps one VM busy for`,
     `each. Load as above: wrk, ${meta.connections} connections, \`GET ${meta.route}\`, ${meta.seconds} s x ${meta.rounds} rounds interleaved`,
-    `per pool, medians. pb-ops rows: ${meta.features}. RSS is read after the last round, with the clients still open.`,
+    `per pool, medians. "Full" is the ${meta.features}; "defaults" is pb-ops with no PB_* variable set (request ids,`,
+    'security headers, access log, request counters). "Go calls alone" is an inline middleware making the calls into Go that',
+    "the full stack makes per request, with as little JS as it can have (bench/floor-middleware.ts): no middleware doing",
+    "that work costs less, so its ratio to the no-op is the most the full stack can reach in the run.",
     "",
-    "| Pool | SSE clients | bare req/s | no-op req/s | pb-ops req/s | pb-ops vs no-op | pb-ops vs pb-ops at 0 SSE | pb-ops p50 ms | pb-ops p99 ms | no-op RSS MB | pb-ops RSS MB |",
-    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    "| Pool | SSE clients | bare req/s | no-op req/s | Go calls alone req/s | pb-ops defaults req/s | pb-ops full req/s | Go calls alone vs no-op | defaults vs no-op | full vs no-op | full vs Go calls alone | full vs full at 0 SSE |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
   ];
   for (const g of groups) {
-    const bare = cell(g, "bare");
     const noop = cell(g, "noop");
     const p = cell(g, "pbops");
-    const p0 = find(rows, g.pool, 0, "pbops");
-    const n = (x: number | undefined, d = 0) => (x === undefined ? "-" : f(x, d));
     lines.push(
-      `| ${g.pool} (${g.size}) | ${g.sse} | ${n(bare?.rps)} | ${n(noop?.rps)} | ${n(p?.rps)} | ${p && noop ? f(p.rps / noop.rps) + "x" : "-"} | ${p && p0 ? f(p.rps / p0.rps) + "x" : "-"} | ${n(p?.p50Ms, 3)} | ${n(p?.p99Ms, 3)} | ${n(noop?.rssMb, 1)} | ${n(p?.rssMb, 1)} |`,
+      `| ${g.pool} (${g.size}) | ${g.sse} | ${n(cell(g, "bare")?.rps)} | ${n(noop?.rps)} | ${n(cell(g, "floor")?.rps)} | ${n(cell(g, "defaults")?.rps)} | ${n(p?.rps)} | ${ratio(cell(g, "floor"), noop)} | ${ratio(cell(g, "defaults"), noop)} | ${ratio(p, noop)} | ${ratio(p, cell(g, "floor"))} | ${ratio(p, find(rows, g.pool, 0, "pbops"))} |`,
+    );
+  }
+  lines.push(
+    "",
+    "RSS after the last round, with the clients still open, and pb-ops's latency:",
+    "",
+    "| Pool | SSE clients | no-op RSS MB | Go calls alone RSS MB | pb-ops defaults RSS MB | pb-ops full RSS MB | full p50 ms | full p99 ms |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|",
+  );
+  for (const g of groups) {
+    const p = cell(g, "pbops");
+    lines.push(
+      `| ${g.pool} (${g.size}) | ${g.sse} | ${n(cell(g, "noop")?.rssMb, 1)} | ${n(cell(g, "floor")?.rssMb, 1)} | ${n(cell(g, "defaults")?.rssMb, 1)} | ${n(p?.rssMb, 1)} | ${n(p?.p50Ms, 3)} | ${n(p?.p99Ms, 3)} |`,
     );
   }
   lines.push("", "Targets (issue 22):", "");
   for (const v of t.vsNoop)
     lines.push(
-      `- default pool, ${v.sse} SSE clients: pb-ops at **${f(v.ratio)}x** of the no-op middleware (target 0.80x): ${metText(v.met)}`,
+      `- default pool, ${v.sse} SSE clients: ${POOL_IMPL_NAMES[v.impl]} at **${f(v.ratio)}x** of the no-op middleware (target 0.80x): ${metText(v.met)}` +
+        (v.impl === "pbops" && v.ceiling !== undefined ? `; the Go calls alone reach ${f(v.ceiling)}x` : ""),
     );
-  if (t.kitHold)
+  for (const k of t.kitHold)
     lines.push(
-      `- kit pool, ${t.kitHold.sse} SSE clients: pb-ops at **${f(t.kitHold.ratio)}x** of pb-ops with none (target 0.80x): ${metText(t.kitHold.met)}`,
+      `- kit pool, ${k.sse} SSE clients: ${POOL_IMPL_NAMES[k.impl]} at **${f(k.ratio)}x** of itself with none (target 0.80x): ${metText(k.met)}`,
     );
   for (const r of t.rss)
-    lines.push(`- ${r.pool} pool, ${r.sse} SSE clients: pb-ops RSS **${f(r.rssMb, 1)} MB** (target < 256 MB): ${metText(r.met)}`);
+    lines.push(
+      `- ${r.pool} pool, ${r.sse} SSE clients: ${POOL_IMPL_NAMES[r.impl]} RSS **${f(r.rssMb, 1)} MB** (target < 256 MB): ${metText(r.met)}` +
+        (r.impl === "pbops" && r.floorMb !== undefined ? `; the Go calls alone ${f(r.floorMb, 1)} MB` : ""),
+    );
   lines.push("");
   return lines.join("\n");
 }

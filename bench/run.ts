@@ -24,6 +24,7 @@ import { runWrk, ensureWrk, type LoadResult } from "./wrk";
 import { FULL_STACK_ENV, FULL_STACK_FEATURES } from "./full-stack";
 import {
   markedPoolSection,
+  POOL_IMPL_NAMES,
   poolTargets,
   renderPoolSection,
   splicePoolSection,
@@ -33,6 +34,7 @@ import {
 } from "./pool-report";
 import { openSseClients, type SseClients } from "../toolkit/sse";
 import { measureCounterCost, METRICS_COST_PROBE, counterVerdict, renderMetricsCostSection, spliceMetricsCostSection } from "./metrics-cost";
+import { GO_CALLS_ALONE_MIDDLEWARE } from "./floor-middleware";
 import { DEFAULT_HOOKS_POOL, POCKETBASE_DEFAULT_POOL } from "../src/pool/config";
 import { LIST_PATH, RECORDS, seed, startOnCopy, timedBurst, type Seeded } from "./routes";
 import {
@@ -202,7 +204,7 @@ function rateLimiterReruns(): string[] {
   return out;
 }
 
-/** Bounded: at most 200 SSE clients per server, 9 servers at a time, all on loopback. */
+/** Bounded: at most 200 SSE clients per server, 15 servers at a time, all on loopback. */
 const SSE_COUNTS = (process.env.BENCH_SSE ?? "0,40,200").split(",").map(Number);
 
 async function poolRows(): Promise<PoolRow[]> {
@@ -219,10 +221,12 @@ async function poolRows(): Promise<PoolRow[]> {
   const impls: { impl: PoolImpl; options: Omit<StartOptions, "version"> }[] = [
     { impl: "bare", options: { withPbOps: false } },
     { impl: "noop", options: { withPbOps: false, extraHooks: { "noop.pb.js": NOOP_MIDDLEWARE } } },
+    { impl: "floor", options: { withPbOps: false, extraHooks: { "floor.pb.js": GO_CALLS_ALONE_MIDDLEWARE } } },
+    { impl: "defaults", options: { withPbOps: true, env: {} } },
     { impl: "pbops", options: { withPbOps: true, env: FULL_STACK_ENV } },
   ];
   for (const p of pools) {
-    // One pool at a time: its 9 servers (3 kinds x 3 SSE counts) measured round-robin, so the
+    // One pool at a time: its 15 servers (5 kinds x 3 SSE counts) measured round-robin, so the
     // ratios within the pool share the machine's state.
     const cells: { impl: PoolImpl; sse: number; pb: RunningPocketBase; clients: SseClients; runs: LoadResult[] }[] = [];
     try {
@@ -233,7 +237,7 @@ async function poolRows(): Promise<PoolRow[]> {
             superuser: false,
             stdoutFd: devNull,
             ...i.options,
-            env: { ...(i.options.env ?? {}), ...(i.impl === "pbops" ? p.env : {}) },
+            env: { ...(i.options.env ?? {}), ...(i.options.withPbOps ? p.env : {}) },
             serveArgs: p.args,
           });
           const clients = await openSseClients(pb.url, sse);
@@ -276,14 +280,18 @@ const POOL_META: PoolMeta = { connections: CONNECTIONS, seconds: SECONDS, rounds
 
 function printPoolTargets(rows: PoolRow[]): void {
   const t = poolTargets(rows);
+  const verdict = (met: boolean) => (met ? "met" : "NOT met");
   for (const v of t.vsNoop)
-    console.log(`default pool, ${v.sse} SSE: pb-ops ${v.ratio.toFixed(2)}x of no-op (target 0.80x) ${v.met ? "met" : "NOT met"}`);
-  if (t.kitHold)
     console.log(
-      `kit pool, ${t.kitHold.sse} SSE: pb-ops ${t.kitHold.ratio.toFixed(2)}x of pb-ops with none (target 0.80x) ${t.kitHold.met ? "met" : "NOT met"}`,
+      `default pool, ${v.sse} SSE: ${POOL_IMPL_NAMES[v.impl]} ${v.ratio.toFixed(2)}x of no-op (target 0.80x) ${verdict(v.met)}` +
+        (v.ceiling !== undefined ? `; Go calls alone ${v.ceiling.toFixed(2)}x` : ""),
+    );
+  for (const k of t.kitHold)
+    console.log(
+      `kit pool, ${k.sse} SSE: ${POOL_IMPL_NAMES[k.impl]} ${k.ratio.toFixed(2)}x of itself with none (target 0.80x) ${verdict(k.met)}`,
     );
   for (const r of t.rss)
-    console.log(`${r.pool} pool, ${r.sse} SSE: pb-ops RSS ${r.rssMb.toFixed(1)} MB (target < 256) ${r.met ? "met" : "NOT met"}`);
+    console.log(`${r.pool} pool, ${r.sse} SSE: ${POOL_IMPL_NAMES[r.impl]} RSS ${r.rssMb.toFixed(1)} MB (target < 256) ${verdict(r.met)}`);
 }
 
 // ---------------------------------------------------------------- realistic routes (issue 21)

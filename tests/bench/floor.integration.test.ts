@@ -1,0 +1,70 @@
+// Real PocketBase, both versions: the pool bench's "Go calls alone" middleware (bench/floor-middleware.ts)
+// stands for the least any middleware doing pb-ops's full-stack work must do, so it must really do that
+// work: answer GET /api/health with the same response headers as pb-ops's full stack, take a token from a
+// bucket in the store per request, and write one JSON access line per request on stdout. If it did less, the bench's
+// ceiling for pb-ops would be set too high.
+import { afterEach, describe, expect, it } from "vitest";
+import { GO_CALLS_ALONE_MIDDLEWARE } from "../../bench/floor-middleware";
+import { FULL_STACK_ENV } from "../../bench/full-stack";
+import { POCKETBASE_VERSIONS, startPocketBase, type RunningPocketBase } from "../../toolkit/pocketbase";
+
+const VARYING = new Set(["date", "content-length"]);
+const headerNames = (res: Response) => [...res.headers.keys()].filter((k) => !VARYING.has(k)).sort();
+const remaining = (res: Response) => Number(/r=(\d+)/.exec(res.headers.get("ratelimit") ?? "")?.[1]);
+const accessLines = (stdout: string) =>
+  stdout
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .filter((r) => r.path === "/api/health");
+
+describe.each(POCKETBASE_VERSIONS)("PocketBase %s", (version: string) => {
+  const servers: RunningPocketBase[] = [];
+  afterEach(async () => {
+    for (const pb of servers.splice(0)) await pb.stop();
+  });
+
+  it("the Go-calls-alone middleware answers like pb-ops's full stack and does its per-request work", async () => {
+    const pbops = await startPocketBase({ version, superuser: false, env: FULL_STACK_ENV });
+    servers.push(pbops);
+    const floor = await startPocketBase({
+      version,
+      superuser: false,
+      withPbOps: false,
+      extraHooks: { "floor.pb.js": GO_CALLS_ALONE_MIDDLEWARE },
+    });
+    servers.push(floor);
+    const seen: Record<string, { names: string[][]; left: number[]; cors: (string | null)[] }> = {};
+    for (const [name, pb] of [
+      ["pbops", pbops],
+      ["floor", floor],
+    ] as const) {
+      seen[name] = { names: [], left: [], cors: [] };
+      for (let i = 0; i < 3; i++) {
+        const res = await fetch(`${pb.url}/api/health`, { headers: { "User-Agent": "floor-test" } });
+        expect(res.status).toBe(200);
+        await res.text();
+        seen[name].names.push(headerNames(res));
+        seen[name].left.push(remaining(res));
+      }
+      const cors = await fetch(`${pb.url}/api/health`, { headers: { Origin: FULL_STACK_ENV.PB_CORS_ORIGINS! } });
+      await cors.text();
+      seen[name].cors.push(cors.headers.get("access-control-allow-origin"));
+    }
+    // The same response headers, request after request (PocketBase's own security headers replaced).
+    expect(seen.floor!.names[0]).toEqual(seen.pbops!.names[0]);
+    expect(seen.floor!.names[0]).toContain("x-request-id");
+    expect(new Set(seen.floor!.names.map((n) => n.join()))).toEqual(new Set([seen.floor!.names[0]!.join()]));
+    expect(seen.floor!.cors).toEqual(seen.pbops!.cors);
+    expect(seen.floor!.cors[0]).toBe(FULL_STACK_ENV.PB_CORS_ORIGINS);
+    // A token taken per request from a bucket kept in the store, as the rate limiter does: at the
+    // full stack's 100M/s the bucket refills between requests, so each answer says capacity - 1.
+    expect(seen.floor!.left).toEqual([99999999, 99999999, 99999999]);
+    expect(seen.floor!.left).toEqual(seen.pbops!.left);
+    // One JSON access line per request on stdout, as many as pb-ops wrote (the readiness probe's too).
+    const mine = (stdout: string) => accessLines(stdout).filter((r) => r.userAgent === "floor-test");
+    expect(mine(floor.stdout())).toHaveLength(3);
+    expect(mine(floor.stdout())[0]).toMatchObject({ method: "GET", status: 200 });
+    expect(accessLines(floor.stdout()).length).toBe(accessLines(pbops.stdout()).length);
+  });
+});
