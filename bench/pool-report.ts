@@ -1,11 +1,14 @@
 // The "realtime clients and the VM pool" rows of docs/bench.md (issue 22). Pure.
 
 /**
- * "floor" is the Go calls of pb-ops's full stack made inline (bench/floor-middleware.ts): no middleware
- * doing that work costs less, so floor / no-op is the most pb-ops / no-op can reach. "defaults" is
- * pb-ops with no PB_* variable set, as installed; "pbops" the full stack.
+ * "pbops" is the full stack, "defaults" pb-ops with no PB_* variable set, as installed. "floor" and
+ * "floorDefaults" make the Go calls of each inline (bench/floor-middleware.ts): no middleware doing
+ * that work costs less, so floor / no-op is the most that pb-ops row / no-op can reach.
  */
-export type PoolImpl = "bare" | "noop" | "floor" | "defaults" | "pbops";
+export type PoolImpl = "bare" | "noop" | "floor" | "floorDefaults" | "defaults" | "pbops";
+
+/** The Go-calls-alone row that sets each pb-ops row's ceiling. */
+const FLOOR_OF = { pbops: "floor", defaults: "floorDefaults" } as const;
 
 export interface PoolRow {
   /** "default" is PocketBase's own --hooksPool (15); "kit" is PB_HOOKS_POOL's default. */
@@ -53,7 +56,7 @@ export function poolTargets(rows: PoolRow[]): PoolTargets {
     for (const sse of sseCounts) {
       const p = find(rows, "default", sse, impl);
       const n = find(rows, "default", sse, "noop");
-      const floor = find(rows, "default", sse, "floor");
+      const floor = find(rows, "default", sse, FLOOR_OF[impl]);
       if (p && n) t.vsNoop.push({ impl, sse, ratio: p.rps / n.rps, met: p.rps / n.rps >= 0.8, ceiling: floor && floor.rps / n.rps });
     }
     const k0 = find(rows, "kit", 0, impl);
@@ -62,7 +65,7 @@ export function poolTargets(rows: PoolRow[]): PoolTargets {
     for (const pool of ["default", "kit"]) {
       const r = find(rows, pool, most, impl);
       if (r && most > 0)
-        t.rss.push({ impl, pool, sse: most, rssMb: r.rssMb, met: r.rssMb < 256, floorMb: find(rows, pool, most, "floor")?.rssMb });
+        t.rss.push({ impl, pool, sse: most, rssMb: r.rssMb, met: r.rssMb < 256, floorMb: find(rows, pool, most, FLOOR_OF[impl])?.rssMb });
     }
   }
   return t;
@@ -72,7 +75,8 @@ export function poolTargets(rows: PoolRow[]): PoolTargets {
 export const POOL_IMPL_NAMES: Record<PoolImpl, string> = {
   bare: "bare PocketBase",
   noop: "no-op middleware",
-  floor: "Go calls alone",
+  floor: "Go calls alone (full)",
+  floorDefaults: "Go calls alone (defaults)",
   defaults: "pb-ops defaults",
   pbops: "pb-ops full stack",
 };
@@ -82,6 +86,7 @@ const metText = (met: boolean) => (met ? "met" : "**not met**");
 
 export function renderPoolSection(rows: PoolRow[], meta: PoolMeta): string {
   const t = poolTargets(rows);
+  // Throughput columns are req/s.
   const groups: { pool: string; size: number; sse: number }[] = [];
   for (const r of rows)
     if (!groups.some((g) => g.pool === r.pool && g.sse === r.sse)) groups.push({ pool: r.pool, size: r.poolSize, sse: r.sse });
@@ -105,27 +110,27 @@ export function renderPoolSection(rows: PoolRow[], meta: PoolMeta): string {
     const noop = cell(g, "noop");
     const p = cell(g, "pbops");
     lines.push(
-      `| ${g.pool} (${g.size}) | ${g.sse} | ${n(cell(g, "bare")?.rps)} | ${n(noop?.rps)} | ${n(cell(g, "floor")?.rps)} | ${n(cell(g, "defaults")?.rps)} | ${n(p?.rps)} | ${ratio(cell(g, "floor"), noop)} | ${ratio(cell(g, "defaults"), noop)} | ${ratio(p, noop)} | ${ratio(p, cell(g, "floor"))} | ${ratio(p, find(rows, g.pool, 0, "pbops"))} |`,
+      `| ${g.pool} (${g.size}) | ${g.sse} | ${n(cell(g, "bare")?.rps)} | ${n(noop?.rps)} | ${n(cell(g, "floorDefaults")?.rps)} | ${n(cell(g, "defaults")?.rps)} | ${n(cell(g, "floor")?.rps)} | ${n(p?.rps)} | ${ratio(cell(g, "floorDefaults"), noop)} | ${ratio(cell(g, "defaults"), noop)} | ${ratio(cell(g, "floor"), noop)} | ${ratio(p, noop)} | ${ratio(p, find(rows, g.pool, 0, "pbops"))} |`,
     );
   }
   lines.push(
     "",
-    "RSS after the last round, with the clients still open, and pb-ops's latency:",
+    "RSS in MB after the last round, with the clients still open, and the full stack's latency:",
     "",
-    "| Pool | SSE clients | no-op RSS MB | Go calls alone RSS MB | pb-ops defaults RSS MB | pb-ops full RSS MB | full p50 ms | full p99 ms |",
-    "|---|---:|---:|---:|---:|---:|---:|---:|",
+    "| Pool | SSE clients | no-op | Go calls alone (defaults) | pb-ops defaults | Go calls alone (full) | pb-ops full | full p50 ms | full p99 ms |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
   );
   for (const g of groups) {
     const p = cell(g, "pbops");
     lines.push(
-      `| ${g.pool} (${g.size}) | ${g.sse} | ${n(cell(g, "noop")?.rssMb, 1)} | ${n(cell(g, "floor")?.rssMb, 1)} | ${n(cell(g, "defaults")?.rssMb, 1)} | ${n(p?.rssMb, 1)} | ${n(p?.p50Ms, 3)} | ${n(p?.p99Ms, 3)} |`,
+      `| ${g.pool} (${g.size}) | ${g.sse} | ${n(cell(g, "noop")?.rssMb, 1)} | ${n(cell(g, "floorDefaults")?.rssMb, 1)} | ${n(cell(g, "defaults")?.rssMb, 1)} | ${n(cell(g, "floor")?.rssMb, 1)} | ${n(p?.rssMb, 1)} | ${n(p?.p50Ms, 3)} | ${n(p?.p99Ms, 3)} |`,
     );
   }
   lines.push("", "Targets (issue 22):", "");
   for (const v of t.vsNoop)
     lines.push(
       `- default pool, ${v.sse} SSE clients: ${POOL_IMPL_NAMES[v.impl]} at **${f(v.ratio)}x** of the no-op middleware (target 0.80x): ${metText(v.met)}` +
-        (v.impl === "pbops" && v.ceiling !== undefined ? `; the Go calls alone reach ${f(v.ceiling)}x` : ""),
+        (v.ceiling !== undefined ? `; its Go calls alone reach ${f(v.ceiling)}x` : ""),
     );
   for (const k of t.kitHold)
     lines.push(
@@ -134,7 +139,7 @@ export function renderPoolSection(rows: PoolRow[], meta: PoolMeta): string {
   for (const r of t.rss)
     lines.push(
       `- ${r.pool} pool, ${r.sse} SSE clients: ${POOL_IMPL_NAMES[r.impl]} RSS **${f(r.rssMb, 1)} MB** (target < 256 MB): ${metText(r.met)}` +
-        (r.impl === "pbops" && r.floorMb !== undefined ? `; the Go calls alone ${f(r.floorMb, 1)} MB` : ""),
+        (r.floorMb !== undefined ? `; its Go calls alone ${f(r.floorMb, 1)} MB` : ""),
     );
   lines.push("");
   return lines.join("\n");

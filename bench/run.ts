@@ -34,7 +34,7 @@ import {
 } from "./pool-report";
 import { openSseClients, type SseClients } from "../toolkit/sse";
 import { measureCounterCost, METRICS_COST_PROBE, counterVerdict, renderMetricsCostSection, spliceMetricsCostSection } from "./metrics-cost";
-import { GO_CALLS_ALONE_MIDDLEWARE } from "./floor-middleware";
+import { goCallsAloneMiddleware } from "./floor-middleware";
 import { DEFAULT_HOOKS_POOL, POCKETBASE_DEFAULT_POOL } from "../src/pool/config";
 import { LIST_PATH, RECORDS, seed, startOnCopy, timedBurst, type Seeded } from "./routes";
 import {
@@ -204,7 +204,7 @@ function rateLimiterReruns(): string[] {
   return out;
 }
 
-/** Bounded: at most 200 SSE clients per server, 15 servers at a time, all on loopback. */
+/** Bounded: at most 200 SSE clients per server, 18 servers at a time, all on loopback. */
 const SSE_COUNTS = (process.env.BENCH_SSE ?? "0,40,200").split(",").map(Number);
 
 async function poolRows(): Promise<PoolRow[]> {
@@ -221,12 +221,13 @@ async function poolRows(): Promise<PoolRow[]> {
   const impls: { impl: PoolImpl; options: Omit<StartOptions, "version"> }[] = [
     { impl: "bare", options: { withPbOps: false } },
     { impl: "noop", options: { withPbOps: false, extraHooks: { "noop.pb.js": NOOP_MIDDLEWARE } } },
-    { impl: "floor", options: { withPbOps: false, extraHooks: { "floor.pb.js": GO_CALLS_ALONE_MIDDLEWARE } } },
+    { impl: "floorDefaults", options: { withPbOps: false, extraHooks: { "floor.pb.js": goCallsAloneMiddleware("defaults") } } },
+    { impl: "floor", options: { withPbOps: false, extraHooks: { "floor.pb.js": goCallsAloneMiddleware("full") } } },
     { impl: "defaults", options: { withPbOps: true, env: {} } },
     { impl: "pbops", options: { withPbOps: true, env: FULL_STACK_ENV } },
   ];
   for (const p of pools) {
-    // One pool at a time: its 15 servers (5 kinds x 3 SSE counts) measured round-robin, so the
+    // One pool at a time: its 18 servers (6 kinds x 3 SSE counts) measured round-robin, so the
     // ratios within the pool share the machine's state.
     const cells: { impl: PoolImpl; sse: number; pb: RunningPocketBase; clients: SseClients; runs: LoadResult[] }[] = [];
     try {
