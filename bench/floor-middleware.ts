@@ -10,7 +10,8 @@
 //   security-header and CORS middlewares unbound at serve, as pb-ops does;
 // - one token-bucket update in `$app.store()` (`setFunc`, callback in JS), as the rate limiter does;
 // - after the handler: status, URL query, and one JSON access line written with os.Stdout's
-//   `WriteString`, taken from the store as pb-ops does.
+//   `WriteString`, taken from the store as pb-ops does (its time a number: formatting it is JS work
+//   a floor leaves out).
 //
 // The defaults make the same calls less the rate limiter's (store update, two headers), the CORS
 // allowlist's (Origin, Vary) and the admin gate's (pattern); PocketBase's CORS middleware stays.
@@ -61,7 +62,7 @@ routerUse(new Middleware((e) => {
   const auth = e.auth;
   const routeLimit = e.get("pbOps.floor");
   const write = s.write || (s.write = s.store.get("floor.stdout"));
-  write('{"time":"' + new Date(t0).toISOString() + '","level":"INFO","msg":"request","method":"' + method +
+  write('{"time":' + t0 + ',"level":"INFO","msg":"request","method":"' + method +
     '","path":' + JSON.stringify(raw ? path + "?" + raw : path) + ',"status":' + status + ',"durationMs":' + (Date.now() - t0) +
     ',"ip":' + JSON.stringify(ip) + ',"requestId":"' + id + '","userAgent":' + JSON.stringify(get("User-Agent")) +
     (auth ? ',"authId":' + JSON.stringify(auth.id) : "") + (routeLimit ? ',"rateLimit":"' + routeLimit + '"' : "") +
