@@ -67,8 +67,6 @@ export interface CorsDecision {
   readonly verdict?: "allowed" | "refused";
 }
 
-const TOKEN_LIST = /^\s*[!#$%&'*+.^_`|~0-9A-Za-z-]+(\s*,\s*[!#$%&'*+.^_`|~0-9A-Za-z-]+)*\s*$/;
-
 /**
  * Mirrors PocketBase's CORS middleware (apis/middlewares_cors.go) with an exact allowlist: every
  * OPTIONS is a preflight (as in PocketBase); an allowed origin gets `Access-Control-Allow-Origin:
@@ -77,33 +75,50 @@ const TOKEN_LIST = /^\s*[!#$%&'*+.^_`|~0-9A-Za-z-]+(\s*,\s*[!#$%&'*+.^_`|~0-9A-Z
  * then refuses to expose the response; CORS is not CSRF protection and same-origin calls must keep
  * working whatever their Origin).
  */
-// The answers that do not depend on the origin's value are built once: this runs on every request.
-const VARY_ORIGIN: readonly string[] = Object.freeze(["Origin"]);
-const NO_HEADERS: ReadonlyArray<readonly [string, string]> = Object.freeze([]);
-const SAME_ORIGIN: CorsDecision = Object.freeze({ vary: VARY_ORIGIN, set: NO_HEADERS });
-const SAME_ORIGIN_PREFLIGHT: CorsDecision = Object.freeze({ vary: VARY_ORIGIN, set: NO_HEADERS, answer: 204 as const });
-const REFUSED: CorsDecision = Object.freeze({ vary: VARY_ORIGIN, set: NO_HEADERS, verdict: "refused" as const });
-const REFUSED_PREFLIGHT: CorsDecision = Object.freeze({
-  vary: VARY_ORIGIN,
-  set: NO_HEADERS,
-  answer: 403 as const,
-  verdict: "refused" as const,
-});
+// The answers that do not depend on the origin's value are built once per VM, this runs on every
+// request; on the first CORS decision, not at the top level: this module is in every new VM
+// (pb_ops/hot.js), CORS or not, and a top-level Object.freeze or regex literal makes goja build
+// Object's statics or RegExp in each of them.
+interface FixedAnswers {
+  readonly vary: readonly string[];
+  readonly sameOrigin: CorsDecision;
+  readonly sameOriginPreflight: CorsDecision;
+  readonly refused: CorsDecision;
+  readonly refusedPreflight: CorsDecision;
+  readonly tokenList: RegExp;
+}
+let fixed: FixedAnswers | undefined;
+
+function fixedAnswers(): FixedAnswers {
+  if (fixed) return fixed;
+  const vary: readonly string[] = Object.freeze(["Origin"]);
+  const none: ReadonlyArray<readonly [string, string]> = Object.freeze([]);
+  fixed = {
+    vary,
+    sameOrigin: Object.freeze({ vary, set: none }),
+    sameOriginPreflight: Object.freeze({ vary, set: none, answer: 204 as const }),
+    refused: Object.freeze({ vary, set: none, verdict: "refused" as const }),
+    refusedPreflight: Object.freeze({ vary, set: none, answer: 403 as const, verdict: "refused" as const }),
+    tokenList: /^\s*[!#$%&'*+.^_`|~0-9A-Za-z-]+(\s*,\s*[!#$%&'*+.^_`|~0-9A-Za-z-]+)*\s*$/,
+  };
+  return fixed;
+}
 
 // Made on the first allowed origin: this module is in every new VM (pb_ops/hot.js), CORS or not.
 let allowedAnswers: Map<string, CorsDecision> | undefined;
 
 export function corsDecision(allowed: ReadonlySet<string>, req: CorsRequest): CorsDecision {
   const preflight = req.method === "OPTIONS" || req.method.toUpperCase() === "OPTIONS";
-  if (req.origin === "") return preflight ? SAME_ORIGIN_PREFLIGHT : SAME_ORIGIN;
-  if (!allowed.has(req.origin)) return preflight ? REFUSED_PREFLIGHT : REFUSED;
+  const f = fixedAnswers();
+  if (req.origin === "") return preflight ? f.sameOriginPreflight : f.sameOrigin;
+  if (!allowed.has(req.origin)) return preflight ? f.refusedPreflight : f.refused;
   if (!preflight) {
     // The same few allowed origins on every request: one frozen answer each, not three objects.
     if (!allowedAnswers) allowedAnswers = new Map();
     let d = allowedAnswers.get(req.origin);
     if (d === undefined) {
       d = Object.freeze({
-        vary: VARY_ORIGIN,
+        vary: f.vary,
         set: Object.freeze([Object.freeze(["Access-Control-Allow-Origin", req.origin] as const)]),
         verdict: "allowed" as const,
       });
@@ -115,7 +130,7 @@ export function corsDecision(allowed: ReadonlySet<string>, req: CorsRequest): Co
   const allowOrigin: [string, string] = ["Access-Control-Allow-Origin", req.origin];
   const set: Array<[string, string]> = [allowOrigin, ["Access-Control-Allow-Methods", CORS_ALLOW_METHODS]];
   // PocketBase echoes the requested headers; pb-ops echoes them only when they are a plain token list.
-  if (req.requestHeaders !== "" && TOKEN_LIST.test(req.requestHeaders))
+  if (req.requestHeaders !== "" && f.tokenList.test(req.requestHeaders))
     set.push(["Access-Control-Allow-Headers", req.requestHeaders.trim()]);
   return { vary: ["Origin", "Access-Control-Request-Method", "Access-Control-Request-Headers"], set, answer: 204, verdict: "allowed" };
 }
