@@ -30,6 +30,7 @@ import type { PreStage } from "./stage";
 import { clientIp, type RequestState } from "./request-state";
 import { EVENT, STORE } from "./keys";
 import { REQUEST_ID_HEADER } from "../log/request-id";
+import { memoGet, memoSet, newMemo } from "../memo/second-use";
 
 const SECRET_FILE = ".pb_ops_secret";
 const REPLAY_HEADER = "X-Pb-Ops-Replay";
@@ -323,17 +324,14 @@ const NEVER = (): "missing" => "missing";
 const OTHER = 0;
 const CATCH_ALL = 1;
 const ADMIN_UI = 2;
-const patternKinds = new Map<string, number>();
+// Its Map is made on a VM's second lookup (src/memo/second-use.ts): none in a throwaway VM.
+const patternKinds = newMemo<number>(1024);
 
 /** surfaceOfRoute and isCatchAll of src/admin/paths.ts, for the pattern alone. */
 function patternKind(pattern: string): number {
-  let k = patternKinds.get(pattern);
-  if (k === undefined) {
-    k = surfaceOfRoute(pattern, "", []) === "ui" ? ADMIN_UI : isCatchAll(pattern) ? CATCH_ALL : OTHER;
-    if (patternKinds.size >= 1024) patternKinds.clear();
-    patternKinds.set(pattern, k);
-  }
-  return k;
+  const k = memoGet(patternKinds, pattern);
+  if (k !== undefined) return k;
+  return memoSet(patternKinds, pattern, surfaceOfRoute(pattern, "", []) === "ui" ? ADMIN_UI : isCatchAll(pattern) ? CATCH_ALL : OTHER);
 }
 
 /**

@@ -13,7 +13,7 @@ import { logEvent } from "./log";
 import { EVENT } from "./keys";
 import type { PreStage } from "./stage";
 
-let corsAllowed: ReadonlySet<string> | undefined;
+let corsAllowed: readonly string[] | undefined;
 
 /**
  * The request reached the browser over HTTPS: TLS in PocketBase, or a trusted proxy's
@@ -58,7 +58,7 @@ export const setSecurityHeaders: PreStage = (e, state) => {
  * answered here; real requests get Access-Control-Allow-Origin only for listed origins.
  */
 const enforceCors: PreStage = (e, state) => {
-  if (!corsAllowed) corsAllowed = new Set(stagePlan().cors ?? []);
+  if (!corsAllowed) corsAllowed = stagePlan().cors ?? [];
   const get = state.getRequestHeader;
   const origin = get("Origin");
   const method = state.method;

@@ -1,6 +1,7 @@
 // CORS allowlist: parsing PB_CORS_ORIGINS and deciding, per request, what PocketBase's own CORS
 // middleware would have answered, but against an exact-origin allowlist. Pure.
 import { InvalidValue, isKeyword } from "../config/vars";
+import { memoGet, memoSet, newMemo } from "../memo/second-use";
 
 /** Methods PocketBase's apis.Serve allows (apis/serve.go CORSConfig.AllowMethods). */
 const CORS_ALLOW_METHODS = "GET,HEAD,PUT,PATCH,POST,DELETE";
@@ -104,28 +105,28 @@ function fixedAnswers(): FixedAnswers {
   return fixed;
 }
 
-// Made on the first allowed origin: this module is in every new VM (pb_ops/hot.js), CORS or not.
-let allowedAnswers: Map<string, CorsDecision> | undefined;
+// Its Map is made on a VM's second allowed-origin request (src/memo/second-use.ts).
+const allowedAnswers = newMemo<CorsDecision>(256);
 
-export function corsDecision(allowed: ReadonlySet<string>, req: CorsRequest): CorsDecision {
+/** `allowed`: the allowlist (a few origins: a list, not a Set, which goja would build in each new VM). */
+export function corsDecision(allowed: readonly string[], req: CorsRequest): CorsDecision {
   const preflight = req.method === "OPTIONS" || req.method.toUpperCase() === "OPTIONS";
   const f = fixedAnswers();
   if (req.origin === "") return preflight ? f.sameOriginPreflight : f.sameOrigin;
-  if (!allowed.has(req.origin)) return preflight ? f.refusedPreflight : f.refused;
+  if (!allowed.includes(req.origin)) return preflight ? f.refusedPreflight : f.refused;
   if (!preflight) {
     // The same few allowed origins on every request: one frozen answer each, not three objects.
-    if (!allowedAnswers) allowedAnswers = new Map();
-    let d = allowedAnswers.get(req.origin);
-    if (d === undefined) {
-      d = Object.freeze({
+    const d = memoGet(allowedAnswers, req.origin);
+    if (d !== undefined) return d;
+    return memoSet(
+      allowedAnswers,
+      req.origin,
+      Object.freeze({
         vary: f.vary,
         set: Object.freeze([Object.freeze(["Access-Control-Allow-Origin", req.origin] as const)]),
         verdict: "allowed" as const,
-      });
-      if (allowedAnswers.size >= 256) allowedAnswers.clear();
-      allowedAnswers.set(req.origin, d);
-    }
-    return d;
+      }),
+    );
   }
   const allowOrigin: [string, string] = ["Access-Control-Allow-Origin", req.origin];
   const set: Array<[string, string]> = [allowOrigin, ["Access-Control-Allow-Methods", CORS_ALLOW_METHODS]];
