@@ -85,7 +85,7 @@ export function scrubbedQuery(rawQuery: string): string {
 const SCRUB_MEMO_MAX = 512;
 const SCRUB_MEMO_KEY_MAX = 512;
 // Its Map is made on the second query a VM sees (src/memo/second-use.ts): a throwaway VM serves one.
-const scrubMemo = newMemo<string>(SCRUB_MEMO_MAX);
+const scrubMemo = /* @__PURE__ */ newMemo<string>(SCRUB_MEMO_MAX);
 
 /**
  * Post stage, before the access line: after the handler has read the query, rewrite it in the

@@ -325,7 +325,7 @@ const OTHER = 0;
 const CATCH_ALL = 1;
 const ADMIN_UI = 2;
 // Its Map is made on a VM's second lookup (src/memo/second-use.ts): none in a throwaway VM.
-const patternKinds = newMemo<number>(1024);
+const patternKinds = /* @__PURE__ */ newMemo<number>(1024);
 
 /** surfaceOfRoute and isCatchAll of src/admin/paths.ts, for the pattern alone. */
 function patternKind(pattern: string): number {

@@ -42,10 +42,10 @@ export function rateLimitEnabled(): boolean {
 const MEMO_MAX = 4096;
 // Their Maps are made on a VM's second lookup (src/memo/second-use.ts): a throwaway VM's one request
 // would make them, and goja Map's prototype, for nothing.
-const ruleMemo = newMemo<Rule | null>(MEMO_MAX);
-const shardMemo = newMemo<string>(MEMO_MAX);
+const ruleMemo = /* @__PURE__ */ newMemo<Rule | null>(MEMO_MAX);
+const shardMemo = /* @__PURE__ */ newMemo<string>(MEMO_MAX);
 
-const bucketKeyMemo = newMemo<string>(MEMO_MAX);
+const bucketKeyMemo = /* @__PURE__ */ newMemo<string>(MEMO_MAX);
 
 function shardKeyOf(key: string): string {
   const known = memoGet(shardMemo, key);

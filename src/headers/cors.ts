@@ -106,7 +106,7 @@ function fixedAnswers(): FixedAnswers {
 }
 
 // Its Map is made on a VM's second allowed-origin request (src/memo/second-use.ts).
-const allowedAnswers = newMemo<CorsDecision>(256);
+const allowedAnswers = /* @__PURE__ */ newMemo<CorsDecision>(256);
 
 /** `allowed`: the allowlist (a few origins: a list, not a Set, which goja would build in each new VM). */
 export function corsDecision(allowed: readonly string[], req: CorsRequest): CorsDecision {
