@@ -76,34 +76,35 @@ export interface CorsDecision {
  * then refuses to expose the response; CORS is not CSRF protection and same-origin calls must keep
  * working whatever their Origin).
  */
-// The answers that do not depend on the origin's value are built once per VM, this runs on every
-// request; on the first CORS decision, not at the top level: this module is in every new VM
-// (pb_ops/hot.js), CORS or not, and a top-level Object.freeze or regex literal makes goja build
-// Object's statics or RegExp in each of them.
+// The answers that do not depend on the origin's value are built once per VM (this runs on every
+// request), on the first CORS decision rather than at the top level (this module is in every new VM,
+// CORS or not). Read-only by their types, not Object.freeze: a freeze, like a regex literal, makes
+// goja build Object's statics (or RegExp) in each VM on first use, here a new VM's first request.
 interface FixedAnswers {
   readonly vary: readonly string[];
   readonly sameOrigin: CorsDecision;
   readonly sameOriginPreflight: CorsDecision;
   readonly refused: CorsDecision;
   readonly refusedPreflight: CorsDecision;
-  readonly tokenList: RegExp;
 }
 let fixed: FixedAnswers | undefined;
 
 function fixedAnswers(): FixedAnswers {
   if (fixed) return fixed;
-  const vary: readonly string[] = Object.freeze(["Origin"]);
-  const none: ReadonlyArray<readonly [string, string]> = Object.freeze([]);
+  const vary: readonly string[] = ["Origin"];
+  const none: ReadonlyArray<readonly [string, string]> = [];
   fixed = {
     vary,
-    sameOrigin: Object.freeze({ vary, set: none }),
-    sameOriginPreflight: Object.freeze({ vary, set: none, answer: 204 as const }),
-    refused: Object.freeze({ vary, set: none, verdict: "refused" as const }),
-    refusedPreflight: Object.freeze({ vary, set: none, answer: 403 as const, verdict: "refused" as const }),
-    tokenList: /^\s*[!#$%&'*+.^_`|~0-9A-Za-z-]+(\s*,\s*[!#$%&'*+.^_`|~0-9A-Za-z-]+)*\s*$/,
+    sameOrigin: { vary, set: none },
+    sameOriginPreflight: { vary, set: none, answer: 204 },
+    refused: { vary, set: none, verdict: "refused" },
+    refusedPreflight: { vary, set: none, answer: 403, verdict: "refused" },
   };
   return fixed;
 }
+
+// Made on the first preflight that asks for headers.
+let tokenList: RegExp | undefined;
 
 // Its Map is made on a VM's second allowed-origin request (src/memo/second-use.ts).
 const allowedAnswers = /* @__PURE__ */ newMemo<CorsDecision>(256);
@@ -115,23 +116,22 @@ export function corsDecision(allowed: readonly string[], req: CorsRequest): Cors
   if (req.origin === "") return preflight ? f.sameOriginPreflight : f.sameOrigin;
   if (!allowed.includes(req.origin)) return preflight ? f.refusedPreflight : f.refused;
   if (!preflight) {
-    // The same few allowed origins on every request: one frozen answer each, not three objects.
+    // The same few allowed origins on every request: one (read-only) answer each, not three objects.
     const d = memoGet(allowedAnswers, req.origin);
     if (d !== undefined) return d;
-    return memoSet(
-      allowedAnswers,
-      req.origin,
-      Object.freeze({
-        vary: f.vary,
-        set: Object.freeze([Object.freeze(["Access-Control-Allow-Origin", req.origin] as const)]),
-        verdict: "allowed" as const,
-      }),
-    );
+    return memoSet(allowedAnswers, req.origin, {
+      vary: f.vary,
+      set: [["Access-Control-Allow-Origin", req.origin]],
+      verdict: "allowed",
+    });
   }
   const allowOrigin: [string, string] = ["Access-Control-Allow-Origin", req.origin];
   const set: Array<[string, string]> = [allowOrigin, ["Access-Control-Allow-Methods", CORS_ALLOW_METHODS]];
   // PocketBase echoes the requested headers; pb-ops echoes them only when they are a plain token list.
-  if (req.requestHeaders !== "" && f.tokenList.test(req.requestHeaders))
+  if (
+    req.requestHeaders !== "" &&
+    (tokenList ??= /^\s*[!#$%&'*+.^_`|~0-9A-Za-z-]+(\s*,\s*[!#$%&'*+.^_`|~0-9A-Za-z-]+)*\s*$/).test(req.requestHeaders)
+  )
     set.push(["Access-Control-Allow-Headers", req.requestHeaders.trim()]);
   return { vary: ["Origin", "Access-Control-Request-Method", "Access-Control-Request-Headers"], set, answer: 204, verdict: "allowed" };
 }
