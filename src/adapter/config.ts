@@ -18,6 +18,7 @@ import type { ClassHeaders, HeaderPlan } from "../headers/policy";
 import type { RouteClass } from "../headers/route-class";
 import type { Plan as RateLimitPlan } from "../ratelimit/plan";
 import { STORE } from "./keys";
+import { appStore } from "./store";
 
 export type { SharedPlan } from "../config/shared-plan";
 
@@ -35,7 +36,7 @@ let firstTaken = false;
  */
 function takeFirst(): void {
   firstTaken = true;
-  const json = $app.store().get(KEY + FIRST_PART) as string | undefined;
+  const json = appStore().get(KEY + FIRST_PART) as string | undefined;
   if (typeof json !== "string") return;
   const first = JSON.parse(json) as Record<string, unknown>;
   for (const name in first) if (parsed[name] === undefined) parsed[name] = first[name];
@@ -48,7 +49,7 @@ function part<T>(name: string): T {
     v = parsed[name];
   }
   if (v === undefined) {
-    const json = $app.store().get(KEY + name) as string | undefined;
+    const json = appStore().get(KEY + name) as string | undefined;
     // boot() runs at the top of pb_ops.pb.js before any handler can run, so this is a packaging
     // mistake (the library used without its registration file), not a runtime condition.
     if (typeof json !== "string")
@@ -63,7 +64,7 @@ function part<T>(name: string): T {
  * VMs will read them (parsed from the same JSON, so the parts' layout lives in planEntries alone).
  */
 export function publishSharedPlan(plan: SharedPlan, entries: Record<string, string>): void {
-  const store = $app.store();
+  const store = appStore();
   for (const name of Object.keys(entries)) {
     store.set(KEY + name, entries[name]);
     if (name !== FIRST_PART) parsed[name] = JSON.parse(entries[name]!);

@@ -21,6 +21,7 @@ import { getConfig, rateLimitPlan } from "./config";
 import { logEvent } from "./log";
 import type { PreStage } from "./stage";
 import { clientIp, type RequestState } from "./request-state";
+import { appStore } from "./store";
 
 /** Built once per process at boot (src/config/shared-plan.ts), read from the shared plan. */
 function getPlan(): Plan {
@@ -58,7 +59,7 @@ function shardKeyOf(key: string): string {
  * take and no JS wrapper in between.
  */
 function appBucketStore(): BucketStore {
-  const s = $app.store();
+  const s = appStore();
   return { update: s.setFunc };
 }
 
