@@ -19,7 +19,8 @@ describe("pb_ops/hot.js and hot-lean.js (built by npm test before this runs)", (
   });
 
   it("the check finds such lines where they are (control)", () => {
-    const sample = 'var A = /* @__PURE__ */ new Set(["x"]);\nvar B = /^x$/;\nvar C = Object.freeze({});\nvar D = new Map();\nvar E = 1 / 2;\n  var F = new Set();\n';
+    const sample =
+      'var A = /* @__PURE__ */ new Set(["x"]);\nvar B = /^x$/;\nvar C = Object.freeze({});\nvar D = new Map();\nvar E = 1 / 2;\n  var F = new Set();\n';
     expect(sample.match(TOP_LEVEL_BUILTIN)).toHaveLength(4);
   });
 });
