@@ -34,7 +34,8 @@ export { addBackupCheck } from "./adapter/backup";
 /** Structured logger: `log.info("msg", { fields })`, `log.forRequest(e).warn(...)`. */
 export { log, type Logger, type Fields } from "./adapter/log";
 /** Cookies the pb-ops way (HttpOnly, SameSite, Secure on HTTPS), and the HTTPS test it uses. */
-export { isHttps, setCookie, applyHeaders, type CookieOptions } from "./adapter/headers";
+export { isHttps } from "./adapter/headers";
+export { setCookie, applyHeaders, type CookieOptions } from "./adapter/response-helpers";
 export type { RouteClass } from "./headers/route-class";
 /**
  * Token-bucket limit inside your own route: `rateLimit(e, "sms", "3/10m", { key })` throws

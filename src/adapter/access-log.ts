@@ -7,6 +7,7 @@ import { emitAccess, getRedactor } from "./log";
 import { EVENT } from "./keys";
 import type { PostStage, PreStage } from "./stage";
 import { clientIp } from "./request-state";
+import { memoGet, memoSet, newMemo } from "../memo/second-use";
 
 let nextRequestId: (() => string) | undefined;
 
@@ -73,23 +74,18 @@ export function scrubbedQuery(rawQuery: string): string {
   if (rawQuery === "") return rawQuery;
   // The same query text always scrubs the same way (the secret and PB_LOG_REDACT are fixed per
   // process): remembered per VM, bounded, since folding and decoding it cost ~10 us in goja.
-  if (!scrubMemo) scrubMemo = new Map();
-  const known = scrubMemo.get(rawQuery);
+  const known = memoGet(scrubMemo, rawQuery);
   if (known !== undefined) return known;
   const secret = configSection("admin").path;
   const out = secret !== null && mentionsSecret(rawQuery, secret) ? "[admin-path]" : getRedactor().query(rawQuery);
-  if (rawQuery.length <= SCRUB_MEMO_KEY_MAX) {
-    if (scrubMemo.size >= SCRUB_MEMO_MAX) scrubMemo.clear();
-    scrubMemo.set(rawQuery, out);
-  }
+  if (rawQuery.length <= SCRUB_MEMO_KEY_MAX) memoSet(scrubMemo, rawQuery, out);
   return out;
 }
 
 const SCRUB_MEMO_MAX = 512;
 const SCRUB_MEMO_KEY_MAX = 512;
-// Made on the first query: a new VM serving a request without one (a throwaway VM's health check)
-// never makes it.
-let scrubMemo: Map<string, string> | undefined;
+// Its Map is made on the second query a VM sees (src/memo/second-use.ts): a throwaway VM serves one.
+const scrubMemo = /* @__PURE__ */ newMemo<string>(SCRUB_MEMO_MAX);
 
 /**
  * Post stage, before the access line: after the handler has read the query, rewrite it in the

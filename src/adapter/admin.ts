@@ -30,6 +30,8 @@ import type { PreStage } from "./stage";
 import { clientIp, type RequestState } from "./request-state";
 import { EVENT, STORE } from "./keys";
 import { REQUEST_ID_HEADER } from "../log/request-id";
+import { memoGet, memoSet, newMemo } from "../memo/second-use";
+import { appStore } from "./store";
 
 const SECRET_FILE = ".pb_ops_secret";
 const REPLAY_HEADER = "X-Pb-Ops-Replay";
@@ -58,7 +60,7 @@ export function adminSurfaceGuarded(): boolean {
 /** SERVE_SETUPS entry: server secret, superusers id, replay token, installer off, email template check. */
 export function setupAdminAtServe(e: core.ServeEvent): void {
   if (!adminSurfaceGuarded()) return;
-  const store = $app.store();
+  const store = appStore();
   if (configSection("admin").path !== null) store.set(STORE.adminSecret, loadServerSecret());
   store.set(STORE.adminSuperusersIds, superusersIds());
   for (const c of configSection("admin").allowIps ?? []) {
@@ -81,7 +83,7 @@ export function setupAdminAtServe(e: core.ServeEvent): void {
 /** SERVE_READY entry: the router is built; keep its mux for re-dispatching refused requests. */
 export function keepMuxAtServe(e: core.ServeEvent): void {
   if (!adminSurfaceGuarded()) return;
-  $app.store().set(STORE.adminMux, e.server!.handler);
+  appStore().set(STORE.adminMux, e.server!.handler);
 }
 
 /** PB_OPS_SECRET, else a secret generated once into pb_data (0600) so restarts keep cookies valid. */
@@ -170,7 +172,7 @@ interface Vm {
 const vm: Vm = {};
 
 function gateKey(): GateKey {
-  if (vm.secret === undefined) vm.secret = $app.store().get(STORE.adminSecret) as string;
+  if (vm.secret === undefined) vm.secret = appStore().get(STORE.adminSecret) as string;
   return { secret: vm.secret, adminPath: configSection("admin").path! };
 }
 
@@ -179,7 +181,7 @@ function hs256(text: string, key: string): string {
 }
 
 function replayToken(): string {
-  if (vm.replayToken === undefined) vm.replayToken = ($app.store().get(STORE.adminReplayToken) as string) ?? "";
+  if (vm.replayToken === undefined) vm.replayToken = (appStore().get(STORE.adminReplayToken) as string) ?? "";
   return vm.replayToken;
 }
 
@@ -323,17 +325,14 @@ const NEVER = (): "missing" => "missing";
 const OTHER = 0;
 const CATCH_ALL = 1;
 const ADMIN_UI = 2;
-const patternKinds = new Map<string, number>();
+// Its Map is made on a VM's second lookup (src/memo/second-use.ts): none in a throwaway VM.
+const patternKinds = /* @__PURE__ */ newMemo<number>(1024);
 
 /** surfaceOfRoute and isCatchAll of src/admin/paths.ts, for the pattern alone. */
 function patternKind(pattern: string): number {
-  let k = patternKinds.get(pattern);
-  if (k === undefined) {
-    k = surfaceOfRoute(pattern, "", []) === "ui" ? ADMIN_UI : isCatchAll(pattern) ? CATCH_ALL : OTHER;
-    if (patternKinds.size >= 1024) patternKinds.clear();
-    patternKinds.set(pattern, k);
-  }
-  return k;
+  const k = memoGet(patternKinds, pattern);
+  if (k !== undefined) return k;
+  return memoSet(patternKinds, pattern, surfaceOfRoute(pattern, "", []) === "ui" ? ADMIN_UI : isCatchAll(pattern) ? CATCH_ALL : OTHER);
 }
 
 /**
@@ -361,12 +360,12 @@ function securityHeaders(e: core.RequestEvent, state: RequestState): void {
 }
 
 function missName(): string {
-  if (vm.missName === undefined) vm.missName = ($app.store().get(STORE.adminMissName) as string | undefined) ?? "zz";
+  if (vm.missName === undefined) vm.missName = (appStore().get(STORE.adminMissName) as string | undefined) ?? "zz";
   return vm.missName;
 }
 
 function ids(): string[] {
-  if (vm.ids === undefined) vm.ids = ($app.store().get(STORE.adminSuperusersIds) as string[] | undefined) ?? [SUPERUSERS_ID];
+  if (vm.ids === undefined) vm.ids = (appStore().get(STORE.adminSuperusersIds) as string[] | undefined) ?? [SUPERUSERS_ID];
   return vm.ids;
 }
 
@@ -398,7 +397,7 @@ function openGate(e: core.RequestEvent, state: RequestState): void {
  * inner request only (the outer one is marked to skip the success log).
  */
 function redispatch(e: core.RequestEvent, state: RequestState, path: string, escapedPath: string, restore: boolean): void {
-  const mux = $app.store().get(STORE.adminMux) as http.Handler | undefined;
+  const mux = appStore().get(STORE.adminMux) as http.Handler | undefined;
   if (!mux) throw new NotFoundError(); // not serving yet (cannot happen in practice)
   const h = state.responseHeaders;
   for (let i = 0; i < ADDED_BEFORE_GATE.length; i++) h.del(ADDED_BEFORE_GATE[i]!);
@@ -462,7 +461,7 @@ function logDenial(e: core.RequestEvent, state: RequestState, reason: string, pa
   let suppressed = 0;
   const carried = vmSuppressed;
   vmSuppressed = 0;
-  $app.store().setFunc(STORE.adminDenialLogBudget, (old: unknown) => {
+  appStore().setFunc(STORE.adminDenialLogBudget, (old: unknown) => {
     const step = spendLogBudget(old as LogBudget | undefined, now, DENIAL_LOGS_PER_MINUTE, 60_000, carried);
     log = step.log;
     suppressed = step.reportSuppressed;

@@ -13,10 +13,12 @@
 // which only the loader VM needs (see src/config/shared-plan.ts).
 import type { Config } from "../config/schema";
 import type { SharedPlan, StagePlan } from "../config/shared-plan";
+import { FIRST_PART } from "../config/plan-parts";
 import type { ClassHeaders, HeaderPlan } from "../headers/policy";
 import type { RouteClass } from "../headers/route-class";
 import type { Plan as RateLimitPlan } from "../ratelimit/plan";
 import { STORE } from "./keys";
+import { appStore } from "./store";
 
 export type { SharedPlan } from "../config/shared-plan";
 
@@ -25,11 +27,29 @@ export type { SharedPlan } from "../config/shared-plan";
 const KEY = STORE.planPrefix;
 
 const parsed: Record<string, unknown> = {};
+/** This VM has read the FIRST_PART entry (or is the loader VM, which parsed every part). */
+let firstTaken = false;
+
+/**
+ * A new VM's first part read takes the FIRST_PART entry: every part its first request reads, in one
+ * store read and one JSON.parse (each store read and each parse call costs microseconds in goja).
+ */
+function takeFirst(): void {
+  firstTaken = true;
+  const json = appStore().get(KEY + FIRST_PART) as string | undefined;
+  if (typeof json !== "string") return;
+  const first = JSON.parse(json) as Record<string, unknown>;
+  for (const name in first) if (parsed[name] === undefined) parsed[name] = first[name];
+}
 
 function part<T>(name: string): T {
   let v = parsed[name];
+  if (v === undefined && !firstTaken) {
+    takeFirst();
+    v = parsed[name];
+  }
   if (v === undefined) {
-    const json = $app.store().get(KEY + name) as string | undefined;
+    const json = appStore().get(KEY + name) as string | undefined;
     // boot() runs at the top of pb_ops.pb.js before any handler can run, so this is a packaging
     // mistake (the library used without its registration file), not a runtime condition.
     if (typeof json !== "string")
@@ -44,11 +64,12 @@ function part<T>(name: string): T {
  * VMs will read them (parsed from the same JSON, so the parts' layout lives in planEntries alone).
  */
 export function publishSharedPlan(plan: SharedPlan, entries: Record<string, string>): void {
-  const store = $app.store();
+  const store = appStore();
   for (const name of Object.keys(entries)) {
     store.set(KEY + name, entries[name]);
-    parsed[name] = JSON.parse(entries[name]!);
+    if (name !== FIRST_PART) parsed[name] = JSON.parse(entries[name]!);
   }
+  firstTaken = true;
   // Read by the hook file's handlers (a plain string: they require it before any pb-ops code runs).
   store.set(STORE.hotFile, plan.hotFile);
 }

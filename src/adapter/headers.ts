@@ -1,17 +1,19 @@
-// Security headers, CORS allowlist and secure cookies on real requests. All decisions come from
-// src/headers/ (pure); this file only reads the request and writes the response.
+// Security headers and the CORS allowlist on every request: the middleware's stages. All decisions
+// come from src/headers/ (pure); this file only reads the request and writes the response. The
+// helpers app teams call (applyHeaders, setCookie: src/adapter/response-helpers.ts) and the
+// serve-time set-up (src/adapter/headers-serve.ts) live apart, so the middleware bundles, evaluated
+// again in every new VM, do not carry them nor the header value parsers their imports bring.
 import type { StagePlan } from "../config/shared-plan";
-import { checkCookie, cookieAttributes, GO_SAME_SITE, type SameSite } from "../headers/cookies";
 import { corsDecision } from "../headers/cors";
 import { isHttpsRequest } from "../headers/https";
-import { ROUTE_CLASSES, routeClassOf, type RouteClass } from "../headers/route-class";
+import { routeClassOf } from "../headers/route-class";
 import { isAdminUiPattern } from "../admin/paths";
-import { configSection, getConfig, headerClass, headerPlanMeta, stagePlan } from "./config";
+import { headerClass, headerPlanMeta, stagePlan } from "./config";
 import { logEvent } from "./log";
 import { EVENT } from "./keys";
 import type { PreStage } from "./stage";
 
-let corsAllowed: ReadonlySet<string> | undefined;
+let corsAllowed: readonly string[] | undefined;
 
 /**
  * The request reached the browser over HTTPS: TLS in PocketBase, or a trusted proxy's
@@ -23,7 +25,7 @@ export function isHttps(e: core.RequestEvent): boolean {
 }
 
 /** `requestHeaders`: the request's header map (the pipeline passes the one it already read). */
-function requestIsHttps(e: core.RequestEvent, requestHeaders: http.Header): boolean {
+export function requestIsHttps(e: core.RequestEvent, requestHeaders: http.Header): boolean {
   if (e.isTLS()) return true;
   const forwardedProto = requestHeaders.values("X-Forwarded-Proto");
   if (!forwardedProto || forwardedProto.length === 0) return false;
@@ -52,32 +54,11 @@ export const setSecurityHeaders: PreStage = (e, state) => {
 };
 
 /**
- * For app teams: gives a response the header set of another route class, e.g. an HTML page served by
- * a custom route under /api/ (whose default is the API's `default-src 'none'` CSP) gets the
- * pb_public policy with `applyHeaders(e, "public")`. Call it before writing the response.
- */
-export function applyHeaders(e: core.RequestEvent, routeClass: RouteClass): void {
-  if (!(ROUTE_CLASSES as readonly string[]).includes(routeClass)) {
-    throw new Error(`applyHeaders: unknown route class ${JSON.stringify(routeClass)}; use one of ${ROUTE_CLASSES.join(", ")}`);
-  }
-  const meta = headerPlanMeta();
-  if (!meta.enabled) return;
-  const cls = headerClass(routeClass);
-  const list = meta.httpsMatters && requestIsHttps(e, e.request!.header) ? cls.secure : cls.plain;
-  const h = e.response.header();
-  // Headers of the old class that the new one does not send would otherwise stay behind.
-  const own = new Set(list.map(([name]) => name.toLowerCase()));
-  for (const other of ROUTE_CLASSES)
-    for (const [name] of [...headerClass(other).plain, ...headerClass(other).secure]) if (!own.has(name.toLowerCase())) h.del(name);
-  for (const [name, value] of list) h.set(name, value);
-}
-
-/**
  * PB_CORS_ORIGINS enforcement, replacing PocketBase's pbCors (unbound at serve time). Preflights are
  * answered here; real requests get Access-Control-Allow-Origin only for listed origins.
  */
 const enforceCors: PreStage = (e, state) => {
-  if (!corsAllowed) corsAllowed = new Set(stagePlan().cors ?? []);
+  if (!corsAllowed) corsAllowed = stagePlan().cors ?? [];
   const get = state.getRequestHeader;
   const origin = get("Origin");
   const method = state.method;
@@ -108,51 +89,4 @@ const enforceCors: PreStage = (e, state) => {
 export function headerStages(plan: StagePlan, pre: PreStage[]): void {
   if (plan.headers) pre.push(setSecurityHeaders);
   if (plan.cors) pre.push(enforceCors);
-}
-
-/** Serve-time: remove the built-ins pb-ops replaces (bound before onServe, so unbind works). */
-export function headersServeSetup(e: core.ServeEvent): void {
-  const cfg = getConfig().headers;
-  const replaced: string[] = [];
-  if (cfg.enabled) replaced.push("pbSecurityHeaders");
-  if (cfg.corsOrigins) replaced.push("pbCors");
-  if (replaced.length) e.router!.unbind(...replaced);
-  logEvent("info", "security headers", {
-    headers: cfg.enabled ? "pb-ops" : "pocketbase",
-    cors: cfg.corsOrigins ? `allowlist (${cfg.corsOrigins.length})` : "pocketbase --origins",
-    replaced,
-  });
-}
-
-export interface CookieOptions {
-  name: string;
-  value: string;
-  /** Default `/`. */
-  path?: string;
-  /** Seconds; omitted = session cookie; 0 deletes. */
-  maxAgeSeconds?: number;
-  /** Default `Lax`. */
-  sameSite?: SameSite;
-}
-
-/**
- * Sets a cookie the pb-ops way: HttpOnly, SameSite (Lax unless asked), Secure on HTTPS or when
- * PB_ENCRYPTION_COOKIE_SECURE=true. For every cookie pb-ops (or an app hook) sets.
- */
-export function setCookie(e: core.RequestEvent, opts: CookieOptions): void {
-  checkCookie(opts.name, opts.value);
-  const attrs = cookieAttributes({ https: isHttps(e), forceSecure: configSection("headers").cookieSecure, sameSite: opts.sameSite });
-  const maxAge = opts.maxAgeSeconds === undefined ? 0 : opts.maxAgeSeconds <= 0 ? -1 : Math.floor(opts.maxAgeSeconds);
-  e.setCookie(
-    new Cookie({
-      name: opts.name,
-      value: opts.value,
-      path: opts.path ?? "/",
-      // Go's http.Cookie: MaxAge 0 = no Max-Age (session), <0 = `Max-Age=0` (delete).
-      maxAge,
-      httpOnly: attrs.httpOnly,
-      secure: attrs.secure,
-      sameSite: GO_SAME_SITE[attrs.sameSite] as unknown as http.SameSite,
-    }),
-  );
 }

@@ -3,6 +3,7 @@
 // bundle (pb_ops/hot.js, evaluated again in every new VM) does not carry the lease's S3 client.
 import { STORE } from "./keys";
 import type { RequestState } from "./request-state";
+import { appStore } from "./store";
 
 export interface Role {
   role: "primary" | "standby" | "fenced" | "none";
@@ -11,7 +12,7 @@ export interface Role {
 
 /** The role the serving process runs in, for health and backup-status. */
 export function currentRole(): Role | null {
-  const raw = $app.store().get(STORE.leaseRole) as string | undefined;
+  const raw = appStore().get(STORE.leaseRole) as string | undefined;
   return raw ? (JSON.parse(raw) as Role) : null;
 }
 
@@ -20,13 +21,13 @@ const SAFE = { GET: 1, HEAD: 1, OPTIONS: 1 } as Record<string, 1>;
 /** Pre stage: one store read per request; writes get 503 while standby or handing over. */
 export function leaseFenceStage(e: core.RequestEvent, state: RequestState): boolean | void {
   if (SAFE[state.method] === 1) return; // reads never touch the store
-  const raw = $app.store().get(STORE.leaseRole) as string | undefined;
+  const raw = appStore().get(STORE.leaseRole) as string | undefined;
   if (!raw || state.path === "/api/ops/lease/refresh") return;
   const r = JSON.parse(raw) as Role;
   const standby = r.role === "standby";
   const nowS = Math.floor(Date.now() / 10_000);
-  if (standby && $app.store().get(STORE.leaseLastLog) !== nowS) {
-    $app.store().set(STORE.leaseLastLog, nowS);
+  if (standby && appStore().get(STORE.leaseLastLog) !== nowS) {
+    appStore().set(STORE.leaseLastLog, nowS);
     console.error(`pb-ops lease: STANDBY refused a ${state.method}: ${r.reason}`);
   }
   e.response.header().set("Retry-After", standby ? "30" : "2");

@@ -8,6 +8,7 @@ import { statusOfError } from "../log/access";
 import { configSection } from "./config";
 import { EVENT, STORE } from "./keys";
 import type { PostStage } from "./stage";
+import { appStore } from "./store";
 
 const FLUSH_MS = 1000;
 /** Also merge after this many requests, to bound the work of one merge. */
@@ -31,7 +32,7 @@ function appendFirst(old: unknown): string {
 /** Merges this VM's counts into the shared total now. */
 function flushMetrics(nowMs: number): void {
   if (!local || local.pending === 0) return;
-  $app.store().setFunc(STORE.metricsTotals, merge);
+  appStore().setFunc(STORE.metricsTotals, merge);
   reset(local);
   lastFlushMs = nowMs;
 }
@@ -63,7 +64,7 @@ export const countRequest: PostStage = (e, state, error) => {
     if (!counted) {
       counted = true;
       firstDelta = deltaOf(facts);
-      $app.store().setFunc(STORE.metricsTotals, appendFirst);
+      appStore().setFunc(STORE.metricsTotals, appendFirst);
       lastFlushMs = now;
       return;
     }

@@ -6,6 +6,7 @@ import { getConfig } from "./config";
 import { logEvent } from "./log";
 import type { PreStage } from "./stage";
 import { STORE } from "./keys";
+import { appStore } from "./store";
 
 function goStrings(list: ArrayLike<string> | null | undefined): string[] {
   const out: string[] = [];
@@ -55,7 +56,7 @@ let restUntilMs = 0;
 export const warnUntrustedProxy: PreStage = (e, state) => {
   const now = state.startedAtMs;
   if (now < restUntilMs) return;
-  const store = $app.store();
+  const store = appStore();
   const shared = store.get(STORE.proxyRestUntil);
   if (typeof shared === "number" && now < shared) {
     restUntilMs = shared;

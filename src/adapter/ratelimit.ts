@@ -15,11 +15,13 @@ import { bucketTaker, type BucketStore, type Take } from "../ratelimit/store";
 import type { TakeOut } from "../ratelimit/table";
 import { rateLimitWarnings } from "../ratelimit/warnings";
 import { REQUEST_ID_HEADER } from "../log/request-id";
+import { memoGet, memoSet, newMemo } from "../memo/second-use";
 import { EVENT, STORE } from "./keys";
 import { getConfig, rateLimitPlan } from "./config";
 import { logEvent } from "./log";
 import type { PreStage } from "./stage";
 import { clientIp, type RequestState } from "./request-state";
+import { appStore } from "./store";
 
 /** Built once per process at boot (src/config/shared-plan.ts), read from the shared plan. */
 function getPlan(): Plan {
@@ -39,21 +41,16 @@ export function rateLimitEnabled(): boolean {
  * addresses cannot grow it.
  */
 const MEMO_MAX = 4096;
-const ruleMemo = new Map<string, Rule | null>();
-const shardMemo = new Map<string, string>();
+// Their Maps are made on a VM's second lookup (src/memo/second-use.ts): a throwaway VM's one request
+// would make them, and goja Map's prototype, for nothing.
+const ruleMemo = /* @__PURE__ */ newMemo<Rule | null>(MEMO_MAX);
+const shardMemo = /* @__PURE__ */ newMemo<string>(MEMO_MAX);
 
-const bucketKeyMemo = new Map<string, string>();
-
-/** Stores v under k, clearing the memo first when it is full. */
-function remember<V>(m: Map<string, V>, k: string, v: V): V {
-  if (m.size >= MEMO_MAX) m.clear();
-  m.set(k, v);
-  return v;
-}
+const bucketKeyMemo = /* @__PURE__ */ newMemo<string>(MEMO_MAX);
 
 function shardKeyOf(key: string): string {
-  const known = shardMemo.get(key);
-  return known !== undefined ? known : remember(shardMemo, key, STORE.rateLimitShardPrefix + shardOf(key));
+  const known = memoGet(shardMemo, key);
+  return known !== undefined ? known : memoSet(shardMemo, key, STORE.rateLimitShardPrefix + shardOf(key));
 }
 
 /**
@@ -62,7 +59,7 @@ function shardKeyOf(key: string): string {
  * take and no JS wrapper in between.
  */
 function appBucketStore(): BucketStore {
-  const s = $app.store();
+  const s = appStore();
   return { update: s.setFunc };
 }
 
@@ -154,9 +151,10 @@ interface EnforceOptions {
   readonly inRoute?: boolean;
 }
 
-// Constant options for the per-request paths: no object is made per request.
-const IN_PIPELINE: EnforceOptions = Object.freeze({ merge: false });
-const IN_BATCH: EnforceOptions = Object.freeze({ merge: true });
+// Constant options for the per-request paths: no object is made per request. Read-only by type, not
+// Object.freeze: a freeze at the top level makes goja build Object's statics in every new VM.
+const IN_PIPELINE: Readonly<EnforceOptions> = { merge: false };
+const IN_BATCH: Readonly<EnforceOptions> = { merge: true };
 
 /**
  * Takes `cost` tokens for `key` and sets the headers; throws PocketBase's 429 (JSON error shape)
@@ -223,10 +221,10 @@ function canonicalCollection(collection: string): string | undefined {
  */
 function ruleFor(p: Plan, method: string, path: string, collection: string, authenticated: boolean): Rule | null {
   const ruleKey = matchMemoKey(method, path, collection, authenticated);
-  const known = ruleMemo.get(ruleKey);
+  const known = memoGet(ruleMemo, ruleKey);
   if (known !== undefined) return known;
   const segments = canonicalSegments(path, canonicalCollection(collection));
-  return remember(ruleMemo, ruleKey, firstMatch(p.rules, { method, segments, authenticated }) ?? null);
+  return memoSet(ruleMemo, ruleKey, firstMatch(p.rules, { method, segments, authenticated }) ?? null);
 }
 
 /** The bucket key of a request under `rule` for this client. */
@@ -234,8 +232,8 @@ function keyFor(e: core.RequestEvent, p: Plan, rule: Rule, ip: string, authentic
   if (rule.key === "auth" && authenticated) return bucketKey(rule.name, rule.key, ip, authRef(e), p.ipv6Prefix);
   // Address keys repeat from request to request (bucketKey parses IPv6 to apply the prefix).
   const memoKey = addressKeyMemoKey(rule.name, ip);
-  const known = bucketKeyMemo.get(memoKey);
-  return known !== undefined ? known : remember(bucketKeyMemo, memoKey, bucketKey(rule.name, rule.key, ip, undefined, p.ipv6Prefix));
+  const known = memoGet(bucketKeyMemo, memoKey);
+  return known !== undefined ? known : memoSet(bucketKeyMemo, memoKey, bucketKey(rule.name, rule.key, ip, undefined, p.ipv6Prefix));
 }
 
 /** The pipeline stage (added by buildStages only when the limiter is enabled). */
@@ -306,7 +304,8 @@ export interface RateLimitResult {
 }
 
 const specCache: Record<string, Limited> = {};
-const APP_NAME = /^[a-z0-9][a-z0-9_-]{0,31}$/;
+// Made on first use: a top-level regex literal is a RegExp in every new VM (this module is in hot.js).
+let appName: RegExp | undefined;
 
 /**
  * For app teams, inside their own routes: takes a token from the named bucket for this client and
@@ -321,7 +320,8 @@ const APP_NAME = /^[a-z0-9][a-z0-9_-]{0,31}$/;
  * and PB_RATE_LIMIT_MAX_KEYS apply. A name is one bucket family: use one spec per name.
  */
 export function rateLimit(e: core.RequestEvent, name: string, spec: string, options: RateLimitOptions = {}): RateLimitResult {
-  if (!APP_NAME.test(name)) throw new Error(`pb-ops rateLimit: bad name ${JSON.stringify(name)} (lower-case letters, digits, - and _)`);
+  if (!(appName ??= /^[a-z0-9][a-z0-9_-]{0,31}$/).test(name))
+    throw new Error(`pb-ops rateLimit: bad name ${JSON.stringify(name)} (lower-case letters, digits, - and _)`);
   const cacheKey = `${name} ${spec}`;
   let parsed = specCache[cacheKey];
   if (!parsed) {

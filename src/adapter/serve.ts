@@ -8,7 +8,7 @@ import { schema } from "../config/schema";
 import { VERSION } from "../version";
 import { keepMuxAtServe, setupAdminAtServe } from "./admin";
 import { auditAtServe } from "./audit";
-import { headersServeSetup } from "./headers";
+import { headersServeSetup } from "./headers-serve";
 import { leaseServeSetup } from "./lease";
 import { logEvent } from "./log";
 import { applyTrustedProxyAtServe } from "./proxy";

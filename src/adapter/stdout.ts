@@ -9,6 +9,7 @@
 // It is taken once at boot, in the loader VM, where $app is the PocketBase instance (inside a
 // transaction $app is a plain core app without rootCmd), and shared through $app.store().
 import { STORE } from "./keys";
+import { appStore } from "./store";
 
 interface Writer {
   /** os.File.WriteString: takes the JS string as a Go string, no byte-slice conversion. */
@@ -25,7 +26,7 @@ export function captureStdout(): void {
     // The bound method itself, not the file: a VM then calls one Go function and never builds the
     // method table of Go's *os.File (goja builds it anew in every VM that touches the type, and
     // each throwaway VM writes one access line).
-    if (app.rootCmd) $app.store().set(STORE.stdout, app.rootCmd.outOrStdout().writeString);
+    if (app.rootCmd) appStore().set(STORE.stdout, app.rootCmd.outOrStdout().writeString);
   } catch (err) {
     console.error(`pb-ops: stdout writer unavailable (${err}); log lines fall back to console.log`);
   }
@@ -34,7 +35,7 @@ export function captureStdout(): void {
 export function writeLine(line: string): void {
   if (writeString === undefined) {
     // The bound method boot stored; none when boot could not take it.
-    writeString = ($app.store().get(STORE.stdout) as Writer["writeString"] | undefined) ?? null;
+    writeString = (appStore().get(STORE.stdout) as Writer["writeString"] | undefined) ?? null;
   }
   if (writeString) {
     try {

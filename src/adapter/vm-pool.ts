@@ -6,6 +6,7 @@ import { poolReport, warnDue, type PoolReport } from "../pool/exhaustion";
 import { getConfig, poolSize } from "./config";
 import { STORE } from "./keys";
 import { logEvent } from "./log";
+import { appStore } from "./store";
 
 const WARN_INTERVAL_MS = 60_000;
 
@@ -27,7 +28,7 @@ function claimWarn(old: unknown): unknown {
 
 /** Called once per VM, on the first request pb-ops's middleware sees in it. */
 export function noteVmStart(): void {
-  const store = $app.store();
+  const store = appStore();
   store.setFunc(STORE.poolVmStarts, increment);
   const r = poolReport(poolSize(), starts);
   if (r.beyondPool === 0) return;
@@ -48,7 +49,7 @@ export function noteVmStart(): void {
 }
 
 export function currentPoolReport(): PoolReport {
-  const n = $app.store().get(STORE.poolVmStarts);
+  const n = appStore().get(STORE.poolVmStarts);
   return poolReport(poolSize(), typeof n === "number" ? n : 0);
 }
 

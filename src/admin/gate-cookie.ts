@@ -26,7 +26,8 @@ export function signGate(key: GateKey, expS: number, hmac: Hmac): string {
 
 export type GateCheck = "valid" | "missing" | "malformed" | "expired" | "bad-signature";
 
-const SHAPE = /^v1\.(\d{1,12})\.([0-9a-f]{64})$/;
+// Made on first use: a top-level regex literal is a RegExp in every new VM (this module is in hot.js).
+let shape: RegExp | undefined;
 
 /**
  * Verifies one cookie value. An expiry further ahead than the configured lifetime is refused too,
@@ -34,7 +35,7 @@ const SHAPE = /^v1\.(\d{1,12})\.([0-9a-f]{64})$/;
  */
 export function verifyGate(value: string | undefined, key: GateKey, nowS: number, ttlS: number, hmac: Hmac): GateCheck {
   if (value === undefined || value === "") return "missing";
-  const m = SHAPE.exec(value);
+  const m = (shape ??= /^v1\.(\d{1,12})\.([0-9a-f]{64})$/).exec(value);
   if (!m) return "malformed";
   const expS = Number(m[1]);
   const expected = hmac(macText(key, expS), key.secret);

@@ -8,6 +8,7 @@ import { POCKETBASE_DEFAULT_POOL } from "../pool/config";
 import { poolSizeFromArgs } from "../pool/exhaustion";
 import { buildPlan, type Plan as RateLimitPlan } from "../ratelimit/plan";
 import { buildConfig } from "./load";
+import { FIRST_PART } from "./plan-parts";
 import { nonPlainPaths } from "./plain";
 import { schema, type Config } from "./schema";
 
@@ -54,7 +55,27 @@ function planEntries(plan: SharedPlan): Record<string, string> {
   };
   for (const cls of Object.keys(classes) as RouteClass[]) out[`headers.${cls}`] = JSON.stringify(classes[cls]);
   for (const k of Object.keys(plan.config) as (keyof Config)[]) out[`config.${k}`] = JSON.stringify(plan.config[k]);
+  // Spliced from the entries above, so each part is the very text of its own entry.
+  out[FIRST_PART] = `{${firstParts(plan.stages)
+    .map((name) => `${JSON.stringify(name)}:${out[name]}`)
+    .join(",")}}`;
   return out;
+}
+
+/**
+ * The parts a new VM's first request reads, for this stack: the stages, the pool size (the VM
+ * counts itself), the log section (access line), the header meta and the API class's headers (a
+ * throwaway VM's one request is most often an API call: a realtime client, a health check), the
+ * admin section and the limiter's plan when those stages run. A new VM takes them with one store
+ * read and one JSON.parse instead of one each (src/adapter/config.ts); every part stays published
+ * on its own too, for what a VM reads later or for another route class.
+ */
+export function firstParts(stages: StagePlan): string[] {
+  const names = ["stages", "pool", "config.log"];
+  if (stages.headers) names.push("headers", "headers.api");
+  if (stages.adminGate) names.push("config.admin");
+  if (stages.rateLimit) names.push("rateLimit");
+  return names;
 }
 
 /**

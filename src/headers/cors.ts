@@ -1,6 +1,7 @@
 // CORS allowlist: parsing PB_CORS_ORIGINS and deciding, per request, what PocketBase's own CORS
 // middleware would have answered, but against an exact-origin allowlist. Pure.
 import { InvalidValue, isKeyword } from "../config/vars";
+import { memoGet, memoSet, newMemo } from "../memo/second-use";
 
 /** Methods PocketBase's apis.Serve allows (apis/serve.go CORSConfig.AllowMethods). */
 const CORS_ALLOW_METHODS = "GET,HEAD,PUT,PATCH,POST,DELETE";
@@ -67,8 +68,6 @@ export interface CorsDecision {
   readonly verdict?: "allowed" | "refused";
 }
 
-const TOKEN_LIST = /^\s*[!#$%&'*+.^_`|~0-9A-Za-z-]+(\s*,\s*[!#$%&'*+.^_`|~0-9A-Za-z-]+)*\s*$/;
-
 /**
  * Mirrors PocketBase's CORS middleware (apis/middlewares_cors.go) with an exact allowlist: every
  * OPTIONS is a preflight (as in PocketBase); an allowed origin gets `Access-Control-Allow-Origin:
@@ -77,45 +76,62 @@ const TOKEN_LIST = /^\s*[!#$%&'*+.^_`|~0-9A-Za-z-]+(\s*,\s*[!#$%&'*+.^_`|~0-9A-Z
  * then refuses to expose the response; CORS is not CSRF protection and same-origin calls must keep
  * working whatever their Origin).
  */
-// The answers that do not depend on the origin's value are built once: this runs on every request.
-const VARY_ORIGIN: readonly string[] = Object.freeze(["Origin"]);
-const NO_HEADERS: ReadonlyArray<readonly [string, string]> = Object.freeze([]);
-const SAME_ORIGIN: CorsDecision = Object.freeze({ vary: VARY_ORIGIN, set: NO_HEADERS });
-const SAME_ORIGIN_PREFLIGHT: CorsDecision = Object.freeze({ vary: VARY_ORIGIN, set: NO_HEADERS, answer: 204 as const });
-const REFUSED: CorsDecision = Object.freeze({ vary: VARY_ORIGIN, set: NO_HEADERS, verdict: "refused" as const });
-const REFUSED_PREFLIGHT: CorsDecision = Object.freeze({
-  vary: VARY_ORIGIN,
-  set: NO_HEADERS,
-  answer: 403 as const,
-  verdict: "refused" as const,
-});
+// The answers that do not depend on the origin's value are built once per VM (this runs on every
+// request), on the first CORS decision rather than at the top level (this module is in every new VM,
+// CORS or not). Read-only by their types, not Object.freeze: a freeze, like a regex literal, makes
+// goja build Object's statics (or RegExp) in each VM on first use, here a new VM's first request.
+interface FixedAnswers {
+  readonly vary: readonly string[];
+  readonly sameOrigin: CorsDecision;
+  readonly sameOriginPreflight: CorsDecision;
+  readonly refused: CorsDecision;
+  readonly refusedPreflight: CorsDecision;
+}
+let fixed: FixedAnswers | undefined;
 
-// Made on the first allowed origin: this module is in every new VM (pb_ops/hot.js), CORS or not.
-let allowedAnswers: Map<string, CorsDecision> | undefined;
+function fixedAnswers(): FixedAnswers {
+  if (fixed) return fixed;
+  const vary: readonly string[] = ["Origin"];
+  const none: ReadonlyArray<readonly [string, string]> = [];
+  fixed = {
+    vary,
+    sameOrigin: { vary, set: none },
+    sameOriginPreflight: { vary, set: none, answer: 204 },
+    refused: { vary, set: none, verdict: "refused" },
+    refusedPreflight: { vary, set: none, answer: 403, verdict: "refused" },
+  };
+  return fixed;
+}
 
-export function corsDecision(allowed: ReadonlySet<string>, req: CorsRequest): CorsDecision {
+// Made on the first preflight that asks for headers.
+let tokenList: RegExp | undefined;
+
+// Its Map is made on a VM's second allowed-origin request (src/memo/second-use.ts).
+const allowedAnswers = /* @__PURE__ */ newMemo<CorsDecision>(256);
+
+/** `allowed`: the allowlist (a few origins: a list, not a Set, which goja would build in each new VM). */
+export function corsDecision(allowed: readonly string[], req: CorsRequest): CorsDecision {
   const preflight = req.method === "OPTIONS" || req.method.toUpperCase() === "OPTIONS";
-  if (req.origin === "") return preflight ? SAME_ORIGIN_PREFLIGHT : SAME_ORIGIN;
-  if (!allowed.has(req.origin)) return preflight ? REFUSED_PREFLIGHT : REFUSED;
+  const f = fixedAnswers();
+  if (req.origin === "") return preflight ? f.sameOriginPreflight : f.sameOrigin;
+  if (!allowed.includes(req.origin)) return preflight ? f.refusedPreflight : f.refused;
   if (!preflight) {
-    // The same few allowed origins on every request: one frozen answer each, not three objects.
-    if (!allowedAnswers) allowedAnswers = new Map();
-    let d = allowedAnswers.get(req.origin);
-    if (d === undefined) {
-      d = Object.freeze({
-        vary: VARY_ORIGIN,
-        set: Object.freeze([Object.freeze(["Access-Control-Allow-Origin", req.origin] as const)]),
-        verdict: "allowed" as const,
-      });
-      if (allowedAnswers.size >= 256) allowedAnswers.clear();
-      allowedAnswers.set(req.origin, d);
-    }
-    return d;
+    // The same few allowed origins on every request: one (read-only) answer each, not three objects.
+    const d = memoGet(allowedAnswers, req.origin);
+    if (d !== undefined) return d;
+    return memoSet(allowedAnswers, req.origin, {
+      vary: f.vary,
+      set: [["Access-Control-Allow-Origin", req.origin]],
+      verdict: "allowed",
+    });
   }
   const allowOrigin: [string, string] = ["Access-Control-Allow-Origin", req.origin];
   const set: Array<[string, string]> = [allowOrigin, ["Access-Control-Allow-Methods", CORS_ALLOW_METHODS]];
   // PocketBase echoes the requested headers; pb-ops echoes them only when they are a plain token list.
-  if (req.requestHeaders !== "" && TOKEN_LIST.test(req.requestHeaders))
+  if (
+    req.requestHeaders !== "" &&
+    (tokenList ??= /^\s*[!#$%&'*+.^_`|~0-9A-Za-z-]+(\s*,\s*[!#$%&'*+.^_`|~0-9A-Za-z-]+)*\s*$/).test(req.requestHeaders)
+  )
     set.push(["Access-Control-Allow-Headers", req.requestHeaders.trim()]);
   return { vary: ["Origin", "Access-Control-Request-Method", "Access-Control-Request-Headers"], set, answer: 204, verdict: "allowed" };
 }

@@ -9,7 +9,11 @@ export interface LogRecord {
   fields?: Readonly<Record<string, unknown>>;
 }
 
-const RESERVED = new Set(["time", "level", "msg"]);
+/** The three slog keys. Compared, not a Set: this module is in every new VM (pb_ops/hot.js), and goja
+ * builds Set's prototype in a VM on its first use there (~30 us, docs/performance.md). */
+function reserved(k: string): boolean {
+  return k === "time" || k === "level" || k === "msg";
+}
 
 export function formatJson(rec: LogRecord): string {
   const out: Record<string, unknown> = { time: new Date(rec.timeMs).toISOString(), level: LEVEL_NAMES[rec.level], msg: rec.msg };
@@ -18,7 +22,7 @@ export function formatJson(rec: LogRecord): string {
       const v = rec.fields[k];
       if (v === undefined) continue;
       // Fields never overwrite the three slog keys; they move aside instead of being lost.
-      out[RESERVED.has(k) ? `field.${k}` : k] = v;
+      out[reserved(k) ? `field.${k}` : k] = v;
     }
   }
   return safeStringify(out);

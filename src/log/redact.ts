@@ -1,6 +1,8 @@
 // Values that must never reach a log line. Built-in names are always redacted; PB_LOG_REDACT adds
 // more. Matching is by name (case-insensitive), and a name matches when it contains one of the
 // sensitive words, so `x-auth-token`, `refresh_token` and `apiSecret` are all caught.
+import { memoGet, memoSet, newMemo } from "../memo/second-use";
+
 export const REDACTED = "[redacted]";
 
 const BUILTIN_WORDS = [
@@ -28,7 +30,10 @@ const BUILTIN_WORDS = [
  * harmless): OAuth2's authorization `code` and `state` (`/api/oauth2-redirect?code=...&state=...`),
  * which would let whoever reads the log finish someone else's sign-in.
  */
-const EXACT_NAMES = new Set(["code", "state"]);
+function exactName(n: string): boolean {
+  // Compared, not a Set: this module is in every new VM, and a Set's first use in a VM costs ~30 us.
+  return n === "code" || n === "state";
+}
 
 /** Per-VM memo of redacted queries: at most this many, each at most this long. */
 const QUERY_MEMO_MAX = 512;
@@ -45,30 +50,27 @@ export interface Redactor {
 }
 
 export function makeRedactor(extra: readonly string[]): Redactor {
-  const words = [...BUILTIN_WORDS, ...extra.map((s) => s.toLowerCase())];
-  const cache = new Map<string, boolean>();
+  // concat, not spread: spread runs the iterator protocol, which goja builds in each new VM on first use.
+  const words = BUILTIN_WORDS.concat(extra.map((s) => s.toLowerCase()));
+  // Memos whose Maps are made on their second lookup (src/memo/second-use.ts): a throwaway VM's one
+  // request would make them, and goja Map's prototype, for nothing.
+  const cache = newMemo<boolean>(1000);
   const isSensitive = (name: string): boolean => {
     const n = name.toLowerCase();
-    let hit = cache.get(n);
-    if (hit === undefined) {
-      hit = EXACT_NAMES.has(n) || words.some((w) => n.includes(w));
-      if (cache.size < 1000) cache.set(n, hit);
-    }
-    return hit;
+    const hit = memoGet(cache, n);
+    if (hit !== undefined) return hit;
+    return memoSet(cache, n, exactName(n) || words.some((w) => n.includes(w)));
   };
   // Queries repeat from request to request (a list page asks the same `page=1&perPage=20&sort=...`):
   // the answer is remembered per VM, so a repeat costs a Map lookup instead of the split, the
   // decoding and the name checks (~15 us in goja). Bounded in count and key length.
-  const memo = new Map<string, string>();
+  const memo = newMemo<string>(QUERY_MEMO_MAX);
   const query = (raw: string): string => {
     if (raw === "") return raw;
-    const known = memo.get(raw);
+    const known = memoGet(memo, raw);
     if (known !== undefined) return known;
     const out = scrubQuery(raw);
-    if (raw.length <= QUERY_MEMO_KEY_MAX) {
-      if (memo.size >= QUERY_MEMO_MAX) memo.clear();
-      memo.set(raw, out);
-    }
+    if (raw.length <= QUERY_MEMO_KEY_MAX) memoSet(memo, raw, out);
     return out;
   };
   const scrubQuery = (raw: string): string => {

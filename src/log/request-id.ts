@@ -4,10 +4,13 @@
 /** The header a request id arrives in and is answered with. */
 export const REQUEST_ID_HEADER = "X-Request-Id";
 
-const WELL_FORMED = /^[A-Za-z0-9._:@-]{8,128}$/;
+// Made on first use: a regex literal at the top level would build a RegExp (and goja its prototype)
+// in every new VM, also in those whose requests carry no X-Request-Id.
+let wellFormed: RegExp | undefined;
 
 export function acceptRequestId(incoming: string): string | undefined {
-  return WELL_FORMED.test(incoming) ? incoming : undefined;
+  if (!wellFormed) wellFormed = /^[A-Za-z0-9._:@-]{8,128}$/;
+  return wellFormed.test(incoming) ? incoming : undefined;
 }
 
 /**

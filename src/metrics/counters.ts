@@ -94,7 +94,8 @@ function addExtraTotal(t: Totals, k: string, n: number, keys: number): number {
 export function deltaOf(f: RequestFacts): string {
   const r = routeIndex(f.path);
   // Never a non-number in the text: one bad line would make every later parse throw.
-  const ms = Number.isFinite(f.durationMs) ? f.durationMs : 0;
+  // (`x - x === 0`: Number.isFinite for a number, without goja building Number's statics in a new VM.)
+  const ms = typeof f.durationMs === "number" && f.durationMs - f.durationMs === 0 ? f.durationMs : 0;
   let line = `\n[${requestSlot(methodIndex(f.method), statusIndex(f.status), r)},1,${bucketSlot(r, ms)},1,${OFF_SUM_MS + r},${ms}`;
   if (f.status === 429) line += `,${OFF_429 + r},1`;
   if (f.rateLimit !== undefined) line += `,${JSON.stringify(`rl\u0000${f.rateLimit}\u0000${f.rateLimitRule ?? ""}`)}`;

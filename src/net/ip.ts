@@ -19,10 +19,11 @@ export interface Cidr {
   readonly text: string;
 }
 
-const V4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+// Made on first use: a top-level regex literal is a RegExp in every new VM (this module is in hot.js).
+let v4: RegExp | undefined;
 
 function parseV4(s: string): number[] | undefined {
-  const m = V4.exec(s);
+  const m = (v4 ??= /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/).exec(s);
   if (!m) return undefined;
   const out: number[] = [];
   for (let i = 1; i <= 4; i++) {

@@ -21,7 +21,9 @@ export function trustedProxyChange(wanted: readonly string[] | null, leftmost: b
 
 /** Headers that proxies and CDNs put the client address in, as a bare IP list PocketBase can read
  * (the standard `Forwarded: for=...` form is not: e.realIP() would find no address in it). */
-export const KNOWN_PROXY_HEADERS = Object.freeze([
+// Read-only by its type, not Object.freeze: a freeze at the top level makes goja build Object's
+// statics in every new VM (this module is in pb_ops/hot.js).
+export const KNOWN_PROXY_HEADERS: readonly string[] = [
   "do-connecting-ip",
   "x-forwarded-for",
   "x-real-ip",
@@ -31,7 +33,7 @@ export const KNOWN_PROXY_HEADERS = Object.freeze([
   "x-client-ip",
   "fastly-client-ip",
   "x-azure-clientip",
-]);
+];
 
 export type ProxyLook = { kind: "trusted" } | { kind: "none" } | { kind: "untrusted"; headers: string[] };
 

@@ -9,7 +9,8 @@ import { msUntilTokens, type Limit } from "./bucket";
 export function rateLimitHeader(name: string, limit: Limit, tokens: number): string {
   const remaining = tokens > 0 ? Math.floor(tokens) : 0;
   const t = Math.ceil(msUntilTokens(limit, tokens, limit.burst) / 1000);
-  return `"${name}";r=${remaining};t=${Number.isFinite(t) ? t : 0}`;
+  // `t - t === 0`: Number.isFinite for a number, without goja building Number's statics in a new VM.
+  return `"${name}";r=${remaining};t=${t - t === 0 ? t : 0}`;
 }
 
 /** Whole seconds, at least 1, until `cost` tokens are available (HTTP Retry-After delta-seconds). */

@@ -204,7 +204,10 @@ function pathMatches(pattern: readonly string[], segments: readonly string[]): b
 function ruleMatches(rule: Rule, req: RequestFacts): boolean {
   if (rule.method !== undefined && rule.method !== req.method) return false;
   if (rule.audience === "guest" ? req.authenticated : rule.audience === "auth" ? !req.authenticated : false) return false;
-  for (const p of rule.paths) if (pathMatches(p, req.segments)) return true;
+  // Indexed loops here and in firstMatch: for-of makes goja build the array iterator, in a new VM on
+  // its first rate-limited request, and allocates per step.
+  const paths = rule.paths;
+  for (let i = 0; i < paths.length; i++) if (pathMatches(paths[i]!, req.segments)) return true;
   return false;
 }
 
@@ -226,10 +229,10 @@ export function matchMemoKey(method: string, path: string, collection: string, a
  */
 export function firstMatch(rules: readonly Rule[], req: RequestFacts): Rule | undefined {
   if (req.method === "HEAD") {
-    for (const r of rules) if (r.method === "HEAD" && ruleMatches(r, req)) return r;
+    for (let i = 0; i < rules.length; i++) if (rules[i]!.method === "HEAD" && ruleMatches(rules[i]!, req)) return rules[i];
     req = { ...req, method: "GET" };
   }
-  for (const r of rules) if (ruleMatches(r, req)) return r;
+  for (let i = 0; i < rules.length; i++) if (ruleMatches(rules[i]!, req)) return rules[i];
   return undefined;
 }
 

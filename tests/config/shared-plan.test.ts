@@ -1,7 +1,8 @@
 // The config and plans cross from the loader VM to every request VM as JSON (src/adapter/config.ts):
 // whatever any documented value parses to must survive JSON unchanged in meaning.
 import { describe, expect, it } from "vitest";
-import { buildSharedPlan } from "../../src/config/shared-plan";
+import { buildSharedPlan, firstParts } from "../../src/config/shared-plan";
+import { FIRST_PART } from "../../src/config/plan-parts";
 import { allVars } from "../../src/config/load";
 import { nonPlainPaths } from "../../src/config/plain";
 import { schema } from "../../src/config/schema";
@@ -24,6 +25,20 @@ describe("shared plan", () => {
     for (const cls of Object.keys(plan.headers.classes))
       expect(back(`headers.${cls}`)).toEqual(plan.headers.classes[cls as keyof typeof plan.headers.classes]);
     expect(back("headers")).toEqual({ enabled: plan.headers.enabled, httpsMatters: plan.headers.httpsMatters });
+  });
+
+  it.each(envs)("%s: the first-request entry holds exactly the stack's first parts, each equal to its own entry", (_name, env) => {
+    const { plan, entries } = buildSharedPlan(env, []);
+    const first = JSON.parse(entries[FIRST_PART]!) as Record<string, unknown>;
+    expect(Object.keys(first).sort()).toEqual([...firstParts(plan.stages)].sort());
+    for (const name of Object.keys(first)) expect(first[name], name).toEqual(JSON.parse(entries[name]!));
+  });
+
+  it("a first-request entry names the parts of the stages that run, and only those", () => {
+    const parts = (env: Record<string, string>) => firstParts(buildSharedPlan(env, []).plan.stages);
+    expect(parts({})).toEqual(["stages", "pool", "config.log", "headers", "headers.api"]);
+    expect(parts({ PB_SECURITY_HEADERS: "off" })).toEqual(["stages", "pool", "config.log"]);
+    expect(parts(FULL_STACK_ENV)).toEqual(["stages", "pool", "config.log", "headers", "headers.api", "config.admin", "rateLimit"]);
   });
 
   it("takes the pool size from PocketBase's command line, else PocketBase's default 15", () => {

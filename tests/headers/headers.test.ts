@@ -268,7 +268,7 @@ describe("value validation", () => {
 });
 
 describe("CORS decisions", () => {
-  const allowed = new Set(["https://app.example.com"]);
+  const allowed = ["https://app.example.com"];
   it("allowed origin, real request: ACAO is the origin, Vary: Origin", () => {
     const d = corsDecision(allowed, { method: "GET", origin: "https://app.example.com", requestHeaders: "" });
     expect(d).toEqual({ vary: ["Origin"], set: [["Access-Control-Allow-Origin", "https://app.example.com"]], verdict: "allowed" });

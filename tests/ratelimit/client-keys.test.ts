@@ -1,8 +1,9 @@
 // Client keys and exemptions from addresses, IPv4 and IPv6.
 import { describe, expect, it } from "vitest";
-import { bucketKey, buildPlan, clientKeyOf, isExemptIp, SHARDS, shardOf } from "../../src/ratelimit/plan";
+import { bucketKey, buildPlan, clientKeyOf, isDottedQuad, isExemptIp, SHARDS, shardOf } from "../../src/ratelimit/plan";
 import { buildConfig } from "../../src/config/load";
 import { schema } from "../../src/config/schema";
+import { prng } from "../harness/prng";
 
 describe("addresses", () => {
   it("keys IPv4 by address and IPv6 by prefix (default /64), whatever the spelling", () => {
@@ -39,5 +40,40 @@ describe("bucket keys and shards", () => {
     const counts = new Array(SHARDS).fill(0);
     for (let i = 0; i < 16_000; i++) counts[shardOf(`default|10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`)]++;
     for (const c of counts) expect(c).toBeGreaterThan(700);
+  });
+});
+
+describe("isDottedQuad (the hand-written form of /^\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}$/)", () => {
+  const RE = /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
+  it("agrees with the regex on chosen and random strings", () => {
+    const chosen = [
+      "1.2.3.4",
+      "127.0.0.1",
+      "255.255.255.255",
+      "999.1.1.1",
+      "1.2.3",
+      "1.2.3.4.5",
+      "1..3.4",
+      ".1.2.3",
+      "1.2.3.",
+      "1234.1.1.1",
+      "",
+      "::1",
+      "1.2.3.4 ",
+      "a.b.c.d",
+      "01.2.3.4",
+    ];
+    for (const s of chosen) expect(isDottedQuad(s), s).toBe(RE.test(s));
+    const rand = prng(11);
+    const alphabet = "0123456789..a:";
+    let valid = 0;
+    for (let n = 0; n < 5000; n++) {
+      let s = "";
+      const len = Math.floor(rand() * 16);
+      for (let i = 0; i < len; i++) s += alphabet[Math.floor(rand() * alphabet.length)];
+      expect(isDottedQuad(s), s).toBe(RE.test(s));
+      if (RE.test(s)) valid++;
+    }
+    expect(valid).toBeGreaterThan(0);
   });
 });
