@@ -93,6 +93,19 @@ export function renderPoolSection(rows: PoolRow[], meta: PoolMeta): string {
   const cell = (g: { pool: string; sse: number }, impl: PoolImpl) => find(rows, g.pool, g.sse, impl);
   const n = (x: number | undefined, d = 0) => (x === undefined ? "-" : f(x, d));
   const ratio = (a: PoolRow | undefined, b: PoolRow | undefined) => (a && b ? f(a.rps / b.rps) + "x" : "-");
+  const throughput: string[] = [];
+  const memory: string[] = [];
+  for (const g of groups) {
+    const noop = cell(g, "noop");
+    const p = cell(g, "pbops");
+    const head = `| ${g.pool} (${g.size}) | ${g.sse} |`;
+    throughput.push(
+      `${head} ${n(cell(g, "bare")?.rps)} | ${n(noop?.rps)} | ${n(cell(g, "floorDefaults")?.rps)} | ${n(cell(g, "defaults")?.rps)} | ${n(cell(g, "floor")?.rps)} | ${n(p?.rps)} | ${ratio(cell(g, "floorDefaults"), noop)} | ${ratio(cell(g, "defaults"), noop)} | ${ratio(cell(g, "floor"), noop)} | ${ratio(p, noop)} | ${ratio(p, find(rows, g.pool, 0, "pbops"))} |`,
+    );
+    memory.push(
+      `${head} ${n(noop?.rssMb, 1)} | ${n(cell(g, "floorDefaults")?.rssMb, 1)} | ${n(cell(g, "defaults")?.rssMb, 1)} | ${n(cell(g, "floor")?.rssMb, 1)} | ${n(p?.rssMb, 1)} | ${n(p?.p50Ms, 3)} | ${n(p?.p99Ms, 3)} |`,
+    );
+  }
   const lines = [
     "## Realtime clients and the VM pool (issue 22)",
     "",
@@ -100,32 +113,21 @@ export function renderPoolSection(rows: PoolRow[], meta: PoolMeta): string {
     `each. Load as above: wrk, ${meta.connections} connections, \`GET ${meta.route}\`, ${meta.seconds} s x ${meta.rounds} rounds interleaved`,
     `per pool, medians. "Full" is the ${meta.features}; "defaults" is pb-ops with no PB_* variable set (request ids,`,
     'security headers, access log, request counters). "Go calls alone" is an inline middleware making the calls into Go that',
-    "the full stack makes per request, with as little JS as it can have (bench/floor-middleware.ts): no middleware doing",
-    "that work costs less, so its ratio to the no-op is the most the full stack can reach in the run.",
+    "the full stack (or the defaults) makes per request, with as little JS as it can have (bench/floor-middleware.ts): no",
+    "middleware doing that work costs less, so its ratio to the no-op is the most that stack can reach in the run.",
     "",
-    "| Pool | SSE clients | bare req/s | no-op req/s | Go calls alone req/s | pb-ops defaults req/s | pb-ops full req/s | Go calls alone vs no-op | defaults vs no-op | full vs no-op | full vs Go calls alone | full vs full at 0 SSE |",
-    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-  ];
-  for (const g of groups) {
-    const noop = cell(g, "noop");
-    const p = cell(g, "pbops");
-    lines.push(
-      `| ${g.pool} (${g.size}) | ${g.sse} | ${n(cell(g, "bare")?.rps)} | ${n(noop?.rps)} | ${n(cell(g, "floorDefaults")?.rps)} | ${n(cell(g, "defaults")?.rps)} | ${n(cell(g, "floor")?.rps)} | ${n(p?.rps)} | ${ratio(cell(g, "floorDefaults"), noop)} | ${ratio(cell(g, "defaults"), noop)} | ${ratio(cell(g, "floor"), noop)} | ${ratio(p, noop)} | ${ratio(p, find(rows, g.pool, 0, "pbops"))} |`,
-    );
-  }
-  lines.push(
+    "Throughput, req/s:",
+    "",
+    "| Pool | SSE clients | bare | no-op | Go calls alone (defaults) | pb-ops defaults | Go calls alone (full) | pb-ops full | defaults: Go calls alone vs no-op | pb-ops defaults vs no-op | full: Go calls alone vs no-op | pb-ops full vs no-op | pb-ops full vs itself at 0 SSE |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ...throughput,
     "",
     "RSS in MB after the last round, with the clients still open, and the full stack's latency:",
     "",
     "| Pool | SSE clients | no-op | Go calls alone (defaults) | pb-ops defaults | Go calls alone (full) | pb-ops full | full p50 ms | full p99 ms |",
     "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
-  );
-  for (const g of groups) {
-    const p = cell(g, "pbops");
-    lines.push(
-      `| ${g.pool} (${g.size}) | ${g.sse} | ${n(cell(g, "noop")?.rssMb, 1)} | ${n(cell(g, "floorDefaults")?.rssMb, 1)} | ${n(cell(g, "defaults")?.rssMb, 1)} | ${n(cell(g, "floor")?.rssMb, 1)} | ${n(p?.rssMb, 1)} | ${n(p?.p50Ms, 3)} | ${n(p?.p99Ms, 3)} |`,
-    );
-  }
+    ...memory,
+  ];
   lines.push("", "Targets (issue 22):", "");
   for (const v of t.vsNoop)
     lines.push(

@@ -167,6 +167,11 @@ describe("bench: realtime clients and the VM pool", () => {
     expect(md).toContain("| default (15) | 200 | 15000 | 1000 | 950 | 700 | 900 | 850 | 0.95x | 0.70x | 0.90x | 0.85x | 0.21x |");
     expect(md).toContain("| kit (240) | 200 | 15000 | 7000 | 6000 | 4500 | 5500 | 3000 | 0.86x | 0.64x | 0.79x | 0.43x | 0.75x |");
     expect(md).toContain("| default (15) | 200 | 100.0 | 200.0 | 250.0 | 220.0 | 300.0 | 1.000 | 2.000 |");
+    // Every table's header, separator and rows have the same number of columns.
+    for (const table of md.split(/\n\n/).filter((block) => block.startsWith("|"))) {
+      const widths = new Set(table.split("\n").map((line) => line.split("|").length));
+      expect(widths.size, table).toBe(1);
+    }
     expect(md).toContain(
       "- default pool, 0 SSE clients: pb-ops full stack at **0.50x** of the no-op middleware (target 0.80x): **not met**; its Go calls alone reach 0.75x",
     );
