@@ -1,6 +1,6 @@
 // Runs wrk (Debian package, installed on first use) against one URL and parses its report.
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 
 export interface LoadResult {
   requests: number;
@@ -54,4 +54,40 @@ export function runWrk(url: string, seconds: number, connections: number, header
   });
   if (res.status !== 0) throw new Error(`wrk failed: ${res.stderr}`);
   return parseWrk(res.stdout);
+}
+
+/** CPU ticks (utime + stime) a process has used so far, from /proc. */
+function cpuTicks(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+/**
+ * Waits (at most `maxMs`) until a server has worked off the load just measured: PocketBase writes its
+ * request log in batches after the requests, and a server measured while the one before it still
+ * does that shares the 2 cores with it (a no-op measured right after bare PocketBase's 25k req/s ran
+ * 20-30% slow). Quiet: at most 2 ticks (20 ms of CPU) in 200 ms.
+ */
+export async function settle(pid: number, maxMs = 5000): Promise<void> {
+  const started = Date.now();
+  let last = cpuTicks(pid);
+  while (Date.now() - started < maxMs) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const now = cpuTicks(pid);
+    if (now - last <= 2) return;
+    last = now;
+  }
+}
+
+/** runWrk, then settle(pid): what every interleaved bench round measures with, so servers do not overlap. */
+export async function runWrkSettled(
+  url: string,
+  pid: number,
+  seconds: number,
+  connections: number,
+  headers: Record<string, string> = {},
+): Promise<LoadResult> {
+  const res = runWrk(url, seconds, connections, headers);
+  await settle(pid);
+  return res;
 }
