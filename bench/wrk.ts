@@ -65,8 +65,8 @@ function cpuTicks(pid: number): number {
 /**
  * Waits (at most `maxMs`) until a server has worked off the load just measured: PocketBase writes its
  * request log in batches after the requests, and a server measured while the one before it still
- * does that shares the 2 cores with it (a no-op measured right after bare PocketBase's 25k req/s ran
- * 20-30% slow). Quiet: at most 2 ticks (20 ms of CPU) in 200 ms.
+ * does that shares the 2 cores with it (a no-op measured right after bare PocketBase's 25k req/s read
+ * 15-27% low). Quiet: at most 2 ticks (20 ms of CPU) in 200 ms.
  */
 export async function settle(pid: number, maxMs = 5000): Promise<void> {
   const started = Date.now();
