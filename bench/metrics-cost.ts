@@ -10,9 +10,12 @@ export const COUNTER_TARGET_US = 10;
 const START = "<!-- metrics-cost:start -->";
 const END = "<!-- metrics-cost:end -->";
 
-/** A route that times pb-ops's stages in the VM (profileStages in src/adapter/pipeline.ts). */
+/**
+ * A route that times pb-ops's stages in the VM (profileStages in src/adapter/profile.ts, bundled
+ * beside the hooks by bench/profiler-bundle.ts: the production bundles do not carry it).
+ */
 export const METRICS_COST_PROBE = `routerAdd("GET", "/api/bench-metrics-cost", (e) => {
-  const timings = require(\`\${__hooks}/pb_ops/index.js\`).profileStages(e, Number(e.request.url.query().get("n")) || 3000);
+  const timings = require(\`\${__hooks}/pb_ops_profile.js\`).profileStages(e, Number(e.request.url.query().get("n")) || 3000);
   e.response.header().del("Vary");
   return e.json(200, timings);
 });
@@ -32,7 +35,7 @@ export async function measureCounterCost(pb: RunningPocketBase, rounds = 9, n = 
     const { status, body } = await fetchJson(`${pb.url}/api/bench-metrics-cost?n=${n}`, {
       headers: { "User-Agent": "pb-ops-bench", Origin: "https://app.example.com" },
     });
-    if (status !== 200) throw new Error(`metrics cost probe answered ${status}`);
+    if (status !== 200) throw new Error(`metrics cost probe answered ${status}: ${JSON.stringify(body)}`);
     const t = body as Record<string, number>;
     const key = Object.keys(t).find((k) => k.endsWith(":countRequest"));
     if (!key) throw new Error(`the counting stage is not enabled (stages: ${Object.keys(t).join(", ")})`);

@@ -3,12 +3,12 @@
 // The machine is shared (2 cores, other test runs): each stage's figure is given as the minimum and
 // the median over PROFILE_ROUNDS rounds (default 9); the minimum is the least disturbed estimate.
 import { openSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { POCKETBASE_NEWEST } from "../scripts/versions.mjs";
-import { ALL_STAGES, buildPbOps, bundleLibrary } from "../build.mjs";
+import { buildPbOps } from "../build.mjs";
 import { fetchJson } from "../toolkit/http";
 import { startPocketBase } from "../toolkit/pocketbase";
 import { FULL_STACK_ENV } from "./full-stack";
+import { profilerHooks } from "./profiler-bundle";
 
 const PROBE = `routerAdd("GET", "/api/bench-profile", (e) => {
   const timings = require(\`\${__hooks}/pb_ops_profile.js\`).profileStages(e, Number(e.request.url.query().get("n")) || 2000);
@@ -30,18 +30,12 @@ function order(name: string): string {
 const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
 
 await buildPbOps();
-// The profiler is its own bundle (src/adapter/profile.ts), so the production one does not carry it.
-const { code: profiler } = await bundleLibrary(
-  fileURLToPath(new URL("../src/adapter/profile.ts", import.meta.url)),
-  "pb_ops_profile.js",
-  ALL_STAGES,
-);
 const pb = await startPocketBase({
   version: POCKETBASE_NEWEST!,
   superuser: false,
   env: FULL_STACK_ENV,
   stdoutFd: openSync("/dev/null", "w"),
-  extraHooks: { "zz_profile.pb.js": PROBE, "pb_ops_profile.js": profiler },
+  extraHooks: { "zz_profile.pb.js": PROBE, ...(await profilerHooks()) },
 });
 try {
   const samples: Record<string, number[]> = {};

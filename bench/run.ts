@@ -35,6 +35,7 @@ import {
 import { openSseClients, type SseClients } from "../toolkit/sse";
 import { measureCounterCost, METRICS_COST_PROBE, counterVerdict, renderMetricsCostSection, spliceMetricsCostSection } from "./metrics-cost";
 import { goCallsAloneMiddleware } from "./floor-middleware";
+import { profilerHooks } from "./profiler-bundle";
 import { DEFAULT_HOOKS_POOL, POCKETBASE_DEFAULT_POOL } from "../src/pool/config";
 import { LIST_PATH, RECORDS, seed, startOnCopy, timedBurst, type Seeded } from "./routes";
 import {
@@ -182,7 +183,7 @@ const devNull = openSync("/dev/null", "w");
  */
 function rateLimiterReruns(): string[] {
   const out: string[] = [];
-  const accuracy = spawnSync("npx", ["vitest", "run", "tests/ratelimit-concurrency.integration.test.ts"], {
+  const accuracy = spawnSync("npx", ["vitest", "run", "tests/ratelimit/concurrency.integration.test.ts"], {
     cwd: ROOT,
     encoding: "utf8",
     timeout: 600_000,
@@ -535,7 +536,7 @@ async function metricsCostSection(command: string): Promise<string> {
     superuser: false,
     env: FULL_STACK_ENV,
     stdoutFd: devNull,
-    extraHooks: { "zz_metrics_cost.pb.js": METRICS_COST_PROBE },
+    extraHooks: { "zz_metrics_cost.pb.js": METRICS_COST_PROBE, ...(await profilerHooks()) },
   });
   try {
     const c = await measureCounterCost(pb);
