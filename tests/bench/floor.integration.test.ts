@@ -8,16 +8,12 @@ import { afterEach, describe, expect, it } from "vitest";
 import { goCallsAloneMiddleware } from "../../bench/floor-middleware";
 import { FULL_STACK_ENV } from "../../bench/full-stack";
 import { POCKETBASE_VERSIONS, startPocketBase, type RunningPocketBase } from "../../toolkit/pocketbase";
+import { accessLines, parseStdout } from "../harness/logs";
 
 const VARYING = new Set(["date", "content-length"]);
 const headerNames = (res: Response) => [...res.headers.keys()].filter((k) => !VARYING.has(k)).sort();
 const remaining = (res: Response) => Number(/r=(\d+)/.exec(res.headers.get("ratelimit") ?? "")?.[1]);
-const accessLines = (stdout: string) =>
-  stdout
-    .split("\n")
-    .filter((l) => l.startsWith("{"))
-    .map((l) => JSON.parse(l) as Record<string, unknown>)
-    .filter((r) => r.path === "/api/health");
+const healthLines = (stdout: string) => accessLines(parseStdout(stdout).records).filter((r) => r.path === "/api/health");
 
 describe.each(POCKETBASE_VERSIONS)("PocketBase %s", (version: string) => {
   const servers: RunningPocketBase[] = [];
@@ -71,9 +67,9 @@ describe.each(POCKETBASE_VERSIONS)("PocketBase %s", (version: string) => {
       else for (const n of left) expect(n >= 99999997 && n <= 99999999, `remaining ${n}`).toBe(true);
     }
     // One JSON access line per request on stdout, as many as pb-ops wrote (the readiness probe's too).
-    const mine = (stdout: string) => accessLines(stdout).filter((r) => r.userAgent === "floor-test");
+    const mine = (stdout: string) => healthLines(stdout).filter((r) => r.userAgent === "floor-test");
     expect(mine(floor.stdout())).toHaveLength(3);
     expect(mine(floor.stdout())[0]).toMatchObject({ method: "GET", status: 200 });
-    expect(accessLines(floor.stdout()).length).toBe(accessLines(pbops.stdout()).length);
+    expect(healthLines(floor.stdout()).length).toBe(healthLines(pbops.stdout()).length);
   });
 });
