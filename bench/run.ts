@@ -20,7 +20,7 @@ import { fetchJson } from "../toolkit/http";
 import { ROOT } from "../toolkit/paths";
 import { startPocketBase, type RunningPocketBase, type StartOptions } from "../toolkit/pocketbase";
 import { renderMarkdown, renderSvg, budget, type ScenarioSummary } from "./report";
-import { runWrkSettled, ensureWrk, type LoadResult } from "./wrk";
+import { runWrk, ensureWrk, type LoadResult } from "./wrk";
 import { FULL_STACK_ENV, FULL_STACK_FEATURES } from "./full-stack";
 import {
   markedPoolSection,
@@ -244,12 +244,12 @@ async function poolRows(): Promise<PoolRow[]> {
           });
           const clients = await openSseClients(pb.url, sse);
           cells.push({ impl: i.impl, sse, pb, clients, runs: [] });
-          await runWrkSettled(`${pb.url}${ROUTE}`, pb.process.pid!, 1, CONNECTIONS); // warm-up
+          await runWrk(`${pb.url}${ROUTE}`, pb.process.pid!, 1, CONNECTIONS); // warm-up
         }
       }
       for (let r = 0; r < ROUNDS; r++) {
         for (const c of cells) {
-          const res = await runWrkSettled(`${c.pb.url}${ROUTE}`, c.pb.process.pid!, SECONDS, CONNECTIONS);
+          const res = await runWrk(`${c.pb.url}${ROUTE}`, c.pb.process.pid!, SECONDS, CONNECTIONS);
           c.runs.push(res);
           process.stderr.write(
             `[bench] pool ${p.pool} (${p.size}) round ${r + 1}/${ROUNDS} ${c.impl} with ${c.sse} SSE: ${res.rps.toFixed(0)} req/s, p50 ${res.p50Ms}ms\n`,
@@ -319,12 +319,12 @@ async function routeRows(seeded: Seeded): Promise<RouteRow[]> {
     for (const i of ROUTE_IMPLS) {
       const pb = await startOnCopy(seeded, { version, stdoutFd: devNull, ...i.options });
       servers.push({ impl: i.impl, pb });
-      for (const r of routes) await runWrkSettled(`${pb.url}${r.path}`, pb.process.pid!, 1, CONNECTIONS, r.headers); // warm-up
+      for (const r of routes) await runWrk(`${pb.url}${r.path}`, pb.process.pid!, 1, CONNECTIONS, r.headers); // warm-up
     }
     for (let round = 0; round < ROUNDS; round++) {
       for (const r of routes) {
         for (const s of servers) {
-          const res = await runWrkSettled(`${s.pb.url}${r.path}`, s.pb.process.pid!, SECONDS, CONNECTIONS, r.headers);
+          const res = await runWrk(`${s.pb.url}${r.path}`, s.pb.process.pid!, SECONDS, CONNECTIONS, r.headers);
           const k = `${r.route} ${s.impl}`;
           runs.set(k, [...(runs.get(k) ?? []), res]);
           process.stderr.write(
@@ -455,12 +455,12 @@ async function main() {
       // stdout to /dev/null: pb-ops still pays for writing every access line, the bench does not read them.
       started[s.id] = await startPocketBase({ version, ...s.options, stdoutFd: devNull });
       await s.after?.(started[s.id]!);
-      await runWrkSettled(`${started[s.id]!.url}${ROUTE}`, started[s.id]!.process.pid!, 1, CONNECTIONS); // warm-up
+      await runWrk(`${started[s.id]!.url}${ROUTE}`, started[s.id]!.process.pid!, 1, CONNECTIONS); // warm-up
       rounds[s.id] = [];
     }
     for (let r = 0; r < ROUNDS; r++) {
       for (const s of scenarios) {
-        const res = await runWrkSettled(`${started[s.id]!.url}${ROUTE}`, started[s.id]!.process.pid!, SECONDS, CONNECTIONS);
+        const res = await runWrk(`${started[s.id]!.url}${ROUTE}`, started[s.id]!.process.pid!, SECONDS, CONNECTIONS);
         rounds[s.id]!.push(res);
         process.stderr.write(
           `[bench] round ${r + 1}/${ROUNDS} ${s.label}: ${res.rps.toFixed(0)} req/s, p50 ${res.p50Ms}ms, p99 ${res.p99Ms}ms\n`,
@@ -471,7 +471,7 @@ async function main() {
     const unloaded: Record<string, LoadResult[]> = {};
     for (let r = 0; r < ROUNDS; r++) {
       for (const s of scenarios.filter((x) => UNLOADED.includes(x.id))) {
-        const res = await runWrkSettled(`${started[s.id]!.url}${ROUTE}`, started[s.id]!.process.pid!, SECONDS, 1);
+        const res = await runWrk(`${started[s.id]!.url}${ROUTE}`, started[s.id]!.process.pid!, SECONDS, 1);
         (unloaded[s.id] ??= []).push(res);
         process.stderr.write(`[bench] round ${r + 1}/${ROUNDS} 1 connection, ${s.label}: p50 ${res.p50Ms}ms, p99 ${res.p99Ms}ms\n`);
       }

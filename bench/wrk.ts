@@ -46,7 +46,7 @@ export function parseWrk(out: string): LoadResult {
 }
 
 /** Bounded: one thread, `connections` connections, `seconds` seconds, then wrk exits. */
-export function runWrk(url: string, seconds: number, connections: number, headers: Record<string, string> = {}): LoadResult {
+function wrkOnce(url: string, seconds: number, connections: number, headers: Record<string, string>): LoadResult {
   const h = Object.entries(headers).flatMap(([k, v]) => ["-H", `${k}: ${v}`]);
   const res = spawnSync(ensureWrk(), ["-t1", `-c${connections}`, `-d${seconds}s`, "--latency", ...h, url], {
     encoding: "utf8",
@@ -68,7 +68,7 @@ function cpuTicks(pid: number): number {
  * does that shares the 2 cores with it (a no-op measured right after bare PocketBase's 25k req/s read
  * 15-27% low). Quiet: at most 2 ticks (20 ms of CPU) in 200 ms.
  */
-export async function settle(pid: number, maxMs = 5000): Promise<void> {
+async function settle(pid: number, maxMs = 5000): Promise<void> {
   const started = Date.now();
   let last = cpuTicks(pid);
   while (Date.now() - started < maxMs) {
@@ -79,15 +79,18 @@ export async function settle(pid: number, maxMs = 5000): Promise<void> {
   }
 }
 
-/** runWrk, then settle(pid): what every interleaved bench round measures with, so servers do not overlap. */
-export async function runWrkSettled(
+/**
+ * Loads `url` (served by process `pid`) with wrk, then waits until that server is quiet (settle), as
+ * every interleaved bench round must, so the next server measured does not share the CPU with it.
+ */
+export async function runWrk(
   url: string,
   pid: number,
   seconds: number,
   connections: number,
   headers: Record<string, string> = {},
 ): Promise<LoadResult> {
-  const res = runWrk(url, seconds, connections, headers);
+  const res = wrkOnce(url, seconds, connections, headers);
   await settle(pid);
   return res;
 }
