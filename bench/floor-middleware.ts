@@ -16,8 +16,8 @@
 // The defaults make the same calls less the rate limiter's (store update, two headers), the CORS
 // allowlist's (Origin, Vary) and the admin gate's (pattern); PocketBase's CORS middleware stays.
 //
-// No JS middleware that does pb-ops's work can cost less than this, so its throughput against the
-// no-op middleware in the same run is the ceiling for pb-ops's (tests/bench/floor.integration.test.ts
+// pb-ops makes these same calls with more JS around them, so this middleware's throughput against the
+// no-op middleware in the same run is the ceiling pb-ops's is held to (tests/bench/floor.integration.test.ts
 // checks that it answers with the same headers and writes one line per request).
 export function goCallsAloneMiddleware(stack: "full" | "defaults"): string {
   const full = stack === "full";

@@ -2,8 +2,8 @@
 
 /**
  * "pbops" is the full stack, "defaults" pb-ops with no PB_* variable set, as installed. "floor" and
- * "floorDefaults" make the Go calls of each inline (bench/floor-middleware.ts): no middleware doing
- * that work costs less, so floor / no-op is the most that pb-ops row / no-op can reach.
+ * "floorDefaults" make the Go calls of each inline (bench/floor-middleware.ts): pb-ops makes the same
+ * calls with more JS around them, so floor / no-op is the ceiling that pb-ops row / no-op is held to.
  */
 export type PoolImpl = "bare" | "noop" | "floor" | "floorDefaults" | "defaults" | "pbops";
 
@@ -113,8 +113,8 @@ export function renderPoolSection(rows: PoolRow[], meta: PoolMeta): string {
     `each. Load as above: wrk, ${meta.connections} connections, \`GET ${meta.route}\`, ${meta.seconds} s x ${meta.rounds} rounds interleaved`,
     `per pool, medians. "Full" is the ${meta.features}; "defaults" is pb-ops with no PB_* variable set (request ids,`,
     'security headers, access log, request counters). "Go calls alone" is an inline middleware making the calls into Go that',
-    "the full stack (or the defaults) makes per request, with as little JS as it can have (bench/floor-middleware.ts): no",
-    "middleware doing that work costs less, so its ratio to the no-op is the most that stack can reach in the run.",
+    "the full stack (or the defaults) makes per request, with as little JS as it can have (bench/floor-middleware.ts): pb-ops",
+    "makes the same calls with more JS around them, so its ratio to the no-op is the ceiling for that stack in the run.",
     "",
     "Throughput, req/s:",
     "",

@@ -209,8 +209,8 @@ case $hooks_pool in '' | *[!0-9]* | ??????*) ;; *) pb_args="$pb_args --hooksPool
 # GOGC=200), and every VM an open realtime client holds is live, so a busy instance can grow past its
 # container's memory and be killed. Unless GOMEMLIMIT is set, it is set to 3/4 of the container's
 # memory limit (cgroup v2 memory.max, or v1 memory.limit_in_bytes), so the GC collects more often as
-# the heap nears it (a soft limit: a live heap larger than it still grows); the other quarter is for Litestream, the lease agent and what Go
-# keeps outside the heap. No limit found: Go's own behaviour (no GOMEMLIMIT). GOMEMLIMIT=off turns it
+# the heap nears it (a soft limit: a live heap larger than it still grows); the other quarter is for
+# Litestream, the lease agent and what Go keeps outside the heap. No limit found: Go's own behaviour (no GOMEMLIMIT). GOMEMLIMIT=off turns it
 # off. CGROUP_MEMORY_FILES (space-separated paths) replaces the files read, for the test suite.
 memory_limit_bytes() {
   for f in ${CGROUP_MEMORY_FILES:-/sys/fs/cgroup/memory.max /sys/fs/cgroup/memory/memory.limit_in_bytes}; do
